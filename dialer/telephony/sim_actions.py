@@ -90,7 +90,7 @@ class Actions(StatusActions):
                 )
             )
             session.security_event(
-                "RequestBadFormat", "Error", ("RequestType", f"Action: {action}")
+                "RequestBadFormat", "Error", ("RequestType", f"Action: {action}"), account_last=True
             )
             return
         result = handler(session, req)

@@ -267,7 +267,9 @@ class Calls:
             caller.cdr.dest = one.name
 
         def answered_times(phase: str, _via_partner: bool) -> None:
-            if phase == PEER_LEFT:
+            # Dial() reports the call's times when the bridge ends, whichever side left.
+            if phase in (PEER_LEFT, PRE_HANGUP) and answered_times in caller.hooks:
+                caller.hooks.remove(answered_times)
                 seconds = engine.sim_seconds(started)
                 for name in ("ANSWEREDTIME", "DIALEDTIME"):
                     engine.set_var(caller, name, str(int(seconds)))

@@ -17,11 +17,20 @@ from dialer.telephony.sim_engine import NORMAL_CLEARING, Engine
 
 if TYPE_CHECKING:
     from dialer.telephony.sim_calls import Calls
-    from dialer.telephony.sim_queue import Queues
+    from dialer.telephony.sim_queue_app import QueueApp
 
 Script = Callable[[Channel], Awaitable[None]]
 
 LONG_WAIT = 3600.0
+# Answer() returns on the first media frame: ~20 ms when the other side sends audio,
+# its 500 ms limit when it sends none (the inbound caller).
+ANSWER_MEDIA_WAIT = 0.02
+ANSWER_NO_MEDIA_WAIT = 0.5
+# A call that ends in the same instant (busy, congestion, rejection: about a
+# millisecond on a real PBX) finds the answering channel still in Answer. At test
+# speeds 20 ms shrinks below our own event handling, so the channel also lets the
+# work already in flight run first: ordering by causality, not by the clock.
+SETTLE_TURNS = 50
 
 
 def pattern_matches(pattern: str, exten: str) -> bool:
@@ -93,7 +102,7 @@ class Dialplan:
         self.engine = engine
         self.devices = devices
         self.calls: Calls | None = None
-        self.queues: Queues | None = None
+        self.queues: QueueApp | None = None
         self.contexts: dict[str, list[tuple[str, Script]]] = {
             "sim-agent": [
                 ("_1XXX", self._agent_auto_answer),
@@ -152,9 +161,16 @@ class Dialplan:
         self.engine.newexten(chan, app, data)
 
     def answer(self, chan: Channel) -> None:
-        """Answer(): up, and the Local ;1 half learns it."""
+        """Answer the channel: up, and the Local ;1 half learns it."""
         self.engine.answer(chan)
         self.engine.indicate(chan, "answer")
+
+    async def answer_app(self, chan: Channel, media_wait: float = ANSWER_MEDIA_WAIT) -> None:
+        """Answer(): answer, then wait for the first media frame before the next priority."""
+        self.answer(chan)
+        await asyncio.sleep(self.engine.scale(media_wait))
+        for _turn in range(SETTLE_TURNS):
+            await asyncio.sleep(0)
 
     async def wait(self, seconds: float) -> None:
         """Wait(n), scaled by the speed factor."""
@@ -209,7 +225,7 @@ class Dialplan:
             return
         self.step(chan, 1, "NoOp", f"sim-agent {chan.exten}: auto-answer")
         self.step(chan, 2, "Answer")
-        self.answer(chan)
+        await self.answer_app(chan)
         self.step(chan, 3, "Wait", "3600")
         await self.wait(LONG_WAIT)
         self.step(chan, 4, "Hangup")
@@ -257,7 +273,7 @@ class Dialplan:
                 self.hangup(chan, 19)
                 return
             self.step(chan, 3, "Answer")
-            self.answer(chan)
+            await self.answer_app(chan, self._callee_media_wait(chan))
             talk = {"0": 5, "4": 3600, "6": 5}[digit]
             self.step(chan, 4, "Wait", str(talk))
             await self.wait(talk)
@@ -265,7 +281,7 @@ class Dialplan:
             self.hangup(chan, 0 if digit == "4" else 16)
         elif digit in "79":
             self.step(chan, 1, "Answer")
-            self.answer(chan)
+            await self.answer_app(chan, self._callee_media_wait(chan))
             talk = 30 if digit == "7" else 1
             self.step(chan, 2, "Wait", str(talk))
             await self.wait(talk)
@@ -281,6 +297,14 @@ class Dialplan:
             cause = 1 if digit == "5" else 21
             self.step(chan, 1, "Hangup", str(cause))
             self.hangup(chan, cause)
+
+    @staticmethod
+    def _callee_media_wait(chan: Channel) -> float:
+        # Dialled by an agent's Dial(): the agent side sends no audio, so Answer() waits
+        # its full 500 ms; a customer-first call hears the queue's ringing at once.
+        partner = chan.partner
+        dialled_by_dial = partner is not None and not partner.has_cdr
+        return ANSWER_NO_MEDIA_WAIT if dialled_by_dial else ANSWER_MEDIA_WAIT
 
     async def _bridge(self, chan: Channel) -> None:
         number = chan.exten
@@ -312,9 +336,7 @@ class Dialplan:
     async def _inbound(self, chan: Channel) -> None:
         self.step(chan, 1, "NoOp", f"inbound: DID {chan.exten} from {callerid_all(chan)}")
         self.step(chan, 2, "Answer")
-        self.answer(chan)
-        # Answer() waits up to 500 ms for a first media frame; the caller sends none.
-        await asyncio.sleep(self.engine.scale(0.5))
+        await self.answer_app(chan, ANSWER_NO_MEDIA_WAIT)
         await self._queue_and_hang_up(chan, 3, "support")
 
     async def _queue_and_hang_up(self, chan: Channel, priority: int, queue: str) -> None:

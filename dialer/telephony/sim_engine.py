@@ -96,6 +96,8 @@ class Engine:
         self._seq = 0
         self._local_seq = 0
         self._device_listeners: list[Callable[[str], None]] = []
+        # While shutting down, a bridge keeps its last party until that one hangs up too.
+        self.shutting_down = False
 
     # ------------------------------------------------------------------ time
 
@@ -263,14 +265,19 @@ class Engine:
         bridge = chan.bridge
         if bridge is None:
             return None
+        for member in bridge.channels:
+            if member.variables.get("BRIDGEPEER"):
+                self.set_var(member, "BRIDGEPEER", "")
         bridge.channels.remove(chan)
         chan.bridge = None
         self.event("BridgeLeave", "call", bridge.headers(), chan.snapshot())
-        if len(bridge.channels) != 1:
+        if not bridge.channels:
+            self.event("BridgeDestroy", "call", bridge.headers())
+            return None
+        if len(bridge.channels) != 1 or self.shutting_down:
             return None
         remaining = bridge.channels.pop()
         remaining.bridge = None
-        self.set_var(remaining, "BRIDGEPEER", "")
         self.event("BridgeLeave", "call", bridge.headers(), remaining.snapshot())
         self.event("BridgeDestroy", "call", bridge.headers())
         return remaining

@@ -19,6 +19,7 @@ from dialer.telephony.sim_devices import Devices
 from dialer.telephony.sim_dialplan import Dialplan
 from dialer.telephony.sim_engine import SOFT_SHUTDOWN, Engine
 from dialer.telephony.sim_queue import Queues
+from dialer.telephony.sim_queue_app import QueueApp
 from dialer.telephony.sim_wire import (
     GREETING,
     FrameReader,
@@ -109,7 +110,9 @@ class Session:
         """Close an event list with its item count."""
         self.write(list_complete(event, action_id, items, *extra))
 
-    def security_event(self, name: str, severity: str, *fields: tuple[str, str]) -> None:
+    def security_event(
+        self, name: str, severity: str, *fields: tuple[str, str], account_last: bool = False
+    ) -> None:
         """A security event about this session, as res_security_log sends it to readers."""
         now = time.time()
         local = self.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
@@ -133,6 +136,8 @@ class Session:
             *fields,
             ("SessionTV", session_tv + f".{int(self.started * 1000) % 1000:03d}+0000"),
         ]
+        if account_last:  # RequestBadFormat puts AccountID after SessionTV
+            headers.append(headers.pop(6))
         self.server.engine.emit("security", headers)
 
     # ------------------------------------------------------------- lifecycle
@@ -273,6 +278,7 @@ class AmiServer:
         self.dialplan = Dialplan(self.engine, self.devices)
         self.calls = Calls(self.engine, self.dialplan)
         self.queues = Queues(self.engine, self.devices, self.dialplan)
+        self.queue_app = QueueApp(self.engine, self.queues, self.dialplan)
         self.actions = Actions(self)
         await self._listen()
 
@@ -347,9 +353,19 @@ class AmiServer:
         live = list(engine.channels.values())
         for chan in live:
             engine.chan_event("SoftHangupRequest", chan, ("Cause", str(SOFT_SHUTDOWN)))
+        # As recorded: bridged outgoing channels drop first, then the ;2 halves' applications
+        # stop (with no cause), taking their ;1 halves along; anything left goes last.
+        engine.shutting_down = True
+        for chan in live:
+            if not chan.dead and chan.bridge is not None and not chan.is_pbx:
+                engine.hangup(chan, 16, soft=False)
+        for chan in live:
+            if not chan.dead and chan.name.endswith(";2") and chan.is_pbx:
+                engine.hangup(chan, 0, soft=True)
         for chan in live:
             if not chan.dead:
                 engine.hangup(chan, 16, soft=False)
+        engine.shutting_down = False
         engine.event("Shutdown", "system", [("Shutdown", "Cleanly"), ("Restart", "True")])
         await self._close_listener()
         await asyncio.gather(*(session.close() for session in list(self.sessions)))
