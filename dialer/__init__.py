@@ -1,0 +1,52 @@
+"""dialer: an outbound campaign dialer and survey server beside an Asterisk PBX."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, commands. Starts no thread or connection."""
+    from dialer import access, cli, i18n, schema, timefmt, web
+    from dialer.config import load_config
+    from dialer.extensions import csrf, db, login_manager, migrate, redis_hub
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("DIALER_INSTANCE_PATH") or os.path.join(root, "instance"),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.update(load_config(os.environ, app.instance_path))
+    app.config.update(overrides or {})
+    _derive_flask_settings(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    redis_hub.init_app(app)
+    i18n.init_app(app)
+    timefmt.init_app(app)
+    access.init_app(app)
+    schema.init_app(app)
+    web.register_blueprints(app)
+    cli.register_commands(app)
+    return app
+
+
+def _derive_flask_settings(app: Flask) -> None:
+    """Flask's own setting names, from ours."""
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["DIALER_MAX_UPLOAD_MB"] * 1024 * 1024)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["DIALER_SESSION_COOKIE_SECURE"])
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", 0)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

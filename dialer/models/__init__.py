@@ -1,0 +1,58 @@
+"""The data model: one module per concept, all re-exported here."""
+
+from dialer.models.agents import ActivityKind, AgentActivity, AgentSession, AgentState, PauseReason
+from dialer.models.audit import AuditEntry
+from dialer.models.base import UTCDateTime, utcnow
+from dialer.models.blacklist import BlacklistNumber
+from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
+from dialer.models.campaigns import Campaign, CampaignAgent, CampaignStatus, DialMode
+from dialer.models.contacts import Contact
+from dialer.models.leads import ImportStatus, Lead, LeadImport, LeadImportRejection, LeadStatus
+from dialer.models.notes import XcmReport
+from dialer.models.pbx import Extension, Queue, QueueMember
+from dialer.models.surveys import (
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from dialer.models.users import Role, User
+
+__all__ = [
+    "COMPLETED_STATUSES",
+    "ActivityKind",
+    "AgentActivity",
+    "AgentSession",
+    "AgentState",
+    "AuditEntry",
+    "BlacklistNumber",
+    "Call",
+    "CallState",
+    "CallStatus",
+    "Campaign",
+    "CampaignAgent",
+    "CampaignStatus",
+    "Contact",
+    "DialMode",
+    "Direction",
+    "Extension",
+    "ImportStatus",
+    "Lead",
+    "LeadImport",
+    "LeadImportRejection",
+    "LeadStatus",
+    "PauseReason",
+    "QuestionKind",
+    "Queue",
+    "QueueMember",
+    "Role",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "User",
+    "UTCDateTime",
+    "XcmReport",
+    "utcnow",
+]

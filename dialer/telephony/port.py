@@ -177,7 +177,7 @@ class QueueCallRingNoAnswer(QueueEvent):
 
 @dataclass(frozen=True)
 class QueueCallCompleted(QueueEvent):
-    """The call ended after an agent took it. ``status`` is COMPLETEAGENT|COMPLETECALLER|TRANSFER."""
+    """The call ended after an agent took it: COMPLETEAGENT, COMPLETECALLER or TRANSFER."""
 
     extension: str = ""
     status: str = ""

@@ -1,0 +1,12 @@
+"""The web layer: blueprints that parse input, call the domain, and render or redirect."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from dialer.web import agent, auth, errors, home, manager
+
+    for module in (auth, home, agent, manager, errors):
+        app.register_blueprint(module.bp)

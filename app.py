@@ -1,0 +1,3 @@
+from dialer import create_app
+
+app = create_app()

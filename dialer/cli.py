@@ -1,0 +1,52 @@
+"""The ``flask`` commands: demo, worker, seed (and the telephony and lead commands)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from dialer.extensions import QUEUE_NAMES, db, redis_hub
+
+
+def register_commands(app: Flask) -> None:
+    from dialer.demo import demo
+
+    for command in (seed_command, worker_command, demo):
+        app.cli.add_command(command)
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Load the demo data from seeds/ into an empty database."""
+    from dialer.seeding import SeedRefused, seed
+
+    try:
+        counts = seed(db.session, region=current_app.config["DIALER_DEFAULT_REGION"])
+    except SeedRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"seeded {counts['users']} users and {counts['leads']} leads")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+@with_appcontext
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker for the dialer's queues."""
+    from rq import Worker
+
+    from dialer.jobs.runtime import bind_app
+    from dialer.schema import schema_problem
+
+    problem = schema_problem(current_app)
+    if problem:
+        raise click.ClickException(problem)
+    bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    worker = Worker(
+        [redis_hub.queue(name) for name in (queues or QUEUE_NAMES)], connection=redis_hub.client
+    )
+    worker.work(burst=burst, with_scheduler=not burst)

@@ -1,0 +1,66 @@
+"""Outbound campaigns and the agents assigned to them (M1)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dialer.extensions import db
+from dialer.models.base import CreatedAtMixin, JSONType, UTCDateTime, utcnow
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class DialMode(enum.StrEnum):
+    PREVIEW = "preview"  # the agent sees the lead, then presses Call
+
+
+DEFAULT_RETRY_MINUTES = {"BUSY": 15, "NOANSWER": 60, "FAIL": 120, "CANCEL": 30}
+
+
+class Campaign(CreatedAtMixin, db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")  # shown to the agent
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT, index=True)
+    caller_id: Mapped[str | None] = mapped_column(String(20))  # E.164
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    # ISO weekdays allowed, 1 = Monday ... 7 = Sunday, e.g. "123456".
+    call_days: Mapped[str] = mapped_column(String(7), default="123456")
+    call_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    call_end: Mapped[time] = mapped_column(Time, default=time(20, 0))
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    # Outcome code -> minutes before the lead may be called again.
+    retry_minutes: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, default=lambda: dict(DEFAULT_RETRY_MINUTES)
+    )
+    dial_mode: Mapped[str] = mapped_column(String(16), default=DialMode.PREVIEW)
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    survey = relationship("Survey")
+    agents = relationship("CampaignAgent", back_populates="campaign", cascade="all, delete-orphan")
+
+
+class CampaignAgent(db.Model):
+    __tablename__ = "campaign_agents"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    campaign = relationship("Campaign", back_populates="agents")
+    user = relationship("User")

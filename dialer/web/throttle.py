@@ -1,0 +1,40 @@
+"""Login throttling: after repeated failures an agent id (or an address) waits."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from dialer.extensions import redis_hub
+
+
+def _keys(username: str, address: str) -> list[str]:
+    return [f"login-fail:user:{username.strip().lower()}", f"login-fail:addr:{address}"]
+
+
+def seconds_locked(username: str, address: str) -> int:
+    """How long sign-in stays refused for this agent id or address (0: not locked)."""
+    limit = current_app.config["DIALER_LOGIN_MAX_FAILURES"]
+    client = redis_hub.client
+    longest = 0
+    for key in _keys(username, address):
+        count = int(client.get(key) or 0)
+        # The address gets more slack: a call centre's agents share one NAT address.
+        threshold = limit if ":user:" in key else limit * 10
+        if count >= threshold:
+            longest = max(longest, int(client.ttl(key)))
+    return max(longest, 0)
+
+
+def record_failure(username: str, address: str) -> None:
+    """Count one failed sign-in for the agent id and the address."""
+    window = current_app.config["DIALER_LOGIN_LOCKOUT_SECONDS"]
+    pipe = redis_hub.client.pipeline()
+    for key in _keys(username, address):
+        pipe.incr(key)
+        pipe.expire(key, window)
+    pipe.execute()
+
+
+def clear_failures(username: str, address: str) -> None:
+    """Forget the agent id's failures after a successful sign-in."""
+    redis_hub.client.delete(_keys(username, address)[0])

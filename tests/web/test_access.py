@@ -1,0 +1,72 @@
+"""Every route checks the role, deny by default: the whole URL map for every role."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from dialer.access import view_roles
+from dialer.extensions import db
+from dialer.models import Role
+from tests.factories import make_user
+from tests.web.helpers import login
+
+ROLES = [Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN]
+
+
+def _sample_url(rule) -> str:  # noqa: ANN001
+    """The rule with every variable filled by a plausible value."""
+    values = {
+        arg: ("1" if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x")
+        for arg in rule.arguments
+    }
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _routes(app: Flask):  # noqa: ANN202
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_view_declares_who_may_call_it(app: Flask) -> None:
+    undeclared = [
+        rule.rule
+        for rule, _method in _routes(app)
+        if view_roles(app.view_functions[rule.endpoint]) == frozenset()
+    ]
+    assert undeclared == []
+
+
+def test_anonymous_users_reach_only_public_views(app: Flask) -> None:
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False  # only the role check is under test here
+    for rule, method in _routes(app):
+        if view_roles(app.view_functions[rule.endpoint]) is None:
+            continue
+        response = client.open(_sample_url(rule), method=method)
+        assert response.status_code in (302, 401), (rule.rule, method, response.status_code)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_is_refused_what_it_may_not_do(app: Flask, role: Role) -> None:
+    with app.app_context():
+        make_user(db.session, "someone", role=role, password="pw", extension="1001")
+        db.session.commit()
+    client = app.test_client()
+    login(client, "someone", "pw", "1001" if role == Role.AGENT else "")
+    app.config["WTF_CSRF_ENABLED"] = False  # only the role check is under test here
+    for rule, method in _routes(app):
+        allowed = view_roles(app.view_functions[rule.endpoint])
+        if allowed is None or rule.endpoint == "auth.logout":
+            continue
+        response = client.open(_sample_url(rule), method=method)
+        may = role == Role.ADMIN or str(role) in allowed
+        if may:
+            assert response.status_code != 403, (rule.rule, method)
+        else:
+            assert response.status_code == 403, (rule.rule, method, response.status_code)
