@@ -40,7 +40,14 @@ INBOUND_STATUSES = (COMPLETEAGENT, COMPLETECALLER, TRANSFER, ABANDON, RINGNOANSW
 # OriginateResponse Reason for the originated leg (the customer, when customer-first).
 # 4 answered; 5 busy; 3 rang until Timeout; 8 congestion; 1 hung up before answer;
 # 0 any other failure (unknown technology, missing context, pre-answer hangup with a cause).
-ORIGINATE_REASON_STATUS: dict[int, str] = {4: ANSWER, 5: BUSY, 3: NOANSWER, 8: FAIL, 1: NOANSWER, 0: FAIL}
+ORIGINATE_REASON_STATUS: dict[int, str] = {
+    4: ANSWER,
+    5: BUSY,
+    3: NOANSWER,
+    8: FAIL,
+    1: NOANSWER,
+    0: FAIL,
+}
 
 # Asterisk's Dial() result for the customer leg of an agent-first call.
 DIAL_STATUS: dict[str, str] = {
@@ -149,7 +156,9 @@ def _agent_first_outcome(facts: CallFacts) -> Outcome:
         status = dial_outcome(facts.dial_status, facts.customer_cause)
         return Outcome(status, facts.customer_cause, customer_dialled=True)
     if facts.customer_dialled:
-        status = CANCEL if facts.agent_hung_up_first else (cause_status(facts.customer_cause) or FAIL)
+        status = (
+            CANCEL if facts.agent_hung_up_first else (cause_status(facts.customer_cause) or FAIL)
+        )
         return Outcome(status, facts.customer_cause, customer_dialled=True)
     status = CANCEL if facts.agent_hung_up_first else FAIL
     return Outcome(status, facts.agent_cause, customer_dialled=False)

@@ -43,6 +43,7 @@ from dialer.telephony.port import (
     LiveChannel,
     TelephonyConfigError,
     TelephonyError,
+    UnsafeValueError,
 )
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,9 @@ class AmiAdapter:
     def extension_state(self, extension: str) -> ExtensionState:
         """The device state of an agent's extension (DEVICE_STATE of its agent channel)."""
         device = ami_requests.agent_channel(self.settings.agent_channel, extension)
-        response = self._connection().send_action(Action="Getvar", Variable=f"DEVICE_STATE({device})")
+        response = self._connection().send_action(
+            Action="Getvar", Variable=f"DEVICE_STATE({device})"
+        )
         _raise_unless_ok(response, "Getvar DEVICE_STATE")
         return device_state(response.headers.get("Value", ""))
 
@@ -210,7 +213,9 @@ class AmiAdapter:
         """Keep a connection up in the background and hand every port event to ``handle``."""
         self._handle = handle
         self._translator = AmiTranslator(self._emit, agent_channel=self.settings.agent_channel)
-        self._supervisor = threading.Thread(target=self._supervise, name="ami-supervisor", daemon=True)
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="ami-supervisor", daemon=True
+        )
         self._supervisor.start()
 
     def stop(self) -> None:
@@ -349,6 +354,8 @@ class AmiAdapter:
         conn = self._connection()
         try:
             response = conn.send_action(headers)
+        except UnsafeValueError:
+            raise  # refused before anything was written
         except TelephonyError as exc:
             raise TelephonyError(
                 f"the PBX did not confirm Originate {headers['ActionID']} ({exc}); the call may "
@@ -371,7 +378,9 @@ class AmiAdapter:
         for item in response.events:
             if item.headers.get("Event") == "CoreShowChannel":
                 headers = item.headers
-                groups.setdefault(headers.get("Linkedid") or headers.get("Uniqueid", ""), []).append(headers)
+                groups.setdefault(
+                    headers.get("Linkedid") or headers.get("Uniqueid", ""), []
+                ).append(headers)
         calls = []
         for linkedid, channels in groups.items():
             root = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
@@ -379,7 +388,9 @@ class AmiAdapter:
             calls.append(_LiveCall(linkedid, call_id, flow, tuple(channels)))
         return calls
 
-    def _call_of(self, conn: AmiManager, linkedid: str, channel: str) -> tuple[str | None, Flow | None]:
+    def _call_of(
+        self, conn: AmiManager, linkedid: str, channel: str
+    ) -> tuple[str | None, Flow | None]:
         known = self._call_ids.get(linkedid)
         if known is not None:
             return known
@@ -387,7 +398,9 @@ class AmiAdapter:
         if call_id is None:  # the channel went away meanwhile: ask again next time
             return None, None
         flow_code = _getvar(conn, channel, FLOW_VAR) if call_id else ""
-        flow = Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_id else None)
+        flow = (
+            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_id else None)
+        )
         found = (call_id or None, flow)
         self._call_ids[linkedid] = found
         if len(self._call_ids) > 10000:

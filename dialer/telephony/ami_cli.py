@@ -54,7 +54,8 @@ def check_pbx(settings: AmiSettings) -> tuple[bool, str]:
         adapter.close()
     ours = len({c.call_id for c in channels if c.call_id})
     return True, (
-        f"OK {conn.title}/{conn.version} at {settings.address}: logged in as {settings.username!r}, "
+        f"OK {conn.title}/{conn.version} at {settings.address}: "
+        f"logged in as {settings.username!r}, "
         f"ping {ping_ms:.1f} ms, {len(channels)} channels up, {ours} calls placed by the dialer"
     )
 

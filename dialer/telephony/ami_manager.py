@@ -20,6 +20,7 @@ the action helpers ``login``/``ping``/``logoff``/``hangup`` stay pyst2's):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import socket
@@ -175,19 +176,15 @@ class AmiManager(Manager):
             self.lost_reason = reason
         raw = self._raw
         if raw is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 raw.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def close(self) -> None:
         """Log off if still up, close the socket and stop the threads (idempotent)."""
         self._closing = True
         if self.is_alive():
-            try:
+            with contextlib.suppress(TelephonyError):  # closing anyway
                 self.logoff()
-            except TelephonyError:
-                pass
         self.abort("closed by the dialer")
         current = threading.current_thread()
         for thread in (self.message_thread, self.event_dispatch_thread):
@@ -226,6 +223,7 @@ class AmiManager(Manager):
                     self._route(text, received_at)
         finally:
             self._lost(self.lost_reason or reason)
+            raw.close()
 
     def _route(self, text: str, received_at: float) -> None:
         if text.startswith("Event: ") and self.wanted_events is not None and not self._waiters:

@@ -64,7 +64,17 @@ _DEVICE_STATE = {
 }
 _DEVICE_STATE_NUMBER = dict(
     enumerate(
-        ["UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE", "ONHOLD"]
+        [
+            "UNKNOWN",
+            "NOT_INUSE",
+            "INUSE",
+            "BUSY",
+            "INVALID",
+            "UNAVAILABLE",
+            "RINGING",
+            "RINGINUSE",
+            "ONHOLD",
+        ]
     )
 )
 # ExtensionStatus StatusText (hint state).
@@ -142,7 +152,9 @@ class AmiTranslator:
         self.by_call_id: dict[str, TrackedCall] = {}
         self.pending: OrderedDict[str, PendingGroup] = OrderedDict()
         self.finished: OrderedDict[str, None] = OrderedDict()
-        self.foreign: OrderedDict[str, None] = OrderedDict()  # Linkedids of other clients' Originates
+        self.foreign: OrderedDict[str, None] = (
+            OrderedDict()
+        )  # Linkedids of other clients' Originates
         self.expected: dict[str, tuple[str, Flow]] = {}
         self.members: dict[tuple[str, str], QueueCallConnected] = {}
         self.extension_states: dict[str, ExtensionState] = {}
@@ -176,7 +188,9 @@ class AmiTranslator:
 
     # ---------------------------------------------------------- call routing
 
-    def _route_channel_event(self, name: str, handler: Callable, headers: Headers, at: datetime) -> None:
+    def _route_channel_event(
+        self, name: str, handler: Callable, headers: Headers, at: datetime
+    ) -> None:
         linkedid = headers.get("Linkedid") or headers.get("DestLinkedid")
         if not linkedid:
             return
@@ -190,7 +204,9 @@ class AmiTranslator:
                 return
         handler(self, call, headers, at)
 
-    def _bind_by_variables(self, linkedid: str, headers: Headers, at: datetime) -> TrackedCall | None:
+    def _bind_by_variables(
+        self, linkedid: str, headers: Headers, at: datetime
+    ) -> TrackedCall | None:
         variables = headers.get("ChanVariable")
         if not isinstance(variables, dict):
             return None
@@ -218,7 +234,11 @@ class AmiTranslator:
         if group is None:
             self._evict_pending(at)
             group = self.pending[linkedid] = PendingGroup(linkedid=linkedid, created_at=at)
-        if name == "DialBegin" and "Channel" not in headers and headers.get("DestUniqueid") == linkedid:
+        if (
+            name == "DialBegin"
+            and "Channel" not in headers
+            and headers.get("DestUniqueid") == linkedid
+        ):
             # The Originate's own dial (no source channel): its OriginateResponse will follow.
             group.originated = True
             group.origin_channel = headers.get("DestChannel", "")
@@ -236,7 +256,10 @@ class AmiTranslator:
     def _evict_pending(self, now: datetime) -> None:
         while self.pending:
             oldest = next(iter(self.pending.values()))
-            if len(self.pending) < self.max_pending_groups and now - oldest.created_at < _PENDING_MAX_AGE:
+            if (
+                len(self.pending) < self.max_pending_groups
+                and now - oldest.created_at < _PENDING_MAX_AGE
+            ):
                 return
             self.pending.popitem(last=False)
 
@@ -263,7 +286,9 @@ class AmiTranslator:
         self.by_call_id.pop(call.call_id, None)
 
     def _adopt(self, found: AdoptedCall, at: datetime) -> None:
-        call = self.calls.get(found.linkedid) or self._bind(found.linkedid, found.call_id, found.flow, at)
+        call = self.calls.get(found.linkedid) or self._bind(
+            found.linkedid, found.call_id, found.flow, at
+        )
         call.open = {ch.get("Uniqueid", "") for ch in found.channels}
         call.seen_channel = True
         if call.originate_reason is None:
@@ -501,7 +526,11 @@ def _offered(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallO
 def _connected(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallConnected:
     extension = _extension_of(h.get("Interface", ""), tr.agent_pattern)
     event = QueueCallConnected(
-        at=at, extension=extension, hold_s=_int(h.get("HoldTime")), ring_s=_int(h.get("RingTime")), **f
+        at=at,
+        extension=extension,
+        hold_s=_int(h.get("HoldTime")),
+        ring_s=_int(h.get("RingTime")),
+        **f,
     )
     tr.members[(event.queue, h.get("Interface", ""))] = event
     return event
@@ -535,7 +564,9 @@ def _completed(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCal
 
 
 def _abandoned(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallAbandoned:
-    return QueueCallAbandoned(at=at, hold_s=_int(h.get("HoldTime")), position=_int(h.get("Position")), **f)
+    return QueueCallAbandoned(
+        at=at, hold_s=_int(h.get("HoldTime")), position=_int(h.get("Position")), **f
+    )
 
 
 def _on_device_state(tr: AmiTranslator, h: Headers, at: datetime) -> None:

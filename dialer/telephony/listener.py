@@ -23,7 +23,7 @@ def run_listener(
     *,
     adapter: AmiAdapter | None = None,
 ) -> None:
-    """Listen until ``stop`` is set; ``adapter`` (the port ``handle`` may query) is made if not given."""
+    """Listen until ``stop`` is set; ``adapter`` is the port ``handle`` may query (made if None)."""
     port = adapter if adapter is not None else AmiAdapter(settings)
     port.start(handle)
     try:
