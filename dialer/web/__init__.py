@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import agent, auth, errors, home, manager
+    from dialer.web import agent, api, auth, errors, events, home, manager, openapi, supervisor
 
-    for module in (auth, home, agent, manager, errors):
+    for module in (auth, home, agent, api, events, openapi, supervisor, manager, errors):
         app.register_blueprint(module.bp)
