@@ -98,6 +98,10 @@ class _Conn:
         self.events_on = True
         self.lock = threading.Lock()
 
+    def close_write(self) -> None:
+        with contextlib.suppress(OSError):  # already dropped
+            self.sock.shutdown(socket.SHUT_RDWR)
+
     def send(self, text: str) -> None:
         with (
             self.lock,
@@ -120,6 +124,7 @@ class ScriptedAmi:
         self.channels: list[dict[str, str]] = []
         self.variables: dict[tuple[str, str], str] = {}
         self.on_originate: Callable[[_Conn, dict[str, str]], None] | None = None
+        self.refusals: dict[str, str] = {}  # action -> the error Message to answer with
         self.changed = threading.Condition()
         self._conns: list[_Conn] = []
         self._stopped = False
@@ -230,6 +235,9 @@ class ScriptedAmi:
             self.changed.notify_all()
         if self.silent:
             return
+        if headers.get("Action") in self.refusals:
+            self._reply(conn, headers, "Error", Message=self.refusals[headers["Action"]])
+            return
         action = headers.get("Action", "").lower()
         handler = getattr(self, f"_on_{action}", None)
         if handler is None:
@@ -248,7 +256,7 @@ class ScriptedAmi:
         if headers.get("Username") != self.username or headers.get("Secret") != self.secret:
             time.sleep(0.05)  # Asterisk waits about a second; enough to show the order of things
             self._reply(conn, headers, "Error", Message="Authentication failed")
-            conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close_write()
             return
         conn.logged_in = True
         self._reply(conn, headers, Message="Authentication accepted")
@@ -259,7 +267,7 @@ class ScriptedAmi:
 
     def _on_logoff(self, conn: _Conn, headers: dict[str, str]) -> None:
         self._reply(conn, headers, "Goodbye", Message="Thanks for all the fish.")
-        conn.sock.shutdown(socket.SHUT_RDWR)
+        conn.close_write()
 
     def _on_events(self, conn: _Conn, headers: dict[str, str]) -> None:
         conn.events_on = headers.get("EventMask", "on").lower() != "off"
