@@ -32,7 +32,13 @@ from dialer.telephony import ami_requests
 from dialer.telephony.ami_calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_id
 from dialer.telephony.ami_manager import AmiManager, Control
 from dialer.telephony.ami_protocol import AmiMessage
-from dialer.telephony.ami_translate import WANTED_EVENTS, AdoptedCall, AmiTranslator, device_state
+from dialer.telephony.ami_translate import (
+    WANTED_EVENTS,
+    AdoptedCall,
+    AmiTranslator,
+    device_state,
+    hint_state,
+)
 from dialer.telephony.port import (
     AgentFirstCall,
     ConnectionHealth,
@@ -68,6 +74,7 @@ class AmiSettings:
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
     config_error_backoff_s: float = 60.0
+    hint_context: str = ""  # dialplan context of the agents' hints; "" = the agent template's
 
     @property
     def address(self) -> str:
@@ -165,13 +172,21 @@ class AmiAdapter:
         ]
 
     def extension_state(self, extension: str) -> ExtensionState:
-        """The device state of an agent's extension (DEVICE_STATE of its agent channel)."""
+        """The state of an agent's extension: its hint, else DEVICE_STATE of its agent device."""
         device = ami_requests.agent_channel(self.settings.agent_channel, extension)
-        response = self._connection().send_action(
-            Action="Getvar", Variable=f"DEVICE_STATE({device})"
-        )
+        conn = self._connection()
+        hint = conn.send_action(Action="ExtensionState", Exten=extension, Context=self.hint_context)
+        if _ok(hint) and _int(hint.headers.get("Status")) >= 0:
+            return hint_state(hint.headers.get("StatusText", ""))
+        response = conn.send_action(Action="Getvar", Variable=f"DEVICE_STATE({device})")
         _raise_unless_ok(response, "Getvar DEVICE_STATE")
         return device_state(response.headers.get("Value", ""))
+
+    @property
+    def hint_context(self) -> str:
+        """Where the agents' hints are: AMI_HINT_CONTEXT, else the agent template's context."""
+        template = self.settings.agent_channel
+        return self.settings.hint_context or (template.partition("@")[2] or "default")
 
     def queue_add(self, queue: str, extension: str, member_name: str = "") -> None:
         """Put the agent's extension in an inbound queue (idempotent)."""
@@ -443,6 +458,13 @@ def _duration(text: str) -> int:
     for part in text.split(":"):
         seconds = seconds * 60 + (int(part) if part.isdigit() else 0)
     return seconds
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
 
 
 def _ok(response: AmiMessage) -> bool:

@@ -26,7 +26,8 @@ from dialer.telephony.port import (
     PortEvent,
     UnsafeValueError,
 )
-from tests.telephony.ami_server import ScriptedAmi, message, server_stream, transcript
+from tests.telephony.ami_server import ScriptedAmi, message
+from tests.telephony.transcripts import load
 
 BLOCKED = 1.0  # seconds a call must stay blocked to count as "never returns"
 
@@ -261,7 +262,7 @@ def test_4_adapter_reads_in_large_chunks(server: ScriptedAmi) -> None:
 
 def events_payload() -> tuple[str, int]:
     """The events of a recorded call, as one block of text, and how many there are."""
-    text = server_stream(transcript("01")).decode()
+    text = load("01").server_bytes().decode()
     events = [m for m in text.split("\r\n\r\n") if m.startswith("Event: ")]
     return "".join(m + "\r\n\r\n" for m in events), len(events)
 
