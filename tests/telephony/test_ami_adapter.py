@@ -333,3 +333,64 @@ def test_listener_reconciles_after_a_reconnect(server: ScriptedAmi) -> None:
         stop.set()
         runner.join(timeout=10)
     assert not runner.is_alive()
+
+
+# ------------------------------------------------------------------ commands
+
+
+def ami_config(server: ScriptedAmi, secret: str = "dialer-secret") -> dict:
+    return {
+        "AMI_HOST": "127.0.0.1",
+        "AMI_PORT": server.port,
+        "AMI_USERNAME": "dialer",
+        "AMI_SECRET": secret,
+        "AMI_AGENT_CHANNEL": AGENT_CHANNEL,
+    }
+
+
+@pytest.mark.parametrize(
+    ("secret", "code", "start"), [("dialer-secret", 0, "OK "), ("bad", 1, "FAIL ")]
+)
+def test_ami_check_command_prints_one_line_and_exits_by_result(
+    server: ScriptedAmi, secret: str, code: int, start: str
+) -> None:
+    from flask import Flask
+
+    from dialer.telephony.ami_cli import ami_check_command
+
+    app = Flask(__name__)
+    app.config.update(ami_config(server, secret))
+    result = app.test_cli_runner().invoke(ami_check_command)
+    assert result.exit_code == code
+    assert result.output.startswith(start) and result.output.count("\n") == 1
+
+
+def test_ami_listener_command_hands_events_to_the_factorys_handler(server: ScriptedAmi) -> None:
+    import signal
+    import threading
+
+    from flask import Flask
+
+    from dialer.telephony.ami_cli import make_listener_command
+
+    app = Flask(__name__)
+    app.config.update(ami_config(server))
+    heard: queue.Queue = queue.Queue()
+    ports: list[AmiAdapter] = []
+
+    def factory(adapter: AmiAdapter):
+        ports.append(adapter)
+        return heard.put
+
+    def stop_when_up() -> None:
+        assert next_of(heard, ConnectionHealth).health is Health.UP
+        signal.raise_signal(signal.SIGTERM)
+
+    threading.Thread(target=stop_when_up, daemon=True).start()
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        result = app.test_cli_runner().invoke(make_listener_command(factory))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == 0, result.output
+    assert isinstance(ports[0], AmiAdapter) and not ports[0].is_connected()
