@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from dialer.telephony.ami import AmiSettings
 from dialer.telephony.ami_calls import Flow
 from dialer.telephony.ami_protocol import AmiFramer, AmiMessage
 from dialer.telephony.ami_translate import AmiTranslator
@@ -60,6 +61,25 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
             if parsed.name:
                 translator.feed(parsed.name, parsed.headers, T0 + timedelta(seconds=t))
     return events
+
+
+def scripted_settings(server: ScriptedAmi, **more: object) -> AmiSettings:
+    """Adapter settings for a ScriptedAmi, with the reference dialplan's names."""
+    values: dict = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": "dialer",
+        "secret": "dialer-secret",
+        "agent_channel": "Local/{extension}@sim-agent",
+        "customer_channel": "Local/{number}@sim-callee",
+        "outbound_context": "dialer-bridge",
+        "queue_context": "dialer-queue",
+        "ping_interval_s": 5.0,
+        "response_timeout_s": 1.0,
+        "reconnect_min_s": 0.05,
+    }
+    values.update(more)
+    return AmiSettings(**values)
 
 
 def parse(raw: str) -> dict[str, str]:

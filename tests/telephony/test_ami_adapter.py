@@ -22,7 +22,7 @@ from dialer.telephony.port import (
     TelephonyConfigError,
     TelephonyError,
 )
-from tests.telephony.ami_server import ScriptedAmi, message
+from tests.telephony.ami_server import ScriptedAmi, message, scripted_settings
 
 AGENT_CHANNEL = "Local/{extension}@sim-agent"
 
@@ -35,22 +35,7 @@ def server() -> Iterator[ScriptedAmi]:
 
 
 def settings(server: ScriptedAmi, **more: object) -> AmiSettings:
-    values: dict = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "username": "dialer",
-        "secret": "dialer-secret",
-        "agent_channel": AGENT_CHANNEL,
-        "customer_channel": "Local/{number}@sim-callee",
-        "outbound_context": "dialer-bridge",
-        "queue_context": "dialer-queue",
-        "originate_timeout_s": 45,
-        "ping_interval_s": 5.0,
-        "response_timeout_s": 1.0,
-        "reconnect_min_s": 0.05,
-    }
-    values.update(more)
-    return AmiSettings(**values)
+    return scripted_settings(server, **{"originate_timeout_s": 45, **more})
 
 
 @pytest.fixture
