@@ -28,7 +28,7 @@ from asterisk.manager import Manager  # noqa: E402
 from dialer.telephony.ami import AmiAdapter, AmiSettings  # noqa: E402
 from dialer.telephony.port import AgentFirstCall, CallEnded, ConnectionHealth  # noqa: E402
 from dialer.telephony.simulator import PbxSimulator  # noqa: E402
-from tests.telephony.ami_server import ScriptedAmi, parse  # noqa: E402
+from tests.telephony.ami_server import ScriptedAmi, parse, scripted_settings  # noqa: E402
 from tests.telephony.transcripts import load  # noqa: E402
 
 _EPOCH = re.compile(r"\b(17955\d{5})\.")
@@ -63,18 +63,17 @@ SECRET = "dialer-secret"  # the scripted server's test login
 
 
 def settings(port: int, secret: str) -> AmiSettings:
-    return AmiSettings(
-        host="127.0.0.1",
-        port=port,
-        username="dialer",
-        secret=secret,
-        agent_channel="Local/{extension}@sim-agent",
-        customer_channel="Local/{number}@sim-callee",
-        outbound_context="dialer-bridge",
-        queue_context="dialer-queue",
-        ping_interval_s=30.0,
-        response_timeout_s=10.0,
-    )
+    return scripted_settings(port, secret=secret, ping_interval_s=30.0, response_timeout_s=10.0)
+
+
+def timed_push(server: ScriptedAmi, text: str, done: threading.Semaphore, count: int) -> float:
+    """Seconds from sending ``text`` until ``done`` was released ``count`` times."""
+    started = time.perf_counter()
+    server.push(text)
+    for _ in range(count):
+        if not done.acquire(timeout=300):
+            raise RuntimeError("not everything sent was reported back")
+    return time.perf_counter() - started
 
 
 def adapter_events_per_s(text: str, events: int, calls: int) -> float:
@@ -91,12 +90,7 @@ def adapter_events_per_s(text: str, events: int, calls: int) -> float:
     adapter = AmiAdapter(settings(server.port, SECRET))
     adapter.start(handle)
     up.wait(10)
-    started = time.perf_counter()
-    server.push(text)
-    for _ in range(calls):
-        if not ended.acquire(timeout=120):
-            raise RuntimeError("the adapter did not report every call's end")
-    elapsed = time.perf_counter() - started
+    elapsed = timed_push(server, text, ended, calls)
     adapter.stop()
     server.stop()
     return events / elapsed
@@ -129,15 +123,10 @@ def pyst2_events_per_s(text: str, events: int) -> float:
     server = ScriptedAmi()
     manager = Manager()
     manager.connect("127.0.0.1", server.port)
-    manager.login("dialer", "dialer-secret")
+    manager.login("dialer", SECRET)
     seen = threading.Semaphore(0)
     manager.register_event("*", lambda event, _m: seen.release())
-    started = time.perf_counter()
-    server.push(text)
-    for _ in range(events):
-        if not seen.acquire(timeout=300):
-            raise RuntimeError("pyst2 did not dispatch every event")
-    elapsed = time.perf_counter() - started
+    elapsed = timed_push(server, text, seen, events)
     manager.close()
     server.stop()
     return events / elapsed

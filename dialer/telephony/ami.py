@@ -113,6 +113,7 @@ class AmiAdapter:
         self.settings = settings
         self._conn: AmiManager | None = None
         self._conn_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._seq = 0
         self._seq_lock = threading.Lock()
         self._backoff = Backoff(settings.reconnect_min_s, settings.reconnect_max_s)
@@ -343,14 +344,20 @@ class AmiAdapter:
 
     def _connection(self) -> AmiManager:
         """The live connection; when asking (not listening) open one if the backoff allows."""
-        with self._conn_lock:
-            conn = self._conn
-            if conn is not None and conn.is_alive():
-                return conn
-            if self._supervisor is not None:
-                raise TelephonyError(f"not connected to the PBX at {self.settings.address}")
-            if time.monotonic() < self._retry_at and self._last_error is not None:
-                raise type(self._last_error)(f"{self._last_error} (not retried yet)")
+        conn = self._conn
+        if conn is not None and conn.is_alive():
+            return conn
+        if self._supervisor is not None:
+            raise TelephonyError(f"not connected to the PBX at {self.settings.address}")
+        with self._open_lock:  # one thread connects; the others then use its connection
+            return self._reconnect_for_asking()
+
+    def _reconnect_for_asking(self) -> AmiManager:
+        conn = self._conn
+        if conn is not None and conn.is_alive():
+            return conn
+        if time.monotonic() < self._retry_at and self._last_error is not None:
+            raise type(self._last_error)(f"{self._last_error} (not retried yet)")
         try:
             conn = self._open()
         except TelephonyError as exc:

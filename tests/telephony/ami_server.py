@@ -63,11 +63,11 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
     return events
 
 
-def scripted_settings(server: ScriptedAmi, **more: object) -> AmiSettings:
-    """Adapter settings for a ScriptedAmi, with the reference dialplan's names."""
+def scripted_settings(port: int, **more: object) -> AmiSettings:
+    """Adapter settings for a local AMI server, with the reference dialplan's names."""
     values: dict = {
         "host": "127.0.0.1",
-        "port": server.port,
+        "port": port,
         "username": "dialer",
         "secret": "dialer-secret",
         "agent_channel": "Local/{extension}@sim-agent",

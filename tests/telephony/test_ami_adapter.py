@@ -35,7 +35,7 @@ def server() -> Iterator[ScriptedAmi]:
 
 
 def settings(server: ScriptedAmi, **more: object) -> AmiSettings:
-    return scripted_settings(server, **{"originate_timeout_s": 45, **more})
+    return scripted_settings(server.port, **{"originate_timeout_s": 45, **more})
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def _release_plain_managers() -> Iterator[None]:
 
 
 def settings(server: ScriptedAmi, **more: object) -> AmiSettings:
-    return scripted_settings(server, **{"response_timeout_s": 2.0, **more})
+    return scripted_settings(server.port, **{"response_timeout_s": 2.0, **more})
 
 
 def in_thread(fn) -> threading.Thread:
