@@ -106,6 +106,7 @@ class Calls:
             exten, context, uniqueids=(req.channel_id, req.other_channel_id)
         )
         engine.newexten(one, "AppDial2", "(Outgoing Line)")
+        one.sends_audio = not req.application  # an originated Wait plays nothing
         for name, value in reversed(req.variables):
             engine.set_var(one, name, value)
         self._set_callerid(one, req.caller)
@@ -198,6 +199,7 @@ class Calls:
             return "CHANUNAVAIL"
         one, two = engine.create_local_pair(exten, context, linkedid=caller.linkedid)
         one.has_cdr = False  # the dialled channel is the caller's CDR destination
+        one.sends_audio = False  # the agent's leg behind it is silent
         for name, value in caller.inheritable().items():
             one.variables[name] = value
             two.variables[name] = value

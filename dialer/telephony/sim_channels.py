@@ -82,6 +82,7 @@ class Channel:
     cdr_done: list[CdrRecord] = field(default_factory=list)
     has_cdr: bool = True
     agent_ext: str = ""  # set on Local/<ext>@sim-agent channels: the agent device
+    sends_audio: bool = True  # False when nothing behind it plays a sound (Answer waits longer)
 
     def snapshot(self, prefix: str = "") -> Headers:
         """The channel block Asterisk puts in call events, optionally Dest-/LocalOne-prefixed."""

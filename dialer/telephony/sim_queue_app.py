@@ -144,6 +144,7 @@ class QueueApp:
         exten, context = member.target or ("", "")
         one, two = engine.create_local_pair(exten, context, linkedid=caller.linkedid)
         one.has_cdr = False
+        one.sends_audio = False
         member.ringing = True
         engine.newexten(one, "AppQueue", "(Outgoing Line)")
         engine.set_var(one, "DIALEDPEERNUMBER", f"{exten}@{context}")

@@ -31,7 +31,7 @@ from tests.telephony.transcripts import (
     names,
 )
 
-SPEED = 0.01
+SPEED = 0.02
 WAIT_S = 5.0
 QUIET_S = 0.15
 NOISE = {"Newexten", "VarSet", "NewCallerid", "NewConnectedLine"}
