@@ -33,6 +33,38 @@ SOFT_EXPLICIT = 16
 SOFT_SHUTDOWN = 4
 
 
+async def wait_future(future: asyncio.Future, timeout: float | None) -> bool:
+    """Wait for a future without cancelling it; True when it is done.
+
+    Unlike asyncio.wait_for on Python 3.11, a cancellation of the waiting task is
+    never swallowed when the future completes at the same moment: a channel torn
+    down mid-wait must not run one more dialplan step.
+    """
+    if future.done():
+        return True
+    done, _pending = await asyncio.wait({future}, timeout=timeout)
+    return bool(done)
+
+
+class Signal:
+    """Wakes everyone waiting on it at each notify(); unlike an Event it never stays set."""
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    def notify(self) -> None:
+        """Wake the current waiters."""
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def wait(self, timeout: float) -> None:
+        """Until the next notify(), or the timeout."""
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+        await wait_future(self._future, max(timeout, 0.0))
+
+
 class Dialing:
     """An outgoing channel being called: resolves on answer, busy, congestion or hangup."""
 
@@ -73,12 +105,9 @@ class Dialing:
 
     async def wait(self, timeout: float | None) -> tuple[str, int]:
         """The outcome, or ('TIMEOUT', 0) when nobody answered in time."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(self.future), timeout)
-        except TimeoutError:
-            if not self.future.done():
-                self.future.set_result(("TIMEOUT", 0))
-            return self.future.result()
+        if not await wait_future(self.future, timeout):
+            self.future.set_result(("TIMEOUT", 0))
+        return self.future.result()
 
 
 class Engine:

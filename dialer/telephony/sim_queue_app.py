@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -77,8 +76,8 @@ class QueueApp:
         while time.monotonic() < deadline:
             members = self._pick(queue, entry)
             if not members:
-                await self._wait_change(
-                    queue, min(engine.scale(queue.retry), deadline - time.monotonic())
+                await queue.changed.wait(
+                    min(engine.scale(queue.retry), deadline - time.monotonic())
                 )
                 continue
             if await self._ring(entry, members):
@@ -86,11 +85,6 @@ class QueueApp:
             await engine.sleep(queue.retry)
         self._leave(entry)
         return "TIMEOUT"
-
-    async def _wait_change(self, queue: Queue, timeout: float) -> None:
-        queue.changed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(queue.changed.wait(), max(timeout, 0.0))
 
     def _available(self, queue: Queue) -> list[Member]:
         return [
@@ -204,7 +198,7 @@ class QueueApp:
         attempt.chan.dialing = None
         if not attempt.chan.dead:
             self.engine.hangup(attempt.chan, 0, soft=False)
-        entry.queue.changed.set()
+        entry.queue.changed.notify()
 
     def _ring_no_answer(
         self, entry: Entry, attempt: Attempt, status: str, timed_out: bool = False
@@ -284,7 +278,7 @@ class QueueApp:
             ("Count", str(len(queue.entries))),
             cls="agent",
         )
-        queue.changed.set()
+        queue.changed.notify()
 
     # --------------------------------------------------------- teardown
 
