@@ -100,6 +100,7 @@ class Actions(StatusActions):
     # ----------------------------------------------------------------- basics
 
     def ping(self, session: Session, req: Request) -> None:
+        """Ping: Pong with the server time."""
         session.write(
             encode(
                 response(
@@ -109,22 +110,26 @@ class Actions(StatusActions):
         )
 
     async def logoff(self, session: Session, req: Request) -> None:
+        """Logoff: Goodbye, then the socket closes."""
         session.write(
             encode(response("Goodbye", req.action_id, ("Message", "Thanks for all the fish.")))
         )
         await session.close()
 
     def events(self, session: Session, req: Request) -> None:
+        """Events: switch this session's events on, off, or to some classes."""
         on = session.set_event_mask(req.get("EventMask"))
         session.write(encode(response("Success", req.action_id, ("Events", "On" if on else "Off"))))
 
     def list_commands(self, session: Session, req: Request) -> None:
+        """ListCommands: the actions this simulator answers."""
         fields = [(name, f"{name} (Priv: all)") for name in sorted(self.table)]
         session.write(encode(response("Success", req.action_id, *fields)))
 
     # ----------------------------------------------------------------- calls
 
     async def originate(self, session: Session, req: Request) -> None:
+        """Originate: async answers at once, sync once the call is up or failed."""
         parsed = self._originate_request(req)
         if isinstance(parsed, str):
             session.write(error(req.action_id, parsed))
@@ -207,6 +212,7 @@ class Actions(StatusActions):
         self.server.engine.event("OriginateResponse", "call", fields)
 
     def hangup(self, session: Session, req: Request) -> None:
+        """Hangup by channel name, Uniqueid, or /regex/ (then a list of what was hung up)."""
         name = req.get("Channel").strip()
         if not name:
             session.write(error(req.action_id, "No channel specified"))
@@ -250,6 +256,7 @@ class Actions(StatusActions):
     # ------------------------------------------------------------ variables
 
     def getvar(self, session: Session, req: Request) -> None:
+        """Getvar: a channel variable (empty when unset)."""
         variable = req.get("Variable").strip()
         if not variable:
             session.write(error(req.action_id, "No variable specified"))
@@ -267,6 +274,7 @@ class Actions(StatusActions):
         )
 
     def setvar(self, session: Session, req: Request) -> None:
+        """Setvar: set a channel variable (VarSet follows)."""
         variable = req.get("Variable").strip()
         if not variable:
             session.write(error(req.action_id, "No variable specified"))
@@ -301,6 +309,7 @@ class Actions(StatusActions):
     # ---------------------------------------------------------------- queues
 
     def queue_add(self, session: Session, req: Request) -> None:
+        """QueueAdd: a dynamic member, with app_queue's answers."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue:
             session.write(error(req.action_id, "'Queue' not specified."))
@@ -326,6 +335,7 @@ class Actions(StatusActions):
         )
 
     def queue_remove(self, session: Session, req: Request) -> None:
+        """QueueRemove: only dynamic members can be removed, as in app_queue."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue or not interface:
             session.write(error(req.action_id, "Need 'Queue' and 'Interface' parameters."))
@@ -342,6 +352,7 @@ class Actions(StatusActions):
             session.write(error(req.action_id, messages[outcome]))
 
     def queue_pause(self, session: Session, req: Request) -> None:
+        """QueuePause: in one queue, or in all when Queue is absent."""
         interface, paused_text = req.get("Interface").strip(), req.get("Paused").strip()
         if not interface or not paused_text:
             session.write(error(req.action_id, "Need 'Interface' and 'Paused' parameters."))
@@ -357,6 +368,7 @@ class Actions(StatusActions):
         session.write(success(req.action_id, text))
 
     def extension_state(self, session: Session, req: Request) -> None:
+        """ExtensionState: the hint state of an agent extension."""
         exten = req.get("Exten").strip()
         if not exten:
             session.write(error(req.action_id, "Extension not specified"))

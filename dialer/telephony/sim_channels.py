@@ -113,6 +113,7 @@ class Channel:
 
     @property
     def is_up(self) -> bool:
+        """True once answered (state Up)."""
         return self.state == 6
 
     @property

@@ -78,6 +78,7 @@ class Dialing:
 
     @property
     def waiting(self) -> bool:
+        """True until an outcome is known."""
         return not self.future.done()
 
     def signal(self, what: str, cause: int = 0) -> None:

@@ -52,6 +52,7 @@ class Member:
 
     @property
     def ext(self) -> str:
+        """The agent extension of a Local member interface."""
         target = self.target
         return target[0] if target else ""
 

@@ -144,6 +144,7 @@ class PbxSimulator:
 
     @property
     def host(self) -> str:
+        """The address the simulator listens on."""
         return self.server.host
 
     # --------------------------------------------------------------- calls in

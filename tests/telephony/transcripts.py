@@ -76,6 +76,7 @@ class Message:
 
     @property
     def is_greeting(self) -> bool:
+        """True for the `Asterisk Call Manager/11.0.0` line."""
         return self.direction == SERVER and self.raw.startswith("Asterisk Call Manager/")
 
     @property
@@ -91,6 +92,7 @@ class Transcript:
 
     @property
     def number(self) -> int:
+        """The scenario number (1 for 01-...)."""
         return int(self.name.split("-", 1)[0])
 
     def sent_by(self, direction: str) -> list[Message]:
@@ -99,10 +101,12 @@ class Transcript:
 
     @property
     def server(self) -> list[Message]:
+        """What Asterisk sent, in order."""
         return self.sent_by(SERVER)
 
     @property
     def client(self) -> list[Message]:
+        """What the client sent, in order."""
         return self.sent_by(CLIENT)
 
     def events(self, name: str | None = None) -> list[Message]:
@@ -111,6 +115,7 @@ class Transcript:
 
     @property
     def ends_with_eof(self) -> bool:
+        """True when Asterisk closed the connection."""
         return any(m.direction == EOF for m in self.messages)
 
     def server_bytes(self) -> bytes:
@@ -290,6 +295,7 @@ class AmiRecorder:
             self._split()
 
     def close(self) -> None:
+        """Close the socket."""
         self.sock.close()
 
     def __enter__(self) -> AmiRecorder:
