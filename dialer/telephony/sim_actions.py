@@ -21,6 +21,7 @@ from dialer.telephony.sim_wire import (
     Request,
     encode,
     error,
+    list_start,
     response,
     success,
 )
@@ -221,30 +222,7 @@ class Actions(StatusActions):
         cause = int(cause_text) if cause_text.isdigit() else 0
         engine = self.server.engine
         if len(name) > 1 and name.startswith("/") and name.endswith("/"):
-            try:
-                pattern = re.compile(name[1:-1])
-            except re.error:
-                session.write(error(req.action_id, f"Regex compile failed on: {name}"))
-                return
-            targets = [c for c in engine.channels.values() if pattern.search(c.name)]
-            session.write(
-                encode(
-                    response(
-                        "Success",
-                        req.action_id,
-                        ("EventList", "start"),
-                        ("Message", "Channels hung up will follow"),
-                    )
-                )
-            )
-            for chan in targets:
-                fields = [("Event", "ChannelHungup"), ("Channel", chan.name)]
-                session.write(
-                    encode(fields + ([("ActionID", req.action_id)] if req.action_id else []))
-                )
-            session.list_complete("ChannelsHungupListComplete", req.action_id, len(targets))
-            for chan in targets:
-                engine.hangup(chan, cause or 16, soft=True)
+            self._hangup_matching(session, req, name[1:-1], cause or 16)
             return
         chan = self.find_channel(name)
         if chan is None:
@@ -253,38 +231,59 @@ class Actions(StatusActions):
         session.write(success(req.action_id, "Channel Hungup"))
         engine.hangup(chan, cause or 16, soft=True)
 
+    def _hangup_matching(self, session: Session, req: Request, regex: str, cause: int) -> None:
+        try:
+            pattern = re.compile(regex)
+        except re.error:
+            session.write(error(req.action_id, f"Regex compile failed on: /{regex}/"))
+            return
+        engine = self.server.engine
+        targets = [c for c in engine.channels.values() if pattern.search(c.name)]
+        session.write(list_start(req.action_id, "Channels hung up will follow"))
+        tail = [("ActionID", req.action_id)] if req.action_id else []
+        for chan in targets:
+            session.write(encode([("Event", "ChannelHungup"), ("Channel", chan.name), *tail]))
+        session.list_complete("ChannelsHungupListComplete", req.action_id, len(targets))
+        for chan in targets:
+            engine.hangup(chan, cause, soft=True)
+
     # ------------------------------------------------------------ variables
 
-    def getvar(self, session: Session, req: Request) -> None:
-        """Getvar: a channel variable (empty when unset)."""
+    def _variable_request(
+        self, session: Session, req: Request
+    ) -> tuple[str, Channel | None] | None:
+        """The variable and channel of a Getvar/Setvar, or None once refused."""
         variable = req.get("Variable").strip()
         if not variable:
             session.write(error(req.action_id, "No variable specified"))
-            return
+            return None
         name = req.get("Channel").strip()
-        value = ""
-        if name:
-            chan = self.find_channel(name)
-            if chan is None:
-                session.write(error(req.action_id, "No such channel"))
-                return
-            value = self.read_variable(chan, variable)
+        if not name:
+            return variable, None  # a global variable: none are set in the reference dialplan
+        chan = self.find_channel(name)
+        if chan is None:
+            session.write(error(req.action_id, "No such channel"))
+            return None
+        return variable, chan
+
+    def getvar(self, session: Session, req: Request) -> None:
+        """Getvar: a channel variable (empty when unset)."""
+        target = self._variable_request(session, req)
+        if target is None:
+            return
+        variable, chan = target
+        value = self.read_variable(chan, variable) if chan is not None else ""
         session.write(
             encode(response("Success", req.action_id, ("Variable", variable), ("Value", value)))
         )
 
     def setvar(self, session: Session, req: Request) -> None:
         """Setvar: set a channel variable (VarSet follows)."""
-        variable = req.get("Variable").strip()
-        if not variable:
-            session.write(error(req.action_id, "No variable specified"))
+        target = self._variable_request(session, req)
+        if target is None:
             return
-        name = req.get("Channel").strip()
-        if name:
-            chan = self.find_channel(name)
-            if chan is None:
-                session.write(error(req.action_id, "No such channel"))
-                return
+        variable, chan = target
+        if chan is not None:
             self.server.engine.set_var(chan, variable, req.get("Value"))
         session.write(success(req.action_id, "Variable Set"))
 

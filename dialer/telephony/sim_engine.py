@@ -115,9 +115,14 @@ class Engine:
     """Channel registry, event emission and the rules of hangup propagation."""
 
     def __init__(
-        self, speed: float, publish: Publisher, wants: Callable[[str], bool] | None = None
+        self,
+        speed: float,
+        publish: Publisher,
+        wants: Callable[[str], bool] | None = None,
+        channel_vars: tuple[str, ...] = (),
     ) -> None:
         self.speed = speed
+        self.channel_vars = channel_vars
         self.publish = publish
         self.wants = wants or (lambda _cls: True)
         self.loop = asyncio.get_running_loop()
@@ -184,8 +189,9 @@ class Engine:
         uid1 = uniqueids[0] or self.new_uniqueid()
         uid2 = uniqueids[1] or self.new_uniqueid()
         link = linkedid or uid1
-        one = Channel(name=base + ";1", uniqueid=uid1, linkedid=link, context=context, exten=exten)
-        two = Channel(name=base + ";2", uniqueid=uid2, linkedid=link, context=context, exten=exten)
+        names = {"linkedid": link, "context": context, "exten": exten}
+        one = Channel(base + ";1", uid1, manager_vars=self.channel_vars, **names)
+        two = Channel(base + ";2", uid2, manager_vars=self.channel_vars, **names)
         two.state = 4
         one.partner, two.partner = two, one
         one.cdr = CdrRecord(start=one.created_wall)

@@ -393,3 +393,27 @@ def test_each_simulator_gets_its_own_free_port() -> None:
 def test_simulator_refuses_an_empty_secret_or_a_null_speed(secret: str, speed: float) -> None:
     with pytest.raises(ValueError):
         PbxSimulator(username=USER, secret=secret, speed=speed)
+
+
+def test_channelvars_put_chanvariable_headers_on_channel_events() -> None:
+    with (
+        PbxSimulator(
+            username=USER, secret=SECRET, speed=SPEED, channel_vars=("DIALER_CALL_ID",)
+        ) as pbx,
+        AmiRecorder(pbx.port) as client,
+    ):
+        client.login(USER, SECRET)
+        client.action(
+            "Originate",
+            Channel="Local/1001@sim-agent",
+            Context="dialer-bridge",
+            Exten="5551230001",
+            Priority="1",
+            Variable="DIALER_CALL_ID=call-9",
+            Async="true",
+        )
+        first = client.event("Newchannel")
+        assert first.get("ChanVariable") == "DIALER_CALL_ID="  # set right after creation
+        dial = client.event("DialBegin", DialString="5551230001@sim-callee")
+        assert ("ChanVariable", "DIALER_CALL_ID=call-9") in dial.headers
+        assert ("DestChanVariable", "DIALER_CALL_ID=") in dial.headers
