@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialer.telephony.sim_channels import PEER_LEFT, PRE_HANGUP, UNKNOWN, Channel
+from dialer.telephony.sim_dialing import Dialing
 from dialer.telephony.sim_dialplan import Dialplan
-from dialer.telephony.sim_engine import Dialing, Engine
+from dialer.telephony.sim_engine import Engine
 
 DIAL_VARS = (
     "DIALSTATUS",

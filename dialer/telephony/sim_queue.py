@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dialer.telephony.sim_devices import Devices
+from dialer.telephony.sim_dialing import Signal
 from dialer.telephony.sim_dialplan import Dialplan
-from dialer.telephony.sim_engine import Engine, Signal
+from dialer.telephony.sim_engine import Engine
 from dialer.telephony.sim_wire import Headers
 
 if TYPE_CHECKING:

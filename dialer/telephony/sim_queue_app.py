@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from dialer.telephony.sim_channels import BEGIN, PEER_LEFT, POST, PRE_HANGUP, Channel
 from dialer.telephony.sim_devices import DEVICE_NOT_INUSE
+from dialer.telephony.sim_dialing import Dialing
 from dialer.telephony.sim_dialplan import Dialplan
-from dialer.telephony.sim_engine import Dialing, Engine
+from dialer.telephony.sim_engine import Engine
 from dialer.telephony.sim_queue import Member, Queue, Queues
 from dialer.telephony.sim_wire import Headers
 
