@@ -223,7 +223,9 @@ def test_ringall_rings_every_free_agent_and_cancels_the_others(ami: AmiRecorder)
 
 def test_caller_hanging_up_in_the_queue_is_an_abandon(ami: AmiRecorder) -> None:
     ami.response(ami.action("QueuePause", Interface="Local/1001@sim-agent", Paused="true"))
-    inbound(ami, seconds=1)
+    caller = ami.event("OriginateResponse", ActionID=inbound(ami)).get("Channel")
+    ami.event("QueueCallerJoin")
+    ami.response(ami.action("Hangup", Channel=caller))
     abandon = ami.event("QueueCallerAbandon")
     assert (abandon.get("Queue"), abandon.get("Position")) == ("support", "1")
     assert ami.event("QueueCallerLeave").get("Count") == "0"
@@ -243,8 +245,8 @@ def test_unregistered_member_is_unavailable_and_not_rung(
     pbx: PbxSimulator, ami: AmiRecorder
 ) -> None:
     pbx.set_registered("1001", False)
-    inbound(ami, seconds=1)
-    ami.event("QueueCallerAbandon")
+    inbound(ami)
+    ami.event("QueueCallerJoin")  # a member would have been rung in the same step
     assert not ami.events("AgentCalled")
     status = ami.action("QueueStatus", Queue="support")
     assert ami.event("QueueMember", ActionID=status).get("Status") == "5"
@@ -337,7 +339,7 @@ def test_restart_hangs_up_calls_says_shutdown_refuses_then_accepts(
     inbound(ami)
     ami.event("AgentConnect")
     live = {info.name for info in pbx.channels()}
-    restart = threading.Thread(target=pbx.restart, kwargs={"pause": 1.0})
+    restart = threading.Thread(target=pbx.restart, kwargs={"pause": 1.5})
     restart.start()
     try:
         assert ami.wait_until(lambda: ami.eof)

@@ -79,7 +79,7 @@ def test_customer_first_outcome_is_picked_by_the_last_digit(ami: AmiRecorder) ->
             Exten="support",
             Priority="1",
             CallerID='"Campaign 7" <5550007>',
-            Timeout="30000",
+            Timeout="60000",  # 6 rings 20 s first
             Async="true",
         )
         for digit in CUSTOMER_FIRST
@@ -97,7 +97,7 @@ def test_customer_first_outcome_is_picked_by_the_last_digit(ami: AmiRecorder) ->
 
 def test_agent_first_dial_status_and_cause_follow_the_last_digit(ami: AmiRecorder) -> None:
     ids = {
-        digit: agent_first(ami, f"10{index:02d}", f"555123000{digit}", Variable="DIAL_TIMEOUT=25")
+        digit: agent_first(ami, f"10{index:02d}", f"555123000{digit}", Variable="DIAL_TIMEOUT=45")
         for index, digit in enumerate(AGENT_FIRST, start=1)
     }
     for digit, action_id in ids.items():

@@ -43,7 +43,7 @@ def run_inbound(pbx: PbxSimulator, *args: str, secret: str = SECRET):
 
 
 def test_inbound_puts_the_caller_in_support(pbx: PbxSimulator, watcher: AmiRecorder) -> None:
-    result = run_inbound(pbx, "5551239999", "--seconds", "30")
+    result = run_inbound(pbx, "5551239999", "--seconds", "120")
     assert result.exit_code == 0, result.output
     assert "queue 'support'" in result.output
     join = watcher.event("QueueCallerJoin")
@@ -54,7 +54,7 @@ def test_inbound_puts_the_caller_in_support(pbx: PbxSimulator, watcher: AmiRecor
 def test_inbound_to_another_queue_goes_through_dialer_queue(
     pbx: PbxSimulator, watcher: AmiRecorder
 ) -> None:
-    result = run_inbound(pbx, "+84901234567", "--queue", "sales", "--seconds", "30")
+    result = run_inbound(pbx, "+84901234567", "--queue", "sales", "--seconds", "120")
     assert result.exit_code == 0, result.output
     join = watcher.event("QueueCallerJoin")
     assert (join.get("Queue"), join.get("CallerIDNum")) == ("sales", "+84901234567")

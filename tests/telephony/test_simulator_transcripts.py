@@ -31,7 +31,7 @@ from tests.telephony.transcripts import (
     names,
 )
 
-SPEED = 0.02
+SPEED = 0.05  # the recorded scenarios last ~85 s in all: ~4 s here
 WAIT_S = 5.0
 QUIET_S = 0.15
 NOISE = {"Newexten", "VarSet", "NewCallerid", "NewConnectedLine"}
