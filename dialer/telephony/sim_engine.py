@@ -176,12 +176,22 @@ class Engine:
         if not quiet and self.wants("dialplan"):
             self.chan_event("VarSet", chan, ("Variable", name), ("Value", value), cls="dialplan")
 
-    def set_caller(self, chan: Channel, num: str, name: str) -> None:
-        """NewCallerid."""
-        chan.cid_num, chan.cid_name = num, name
+    def set_ids(
+        self, chan: Channel, caller: tuple[str, str], connected: tuple[str, str] | None = None
+    ) -> None:
+        """Set the caller (and connected line) at once, then say so."""
+        chan.cid_num, chan.cid_name = caller
+        if connected is not None:
+            chan.conn_num, chan.conn_name = connected
+        self.announce_ids(chan, connected=connected is not None)
+
+    def announce_ids(self, chan: Channel, connected: bool = True) -> None:
+        """NewCallerid, then NewConnectedLine, for ids already set on the channel."""
         self.chan_event(
             "NewCallerid", chan, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
         )
+        if connected:
+            self.set_connected(chan, chan.conn_num, chan.conn_name)
 
     def set_connected(self, chan: Channel, num: str, name: str) -> None:
         """NewConnectedLine."""

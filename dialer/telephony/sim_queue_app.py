@@ -141,26 +141,27 @@ class QueueApp:
         one.has_cdr = False
         one.sends_audio = False
         member.ringing = True
+        ids = (caller.cid_num, caller.cid_name)
+        one.cid_num, one.cid_name = ids
         engine.newexten(one, "AppQueue", "(Outgoing Line)")
+        engine.announce_ids(one, connected=False)
         engine.set_var(one, "DIALEDPEERNUMBER", f"{exten}@{context}")
         engine.set_var(two, "DIALEDPEERNUMBER", f"{exten}@{context}")
-        engine.set_caller(one, caller.cid_num, caller.cid_name)
-        engine.set_caller(two, caller.cid_num, caller.cid_name)
-        engine.set_connected(two, caller.cid_num, caller.cid_name)
+        engine.set_ids(two, ids, ids)
         engine.local_bridge_event(one, two)
+        # DialBegin carries the member as it was when dialled; AgentCalled, published
+        # first, already shows the caller's exten and line (as recorded).
+        dialled = one.snapshot("Dest")
         one.exten = caller.exten
-        ids = [
+        one.conn_num, one.conn_name = ids  # announced once the member makes progress
+        member_ids = [
             ("Queue", entry.queue.name),
             ("Interface", member.interface),
             ("MemberName", member.name),
         ]
-        engine.event("AgentCalled", "agent", caller.snapshot(), one.snapshot("Dest"), ids)
+        engine.event("AgentCalled", "agent", caller.snapshot(), one.snapshot("Dest"), member_ids)
         engine.event(
-            "DialBegin",
-            "call",
-            caller.snapshot(),
-            one.snapshot("Dest"),
-            [("DialString", member.interface)],
+            "DialBegin", "call", caller.snapshot(), dialled, [("DialString", member.interface)]
         )
         attempt = Attempt(member, one, Dialing(engine, one, lambda: self._ringing(entry, attempt)))
         self.dialplan.start(two)
