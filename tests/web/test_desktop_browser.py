@@ -56,7 +56,7 @@ def sign_in(page, live_server) -> None:  # noqa: ANN001
     page.fill("input[name=extension]", "1001")
     page.click("button[type=submit].primary")
     page.get_by_test_id("agent-bar").wait_for()
-    page.wait_for_function("() => document.querySelector('#get-lead') !== null")
+    page.wait_for_selector("body[data-ready]", state="attached")
 
 
 def bar_colour(page) -> str:  # noqa: ANN001
