@@ -67,16 +67,16 @@ def lock_agent_session(
     values = (
         {"last_heartbeat_at": now} if is_from_agent else {"state_since": AgentSession.state_since}
     )
-    locked_id = session.scalar(
+    locked = session.scalars(
         update(AgentSession)
         .where(AgentSession.user_id == user_id, AgentSession.logout_at.is_(None))
         .values(**values)
-        .returning(AgentSession.id)
-        .execution_options(synchronize_session=False)
-    )
-    if locked_id is None:
+        .returning(AgentSession)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if locked is None:
         raise AgentError(NOT_SIGNED_IN)
-    return session.get_one(AgentSession, locked_id, populate_existing=True)
+    return locked
 
 
 def require_state(agent_session: AgentSession, *allowed: AgentState) -> None:

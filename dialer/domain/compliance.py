@@ -8,13 +8,19 @@ PBX dials), and the agent's "why is nothing dialable" answer.
 from __future__ import annotations
 
 import functools
+import json
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import Boolean, ColumnElement, String, bindparam, exists, func, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
 
 from dialer.models import BlacklistNumber, Campaign, CampaignStatus, Lead, LeadStatus
 
@@ -43,9 +49,14 @@ class CallingHours:
         return cls(days, campaign.call_start, campaign.call_end)
 
     def is_open_at(self, local: datetime) -> bool:
-        """True when the local wall-clock time falls in the window (end excluded)."""
+        """True when the local wall-clock time falls in the window (end excluded).
+
+        A window whose start equals its end is the whole day.
+        """
         clock = local.time().replace(tzinfo=None)
-        if self.start <= self.end:
+        if self.start == self.end:
+            return local.isoweekday() in self.days
+        if self.start < self.end:
             return local.isoweekday() in self.days and self.start <= clock < self.end
         # An overnight window belongs to the day it starts on.
         if clock >= self.start:
@@ -117,12 +128,51 @@ def not_blacklisted(phone_column: ColumnElement[str]) -> ColumnElement[bool]:
     return ~exists().where(BlacklistNumber.phone == phone_column)
 
 
+class _ZoneList(TypeDecorator[list[str]]):
+    """A list of zone names bound as one value: an array on PostgreSQL, JSON text elsewhere."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return list(value) if dialect.name == "postgresql" else json.dumps(list(value))
+
+
+class zone_in(FunctionElement[bool]):  # noqa: N801 - an SQL function, named like one
+    """SQL: the zone expression is one of a list of names, sent as ONE bound value.
+
+    Hundreds of zones may be open at once; one parameter keeps the statement's
+    text (and the driver's work on it) the same size whatever the list.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "zone_in"
+
+
+@compiles(zone_in)
+def _zone_in_json(element: zone_in, compiler: Any, **kw: Any) -> str:
+    zone, names = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{zone} IN (SELECT value FROM json_each({names}))"  # noqa: S608 - bound values
+
+
+@compiles(zone_in, "postgresql")
+def _zone_in_array(element: zone_in, compiler: Any, **kw: Any) -> str:
+    zone, names = (compiler.process(c, **kw) for c in element.clauses)
+    return f"{zone} = ANY(CAST({names} AS TEXT[]))"
+
+
+def in_zones(zone: ColumnElement[str], names: tuple[str, ...] | list[str]) -> ColumnElement[bool]:
+    """SQL: ``zone`` is one of ``names``."""
+    return zone_in(zone, bindparam(None, tuple(names), type_=_ZoneList()))  # type: ignore[return-value]
+
+
 def dialable_filters(campaign: Campaign, now: datetime) -> list[ColumnElement[bool]]:
     """Every rule of the claim as SQL conditions on ``leads``, except the status and retry time."""
     return [
         Lead.campaign_id == campaign.id,
         Lead.attempts < campaign.max_attempts,
-        lead_zone_expression(campaign).in_(open_zones(CallingHours.of(campaign), now)),
+        in_zones(lead_zone_expression(campaign), open_zones(CallingHours.of(campaign), now)),
         not_blacklisted(Lead.phone),
     ]
 
@@ -178,7 +228,7 @@ def why_nothing_dialable(session: Session, campaign: Campaign, now: datetime) ->
     open_now = [z for z in zones if check_hours(hours, z, now) is None]
     if not open_now:
         return _earliest_opening(hours, zones, now)
-    in_open_zones = pending.where(lead_zone_expression(campaign).in_(open_now))
+    in_open_zones = pending.where(in_zones(lead_zone_expression(campaign), open_now))
     next_due = session.scalar(in_open_zones.with_only_columns(func.min(Lead.next_call_at)))
     is_any_due = session.scalar(
         select(

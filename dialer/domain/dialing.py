@@ -99,9 +99,8 @@ def claim_next_lead(
     if campaign.status != CampaignStatus.RUNNING:
         return Refusal(compliance.CAMPAIGN_NOT_RUNNING)
     for _attempt in range(_CLAIM_ATTEMPTS):
-        lead_id = session.scalar(claim_statement(campaign, user_id, now))
-        if lead_id is not None:
-            lead = session.get_one(Lead, lead_id, populate_existing=True)
+        lead = session.scalars(claim_statement(campaign, user_id, now)).first()
+        if lead is not None:
             return Claimed(lead, campaign, is_new_claim=True)
         refusal = compliance.why_nothing_dialable(session, campaign, now)
         if refusal.code != compliance.ALL_LEADS_HELD:
@@ -121,7 +120,7 @@ def _is_assigned(session: Session, user_id: int, campaign_id: int) -> bool:
 
 
 def claim_statement(campaign: Campaign, user_id: int, now: datetime):  # noqa: ANN201
-    """One UPDATE that claims the next dialable lead and returns its id (or nothing).
+    """One UPDATE that claims the next dialable lead and returns it (or nothing).
 
     Due retries come first (oldest first), then new leads in list order. On
     PostgreSQL each candidate is locked with SKIP LOCKED, so concurrent claims
@@ -157,8 +156,8 @@ def claim_statement(campaign: Campaign, user_id: int, now: datetime):  # noqa: A
         update(Lead)
         .where(Lead.id == pick, Lead.campaign_id.in_(running))
         .values(status=LeadStatus.CLAIMED, claimed_by_id=user_id, claimed_at=now)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
+        .returning(Lead)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
 
 
