@@ -15,12 +15,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, ColumnElement, String, bindparam, exists, func, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Boolean, ColumnElement, Integer, String, bindparam, exists, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator
 
 from dialer.models import BlacklistNumber, Campaign, CampaignStatus, Lead, LeadStatus
 
@@ -118,9 +116,10 @@ def open_zones(hours: CallingHours, now: datetime) -> tuple[str, ...]:
     return _open_zones_at_minute(hours, now.replace(second=0, microsecond=0))
 
 
-def lead_zone_expression(campaign: Campaign) -> ColumnElement[str]:
-    """The zone a lead is called in: its own, else the campaign's."""
-    return func.coalesce(Lead.timezone, campaign.timezone)
+def lead_zone_expression(campaign: Campaign | None = None) -> ColumnElement[str]:
+    """The zone a lead is called in: its own, else the campaign's (bound as ``b_campaign_tz``)."""
+    fallback = bindparam("b_campaign_tz", campaign.timezone if campaign else None, type_=String())
+    return func.coalesce(Lead.timezone, fallback)
 
 
 def not_blacklisted(phone_column: ColumnElement[str]) -> ColumnElement[bool]:
@@ -128,21 +127,11 @@ def not_blacklisted(phone_column: ColumnElement[str]) -> ColumnElement[bool]:
     return ~exists().where(BlacklistNumber.phone == phone_column)
 
 
-class _ZoneList(TypeDecorator[list[str]]):
-    """A list of zone names bound as one value: an array on PostgreSQL, JSON text elsewhere."""
-
-    impl = String
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return list(value) if dialect.name == "postgresql" else json.dumps(list(value))
-
-
 class zone_in(FunctionElement[bool]):  # noqa: N801 - an SQL function, named like one
-    """SQL: the zone expression is one of a list of names, sent as ONE bound value.
+    """SQL: the zone expression is one of a list of names, sent as ONE JSON text value.
 
-    Hundreds of zones may be open at once; one parameter keeps the statement's
-    text (and the driver's work on it) the same size whatever the list.
+    Hundreds of zones may be open at once; one text parameter keeps the
+    statement (and the driver's work on it) the same size whatever the list.
     """
 
     type = Boolean()
@@ -151,30 +140,49 @@ class zone_in(FunctionElement[bool]):  # noqa: N801 - an SQL function, named lik
 
 
 @compiles(zone_in)
-def _zone_in_json(element: zone_in, compiler: Any, **kw: Any) -> str:
+def _zone_in_json_each(element: zone_in, compiler: Any, **kw: Any) -> str:
     zone, names = (compiler.process(c, **kw) for c in element.clauses)
     return f"{zone} IN (SELECT value FROM json_each({names}))"  # noqa: S608 - bound values
 
 
 @compiles(zone_in, "postgresql")
-def _zone_in_array(element: zone_in, compiler: Any, **kw: Any) -> str:
+def _zone_in_jsonb(element: zone_in, compiler: Any, **kw: Any) -> str:
     zone, names = (compiler.process(c, **kw) for c in element.clauses)
-    return f"{zone} = ANY(CAST({names} AS TEXT[]))"
+    return f"{zone} IN (SELECT jsonb_array_elements_text(CAST({names} AS JSONB)))"  # noqa: S608
+
+
+@functools.lru_cache(maxsize=64)
+def _as_json(names: tuple[str, ...]) -> str:
+    return json.dumps(names)
 
 
 def in_zones(zone: ColumnElement[str], names: tuple[str, ...] | list[str]) -> ColumnElement[bool]:
     """SQL: ``zone`` is one of ``names``."""
-    return zone_in(zone, bindparam(None, tuple(names), type_=_ZoneList()))  # type: ignore[return-value]
+    return zone_in(zone, bindparam(None, _as_json(tuple(names)), type_=String()))  # type: ignore[return-value]
 
 
-def dialable_filters(campaign: Campaign, now: datetime) -> list[ColumnElement[bool]]:
-    """Every rule of the claim as SQL conditions on ``leads``, except the status and retry time."""
+def dialable_filters() -> list[ColumnElement[bool]]:
+    """Every rule of the claim as SQL on ``leads``, but the status and retry time.
+
+    Bound values: ``b_campaign_id``, ``b_max_attempts``, ``b_campaign_tz`` and
+    ``b_open_zones``; :func:`dialable_values` gives them for a campaign and a time.
+    """
     return [
-        Lead.campaign_id == campaign.id,
-        Lead.attempts < campaign.max_attempts,
-        in_zones(lead_zone_expression(campaign), open_zones(CallingHours.of(campaign), now)),
+        Lead.campaign_id == bindparam("b_campaign_id", type_=Integer()),
+        Lead.attempts < bindparam("b_max_attempts", type_=Integer()),
+        zone_in(lead_zone_expression(), bindparam("b_open_zones", type_=String())),
         not_blacklisted(Lead.phone),
     ]
+
+
+def dialable_values(campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """The bound values of :func:`dialable_filters` for this campaign at ``now``."""
+    return {
+        "b_campaign_id": campaign.id,
+        "b_max_attempts": campaign.max_attempts,
+        "b_campaign_tz": campaign.timezone,
+        "b_open_zones": _as_json(open_zones(CallingHours.of(campaign), now)),
+    }
 
 
 def is_blacklisted(session: Session, phone: str) -> bool:
