@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 DELIMITERS = (",", ";", "\t", "|")
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 _SAMPLE_BYTES = 64 * 1024
 _BLOCK_BYTES = 1 << 20
 _RAW_LIMIT = 500  # characters of a malformed row kept for the report
@@ -89,7 +89,11 @@ class Detected:
 
 @dataclass(frozen=True)
 class MalformedRow:
-    """A row that does not fit the header: where, what it held, and why."""
+    """A row that does not fit the header: where, what it held, and why.
+
+    ``detail`` is a stable code the report turns into words: ``fields:FOUND:EXPECTED``,
+    ``unsplittable:LAST_LINE`` (a stray quote swallowed the lines up to LAST_LINE) or ``nul``.
+    """
 
     line: int
     raw: str
@@ -199,7 +203,7 @@ def build_chunk(
             if not "".join(values).strip():
                 continue
             if len(values) != width:
-                detail = f"expected {width} fields, found {len(values)}"
+                detail = f"fields:{len(values)}:{width}"
                 malformed.append(
                     MalformedRow(int(lines[index]), joiner.join(values)[:_RAW_LIMIT], detail)
                 )
@@ -213,7 +217,7 @@ def build_chunk(
         if "\x00" in joined[index]:
             keep[index] = False
             raw = joiner.join(records[index]).replace("\x00", "\\0")
-            malformed.append(MalformedRow(int(lines[index]), raw[:_RAW_LIMIT], "NUL character"))
+            malformed.append(MalformedRow(int(lines[index]), raw[:_RAW_LIMIT], "nul"))
     if not keep.all():
         records, lines = [records[i] for i in np.flatnonzero(keep).tolist()], lines[keep]
     if records:
@@ -240,6 +244,9 @@ class _CsvFile(LeadFile):
         if delimiter is None:
             delimiter = detect_delimiter(_drop_lines(sample, skip))
         self.detected = Detected("csv", encoding=encoding, delimiter=delimiter)
+        # Refused before any row is imported: a record is never shorter than a line.
+        if _line_breaks_in(path) > limits.max_rows + skip + 1:
+            raise UnreadableFile("too_many_rows", f"The file has more than {limits.max_rows} rows.")
         self._binary: IO[bytes] | None = None
         self._text: io.TextIOWrapper | None = None
         # Physical lines before the current reader's first line.
@@ -258,7 +265,6 @@ class _CsvFile(LeadFile):
             )
         self.headers = unique_headers(header)
         self.header_line = skip + 1
-        self._records = 0
 
     def _open_reader(self, skip_lines: int):  # noqa: ANN202
         self.close()
@@ -286,7 +292,6 @@ class _CsvFile(LeadFile):
                 ) from None
             if not records:
                 return
-            self._count(len(records))
             lines = self._record_lines(records, start, self._reader.line_num)
             yield build_chunk(self.headers, records, lines, self._joiner, self._fraction())
 
@@ -321,14 +326,14 @@ class _CsvFile(LeadFile):
             except csv.Error as error:
                 line = self._base + previous + 1
                 last = self._base + reader.line_num
-                detail = f"lines {line}-{last} cannot be split into fields: {error}"
-                malformed.append(MalformedRow(line, "", detail))
+                malformed.append(
+                    MalformedRow(line, str(error)[:_RAW_LIMIT], f"unsplittable:{last}")
+                )
                 previous = reader.line_num
                 continue
             records.append(record)
             lines.append(self._base + previous + 1)
             previous = reader.line_num
-        self._count(len(records) + len(malformed))
         return build_chunk(
             self.headers,
             records,
@@ -337,13 +342,6 @@ class _CsvFile(LeadFile):
             self._fraction(),
             malformed,
         )
-
-    def _count(self, records: int) -> None:
-        self._records += records
-        if self._records > self.limits.max_rows:
-            raise UnreadableFile(
-                "too_many_rows", f"The file has more than {self.limits.max_rows} rows."
-            )
 
     def _fraction(self) -> float:
         if self._binary is None or not self.size:
@@ -354,6 +352,14 @@ class _CsvFile(LeadFile):
         if self._text is not None:
             self._text.close()
             self._text = None
+
+
+def _line_breaks_in(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            count += block.count(b"\n")
+    return count
 
 
 _NFC = functools.partial(unicodedata.normalize, "NFC")
