@@ -53,6 +53,7 @@ class PreparedChunk:
     keys: np.ndarray
     rejections: pd.DataFrame
     rows_read: int
+    ids: np.ndarray | None = None  # lead ids reserved in file order, where the store needs them
 
 
 class SeenNumbers:

@@ -152,15 +152,29 @@ def run_import(
     lead_import = session.get(LeadImport, import_id)
     if lead_import is None:
         raise LookupError(f"no lead import {import_id}")
-    if lead_import.status == ImportStatus.DONE:
-        return lead_import
+    session.commit()
+    with campaign_lock(engine_of(session), lead_import.campaign_id):
+        # A second delivery of the job waits here for the first, then finds it done.
+        session.refresh(lead_import)
+        if lead_import.status == ImportStatus.DONE:
+            return lead_import
+        return _run_locked(session, lead_import, region, limits, on_progress, chunk_rows)
+
+
+def _run_locked(
+    session: Session,
+    lead_import: LeadImport,
+    region: str,
+    limits: FileLimits | None,
+    on_progress: ProgressCallback | None,
+    chunk_rows: int,
+) -> LeadImport:
     report = on_progress or (lambda progress: None)
     _begin(session, lead_import)
     try:
         with open_lead_file(lead_import.stored_path, limits) as lead_file:
             mapping = check_mapping(lead_file.headers, lead_import.mapping)
-            with campaign_lock(engine_of(session), lead_import.campaign_id):
-                _import_chunks(session, lead_import, lead_file, mapping, region, report, chunk_rows)
+            _import_chunks(session, lead_import, lead_file, mapping, region, report, chunk_rows)
     except (UnreadableFile, MappingError) as error:
         session.rollback()
         _fail(session, lead_import, str(error), discard=True)

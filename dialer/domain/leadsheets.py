@@ -76,11 +76,20 @@ class _XlsxFile(LeadFile):
         import openpyxl
 
         self.limits = limits
+        # Our own handle: openpyxl's half-read sheet streams cannot keep the file open.
+        self._handle = path.open("rb")
+        try:
+            self._open(openpyxl)
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _open(self, openpyxl) -> None:  # noqa: ANN001
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about features it drops (data validation, styles): harmless here.
                 warnings.simplefilter("ignore", UserWarning)
-                self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+                self._book = openpyxl.load_workbook(self._handle, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise UnreadableFile(
                 "bad_xlsx", f"The spreadsheet is damaged and cannot be opened ({error})."
@@ -93,11 +102,11 @@ class _XlsxFile(LeadFile):
         self._rows = self._numbered_rows()
         self.header_line, header = self._find_header()
         self.headers = unique_headers(header)
-        if len(self.headers) > limits.max_columns:
+        if len(self.headers) > self.limits.max_columns:
             raise UnreadableFile(
                 "too_many_columns",
                 f"The sheet has {len(self.headers)} columns; "
-                f"at most {limits.max_columns} are allowed.",
+                f"at most {self.limits.max_columns} are allowed.",
             )
         self.detected = Detected("xlsx", sheet=sheet.title)
 
@@ -106,7 +115,10 @@ class _XlsxFile(LeadFile):
         for sheet in candidates:
             if sheet is None or not hasattr(sheet, "iter_rows"):
                 continue
-            if next(sheet.iter_rows(min_row=1, max_row=50, values_only=True), None) is not None:
+            rows = sheet.iter_rows(min_row=1, max_row=50, values_only=True)
+            has_data = any(any(v is not None for v in row) for row in rows)
+            rows.close()
+            if has_data:
                 return sheet
         raise UnreadableFile("empty", "The workbook has no sheet with data.")
 
@@ -170,6 +182,7 @@ class _XlsxFile(LeadFile):
 
     def close(self) -> None:
         self._book.close()
+        self._handle.close()
 
 
 def _trim(values: list[str]) -> list[str]:

@@ -27,7 +27,7 @@ from dialer.models import Lead, LeadStatus, utcnow
 _LOCK_CLASS = 8004
 _POSTGRES_WRITERS = 2
 _LEADS = (
-    "leads (campaign_id, import_id, line_no, phone, phone_raw, first_name, last_name, email, "
+    "leads (id, campaign_id, import_id, line_no, phone, phone_raw, first_name, last_name, email, "
     "timezone, custom, status, attempts, created_at)"
 )
 _REJECTIONS = "lead_import_rejections (import_id, line_no, raw_value, reason, detail)"
@@ -133,6 +133,15 @@ class ChunkWriter:
         self._queue: queue.Queue[tuple[PreparedChunk, float] | None] = queue.Queue(1)
         self._report = threading.Lock()
         self._errors: list[BaseException] = []
+        self._ids: Connection | None = None
+        if self.postgres:
+            # Two writers commit in any order; ids taken here, in file order, keep the
+            # leads in the order of the file (Get Lead takes the lowest id first).
+            self._ids = engine.connect()
+            self._sequence = self._ids.execute(
+                text("SELECT pg_get_serial_sequence('leads', 'id')")
+            ).scalar_one()
+            self._ids.commit()
         self._threads = [
             threading.Thread(target=self._run, name=f"lead-writer-{n}", daemon=True)
             for n in range(writers)
@@ -142,6 +151,17 @@ class ChunkWriter:
 
     def put(self, chunk: PreparedChunk, fraction: float) -> None:
         """Hand a chunk to the writers (waits while they are busy); raises a writer's error."""
+        if self._ids is not None and len(chunk.leads):
+            chunk.ids = np.asarray(
+                self._ids.execute(
+                    text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)"),
+                    {"seq": self._sequence, "n": len(chunk.leads)},
+                )
+                .scalars()
+                .all(),
+                dtype=np.int64,
+            )
+            self._ids.commit()
         while True:
             self._raise_first_error()
             try:
@@ -152,20 +172,22 @@ class ChunkWriter:
 
     def close(self) -> None:
         """Wait for every chunk to be written; raise the first writer error."""
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join()
+        self._stop()
         self._raise_first_error()
 
     def abandon(self) -> None:
         """Stop the writers after the chunks they already hold (the reader failed)."""
         self._errors.append(RuntimeError("import abandoned"))
         self._drain()
+        self._stop()
+
+    def _stop(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
             thread.join()
+        if self._ids is not None:
+            self._ids.close()
 
     def _drain(self) -> None:
         while True:
@@ -187,12 +209,11 @@ class ChunkWriter:
                 try:
                     written = self._write(connection, chunk)
                     connection.commit()
+                    with self._report:
+                        self.on_written(written, fraction)
                 except BaseException as error:  # handed to the reader thread, which raises it
                     connection.rollback()
                     self._errors.append(error)
-                    continue
-                with self._report:
-                    self.on_written(written, fraction)
 
     def _write(self, connection: Connection, chunk: PreparedChunk) -> Written:
         if self.postgres:
@@ -202,10 +223,13 @@ class ChunkWriter:
         leads = chunk.leads
         lines = leads["line_no"].to_numpy()
         ours, theirs = self.existing.split(chunk.keys, lines, self.import_id)
-        fresh = leads[~(ours | theirs)]
+        new = ~(ours | theirs)
+        fresh = leads[new]
         refused = [chunk.rejections, _in_campaign(leads[theirs])]
         if self.postgres:
-            _copy_leads(connection, self.campaign_id, self.import_id, fresh)
+            assert chunk.ids is not None or fresh.empty
+            ids = chunk.ids[new] if chunk.ids is not None else np.zeros(0, dtype=np.int64)
+            _copy_leads(connection, self.campaign_id, self.import_id, fresh, ids)
         else:
             lost = _insert_leads_sqlite(connection, self.campaign_id, self.import_id, fresh)
             refused.append(_in_campaign(fresh[fresh["line_no"].isin(lost)]))
@@ -241,16 +265,17 @@ def _in_campaign(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def _copy_leads(
-    connection: Connection, campaign_id: int, import_id: int, leads: pd.DataFrame
+    connection: Connection, campaign_id: int, import_id: int, leads: pd.DataFrame, ids: np.ndarray
 ) -> None:
     if leads.empty:
         return
-    constant_head = f"{campaign_id}\t{import_id}\t"
+    constant_head = f"\t{campaign_id}\t{import_id}\t"
     constant_tail = f"\t{LeadStatus.NEW.value}\t0\t{utcnow().isoformat()}"
-    template = constant_head + "\t".join(["{}"] * 8) + constant_tail
+    template = "{}" + constant_head + "\t".join(["{}"] * 8) + constant_tail
     body = "\n".join(
         map(
             template.format,
+            ids.tolist(),
             leads["line_no"].tolist(),
             leads["phone"].tolist(),
             _copy_text(leads["phone_raw"]),
