@@ -1,0 +1,45 @@
+"""Live updates for the agents' screens: Redis pub/sub, one channel per user.
+
+Publishers (the AMI listener, web views, jobs) call :func:`publish` after their
+transaction commits; the server-sent-events endpoint subscribes to the user's
+channel and forwards each message to the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from redis import Redis
+
+SUPERVISORS_CHANNEL = "live:supervisors"
+
+
+def user_channel(user_id: int) -> str:
+    """The pub/sub channel of one user's screens."""
+    return f"live:user:{user_id}"
+
+
+def publish(client: Redis, user_id: int | None, event: str, data: dict[str, Any]) -> None:
+    """Send ``event`` to every open screen of the user (and the supervisors' wallboard)."""
+    message = json.dumps({"event": event, "data": data, "ts": time.time()}, default=str)
+    if user_id is not None:
+        client.publish(user_channel(user_id), message)
+    client.publish(SUPERVISORS_CHANNEL, message)
+
+
+def listen(client: Redis, channel: str, *, idle_s: float = 15.0) -> Iterator[dict[str, Any] | None]:
+    """Yield each message of ``channel``; yield None after ``idle_s`` of silence (keep-alive)."""
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(channel)
+    try:
+        while True:
+            message = pubsub.get_message(timeout=idle_s)
+            if message is None:
+                yield None
+            elif message["type"] == "message":
+                yield json.loads(message["data"])
+    finally:
+        pubsub.close()
