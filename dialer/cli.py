@@ -10,10 +10,12 @@ from dialer.extensions import QUEUE_NAMES, db, redis_hub
 
 
 def register_commands(app: Flask) -> None:
+    from dialer import leads_cli
     from dialer.demo import demo
 
     for command in (seed_command, worker_command, demo):
         app.cli.add_command(command)
+    leads_cli.register(app)
 
 
 @click.command("seed")

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import agent, auth, errors, home, manager
+    from dialer.web import agent, auth, blacklist, campaigns, errors, home, manager, surveys
 
-    for module in (auth, home, agent, manager, errors):
+    for module in (auth, home, agent, manager, campaigns, surveys, blacklist, errors):
         app.register_blueprint(module.bp)
