@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads import confirm_mapping, create_import
-from dialer.models import BlacklistNumber, Campaign, LeadImport, QuestionKind, Survey, SurveyQuestion
+from dialer.models import (
+    BlacklistNumber,
+    Campaign,
+    LeadImport,
+    QuestionKind,
+    Survey,
+    SurveyQuestion,
+)
 
 
 def make_campaign(session: Session, name: str = "Khảo sát Q4", **overrides: Any) -> Campaign:
@@ -50,3 +57,37 @@ def queued_import(
     confirm_mapping(session, lead_import, mapping or lead_import.mapping)
     session.commit()
     return lead_import
+
+
+def signed_in_manager(app, client, username: str = "boss"):  # noqa: ANN001, ANN201
+    """A manager account, signed in on ``client``."""
+    from dialer.extensions import db
+    from dialer.models import Role
+    from tests.factories import make_user
+    from tests.web.helpers import login
+
+    with app.app_context():
+        make_user(db.session, username, role=Role.MANAGER, password="pw")
+        db.session.commit()
+    login(client, username, "pw")
+    return client
+
+
+def page_token(client, path: str) -> str:  # noqa: ANN001
+    """The CSRF token of the page at ``path``, as a browser would post it."""
+    from tests.web.helpers import csrf_token
+
+    return csrf_token(client, path)
+
+
+def run_worker_burst() -> None:
+    """Run the queued import jobs in a real forking RQ worker until the queue is empty."""
+    from flask import current_app
+    from rq import Worker
+
+    from dialer.extensions import redis_hub
+    from dialer.jobs.leads import QUEUE
+    from dialer.jobs.runtime import bind_app
+
+    bind_app(current_app._get_current_object())
+    Worker([redis_hub.queue(QUEUE)], connection=redis_hub.client).work(burst=True)

@@ -37,7 +37,9 @@ def new() -> Any:
     form = SurveyForm()
     if form.validate_on_submit():
         try:
-            survey = create_survey(db.session, form.name.data, _specs(form), form.description.data)
+            survey = create_survey(
+                db.session, form.name.data, _specs(form), form.description.data or ""
+            )
         except SurveyError as error:
             db.session.rollback()
             form.form_errors.append(messages.survey_error(error))
@@ -57,7 +59,7 @@ def edit(survey_id: int) -> Any:
     if form.validate_on_submit():
         try:
             saved = save_survey(
-                db.session, survey, form.name.data, _specs(form), form.description.data
+                db.session, survey, form.name.data, _specs(form), form.description.data or ""
             )
         except SurveyError as error:
             db.session.rollback()

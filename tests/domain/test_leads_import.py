@@ -103,7 +103,7 @@ def test_formula_like_values_are_stored_exactly_as_given(ctx, tmp_path):
     campaign = make_campaign(db.session)
     path = tmp_path / "leads.csv"
     path.write_text(
-        'phone,first name,last name,email,note\n'
+        "phone,first name,last name,email,note\n"
         '0912000001,=1+1,+SUM(A1),@cmd,"\tTAB"\n'
         '0912000002,-2,"\rCR",x@y.z,=HYPERLINK("http://evil")\n',
         "utf-8",
@@ -138,7 +138,9 @@ def test_a_run_stopped_midway_then_run_again_ends_like_one_clean_run(ctx, tmp_pa
     lines = [HEADER] + [f"0912{n % 150:06d},Khách {n},,," for n in range(200)] + ["x,y,,,"]
     path = write_csv(tmp_path / "leads.csv", lines)
     clean_campaign, crash_campaign = make_campaign(db.session, "sạch"), make_campaign(db.session)
-    clean = run_import(db.session, queued_import(db.session, clean_campaign, path).id, chunk_rows=30)
+    clean = run_import(
+        db.session, queued_import(db.session, clean_campaign, path).id, chunk_rows=30
+    )
 
     broken = queued_import(db.session, crash_campaign, path)
     seen = []
@@ -207,7 +209,9 @@ def test_names_too_long_for_the_database_are_a_malformed_row(ctx, tmp_path):
     path = write_csv(tmp_path / "l.csv", ["phone,first name", f"0912000001,{'A' * 121}"])
     lead_import = queued_import(db.session, campaign, path)
     run_import(db.session, lead_import.id)
-    assert refused(lead_import.id) == [(2, "0912000001", "malformed_row", "too_long:first_name:120")]
+    assert refused(lead_import.id) == [
+        (2, "0912000001", "malformed_row", "too_long:first_name:120")
+    ]
 
 
 def test_an_xlsx_file_imports_like_a_csv(ctx, tmp_path):
@@ -230,7 +234,9 @@ def test_an_xlsx_file_imports_like_a_csv(ctx, tmp_path):
 
 def test_the_rejection_report_is_csv_a_spreadsheet_cannot_execute(ctx, tmp_path):
     campaign = make_campaign(db.session)
-    path = write_csv(tmp_path / "l.csv", ["phone,name", "=1+2,x", "-5,y", "0912000001,z", "0912000001,w"])
+    path = write_csv(
+        tmp_path / "l.csv", ["phone,name", "=1+2,x", "-5,y", "0912000001,z", "0912000001,w"]
+    )
     lead_import = queued_import(db.session, campaign, path)
     run_import(db.session, lead_import.id)
     out = io.StringIO()
