@@ -15,10 +15,13 @@ from dialer.domain.phones import NormalisedPhone, normalise_phone
 from dialer.models import (
     BlacklistNumber,
     Campaign,
+    CampaignAgent,
     CampaignStatus,
     Lead,
     LeadStatus,
+    Role,
     Survey,
+    User,
 )
 from dialer.models.campaigns import DEFAULT_RETRY_MINUTES
 
@@ -167,6 +170,32 @@ def _checked_retries(minutes: dict[str, int]) -> dict[str, int]:
             )
         checked[outcome] = int(value)
     return checked
+
+
+def agent_accounts(session: Session) -> list[User]:
+    """The agents a manager can assign, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == Role.AGENT, User.is_active_user)
+            .order_by(User.display_name)
+        )
+    )
+
+
+def assign_agents(session: Session, campaign: Campaign, user_ids: list[int]) -> None:
+    """The agents who may work the campaign (Get Lead) are exactly these."""
+    agents = session.scalars(
+        select(User).where(User.id.in_(user_ids), User.role == Role.AGENT)
+    ).all()
+    if len(agents) != len(set(user_ids)):
+        raise CampaignError("agent_unknown", "only agents can be assigned to a campaign")
+    wanted = {agent.id for agent in agents}
+    campaign.agents = [a for a in campaign.agents if a.user_id in wanted] + [
+        CampaignAgent(user_id=user_id)
+        for user_id in sorted(wanted - {a.user_id for a in campaign.agents})
+    ]
+    session.flush()
 
 
 def dialable_leads(session: Session, campaign: Campaign) -> int:

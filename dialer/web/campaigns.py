@@ -26,7 +26,9 @@ from dialer.domain import leads as lead_imports
 from dialer.domain.campaigns import (
     CampaignError,
     CampaignSettings,
+    agent_accounts,
     apply_settings,
+    assign_agents,
     create_campaign,
     dialable_leads,
     lead_counts,
@@ -92,6 +94,7 @@ def new() -> Any:
                 created_by_id=current_user.id,
             )
             apply_settings(db.session, campaign, _settings(form), _region())
+            assign_agents(db.session, campaign, form.agents.data or [])
         except CampaignError as error:
             db.session.rollback()
             form.form_errors.append(messages.campaign_error(error))
@@ -129,10 +132,11 @@ def detail(campaign_id: int) -> str:
 @roles(*MANAGERS)
 def edit(campaign_id: int) -> Any:
     campaign = _campaign(campaign_id)
-    form = _campaign_form(CampaignSettings.of(campaign))
+    form = _campaign_form(CampaignSettings.of(campaign), [a.user_id for a in campaign.agents])
     if form.validate_on_submit():
         try:
             apply_settings(db.session, campaign, _settings(form), _region())
+            assign_agents(db.session, campaign, form.agents.data or [])
         except CampaignError as error:
             db.session.rollback()
             form.form_errors.append(messages.campaign_error(error))
@@ -316,7 +320,7 @@ def _import(campaign_id: int, import_id: int) -> LeadImport:
     return lead_import
 
 
-def _campaign_form(settings: CampaignSettings) -> CampaignForm:
+def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = None) -> CampaignForm:
     retries = settings.retry_minutes
     form = CampaignForm(
         data={
@@ -329,11 +333,15 @@ def _campaign_form(settings: CampaignSettings) -> CampaignForm:
             "call_start": settings.call_start,
             "call_end": settings.call_end,
             "max_attempts": settings.max_attempts,
+            "agents": agent_ids or [],
             **{field: retries.get(outcome, 0) for outcome, field in RETRY_FIELDS.items()},
         }
     )
     form.survey_id.choices = [SelectChoice(0, _("— none —"))] + [
         SelectChoice(s.id, f"{s.name} (v{s.version})") for s in current_surveys(db.session)
+    ]
+    form.agents.choices = [
+        SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in agent_accounts(db.session)
     ]
     return form
 

@@ -67,6 +67,7 @@ class CampaignForm(FlaskForm):
         description=_l("The number customers see, e.g. 028 3812 3456 or +842838123456."),
     )
     survey_id = SelectField(_l("Survey"), coerce=int, validate_choice=True)
+    agents = CheckboxesField(_l("Agents who work this campaign"), coerce=int)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
     call_days = CheckboxesField(_l("Calling days"), choices=weekday_choices())
     call_start = TimeField(_l("Calls from"), validators=[InputRequired()])

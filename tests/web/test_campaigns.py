@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from dialer.extensions import db
 from dialer.models import Campaign, ImportStatus, Lead, LeadImport
+from tests.factories import make_user
 from tests.leadfactories import (
     blacklist,
     make_campaign,
@@ -41,13 +42,19 @@ def campaign_form(token: str, **overrides: object) -> dict[str, object]:
     return data
 
 
-def test_a_manager_creates_a_campaign_with_an_e164_caller_id(app, client):
+def test_a_manager_creates_a_campaign_with_an_e164_caller_id_and_its_agents(app, client):
     signed_in_manager(app, client)
+    with app.app_context():
+        agents = [make_user(db.session, f"agent{n}").id for n in (1, 2, 3)]
+        db.session.commit()
     token = page_token(client, "/campaigns/new")
-    response = client.post("/campaigns/new", data=campaign_form(token))
+    response = client.post(
+        "/campaigns/new", data=campaign_form(token, agents=[str(agents[0]), str(agents[2])])
+    )
     assert response.status_code == 302
     with app.app_context():
         campaign = db.session.scalar(select(Campaign))
+        assert sorted(a.user.username for a in campaign.agents) == ["agent1", "agent3"]
         assert campaign.caller_id == "+842838123456"
         assert campaign.call_days == "12345"
         assert campaign.retry_minutes == {"BUSY": 10, "NOANSWER": 45, "FAIL": 90, "CANCEL": 5}
