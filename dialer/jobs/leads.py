@@ -47,18 +47,22 @@ def import_leads(import_id: int) -> dict[str, Any]:
     }
 
 
+_ACTIVE = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def active_job(redis: Redis, import_id: int) -> Job | None:
+    """The import's job while it waits or runs; None once it ended (or its worker died)."""
+    try:
+        existing = Job.fetch(job_id(import_id), connection=redis)
+    except NoSuchJobError:
+        return None
+    return existing if existing.get_status(refresh=True) in _ACTIVE else None
+
+
 def enqueue_import(queue: Queue, import_id: int) -> Job:
     """Queue the import unless its job is already waiting or running."""
-    try:
-        existing = Job.fetch(job_id(import_id), connection=queue.connection)
-    except NoSuchJobError:
-        existing = None
-    if existing is not None and existing.get_status(refresh=True) in (
-        JobStatus.QUEUED,
-        JobStatus.STARTED,
-        JobStatus.DEFERRED,
-        JobStatus.SCHEDULED,
-    ):
+    existing = active_job(queue.connection, import_id)
+    if existing is not None:
         return existing
     return queue.enqueue(
         import_leads,

@@ -41,7 +41,7 @@ from dialer.domain.leadcolumns import MappingError
 from dialer.domain.leadfiles import Detected, UnreadableFile
 from dialer.domain.surveys import current_surveys
 from dialer.extensions import db, redis_hub
-from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
+from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
 from dialer.web import leadmessages as messages
 from dialer.web import uploads
@@ -85,23 +85,10 @@ def index() -> str:
 def new() -> Any:
     form = _campaign_form(CampaignSettings(name="", timezone=current_app.config["DIALER_TIMEZONE"]))
     if form.validate_on_submit():
-        try:
-            campaign = create_campaign(
-                db.session,
-                name=form.name.data,
-                region=_region(),
-                timezone=form.timezone.data,
-                created_by_id=current_user.id,
-            )
-            apply_settings(db.session, campaign, _settings(form), _region())
-            assign_agents(db.session, campaign, form.agents.data or [])
-        except CampaignError as error:
-            db.session.rollback()
-            form.form_errors.append(messages.campaign_error(error))
-        else:
-            db.session.commit()
+        saved = _save(form, None)
+        if saved is not None:
             flash(_("Campaign created."), "success")
-            return redirect(url_for(".detail", campaign_id=campaign.id))
+            return redirect(url_for(".detail", campaign_id=saved.id))
     return render_template("campaigns/form.html", form=form, campaign=None)
 
 
@@ -133,18 +120,31 @@ def detail(campaign_id: int) -> str:
 def edit(campaign_id: int) -> Any:
     campaign = _campaign(campaign_id)
     form = _campaign_form(CampaignSettings.of(campaign), [a.user_id for a in campaign.agents])
-    if form.validate_on_submit():
-        try:
-            apply_settings(db.session, campaign, _settings(form), _region())
-            assign_agents(db.session, campaign, form.agents.data or [])
-        except CampaignError as error:
-            db.session.rollback()
-            form.form_errors.append(messages.campaign_error(error))
-        else:
-            db.session.commit()
-            flash(_("Campaign saved."), "success")
-            return redirect(url_for(".detail", campaign_id=campaign.id))
+    if form.validate_on_submit() and _save(form, campaign) is not None:
+        flash(_("Campaign saved."), "success")
+        return redirect(url_for(".detail", campaign_id=campaign.id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
+    """Create or update from the form and commit; None (form errors set) when refused."""
+    try:
+        if campaign is None:
+            campaign = create_campaign(
+                db.session,
+                name=form.name.data,
+                region=_region(),
+                timezone=form.timezone.data,
+                created_by_id=current_user.id,
+            )
+        apply_settings(db.session, campaign, _settings(form), _region())
+        assign_agents(db.session, campaign, form.agents.data or [])
+    except CampaignError as error:
+        db.session.rollback()
+        form.form_errors.append(messages.campaign_error(error))
+        return None
+    db.session.commit()
+    return campaign
 
 
 @bp.route("/<int:campaign_id>/start", methods=["POST"])
@@ -264,7 +264,7 @@ def import_page(campaign_id: int, import_id: int) -> str:
         reason_label=lambda reason: lead_imports.reason_label(reason, _),
         detail_text=lambda detail: lead_imports.detail_text(detail, _),
         action=ConfirmActionForm(),
-        can_retry=lead_import.status == ImportStatus.FAILED,
+        can_retry=_can_retry(lead_import),
     )
 
 
@@ -295,7 +295,7 @@ def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     if not ConfirmActionForm().validate_on_submit():
         abort(400)
-    if lead_import.status == ImportStatus.FAILED:
+    if _can_retry(lead_import):
         lead_import.status = ImportStatus.QUEUED
         db.session.commit()
         enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
@@ -361,14 +361,23 @@ def _settings(form: CampaignForm) -> CampaignSettings:
     )
 
 
+def _can_retry(lead_import: LeadImport) -> bool:
+    """Failed, or left queued or running by a worker that died (its job is over)."""
+    if lead_import.status == ImportStatus.FAILED:
+        return True
+    return lead_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and (
+        active_job(redis_hub.client, lead_import.id) is None
+    )
+
+
 def _progress(lead_import: LeadImport) -> dict[str, Any]:
     stored = lead_imports.progress_of(lead_import)
     if lead_import.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return _as_dict(stored)
+        return {**_as_dict(stored), "stalled": False}
     published = read_progress(redis_hub.client, lead_import.id)
     if published is None or published["status"] in (ImportStatus.DONE, ImportStatus.FAILED):
-        return _as_dict(stored)
-    return published
+        published = _as_dict(stored)
+    return {**published, "stalled": _can_retry(lead_import)}
 
 
 def _as_dict(progress: lead_imports.Progress) -> dict[str, Any]:

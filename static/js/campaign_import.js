@@ -23,7 +23,7 @@
       .then(function (progress) {
         if (progress) {
           show(progress);
-          if (progress.status === "done" || progress.status === "failed") {
+          if (progress.status === "done" || progress.status === "failed" || progress.stalled) {
             window.location.reload();
             return;
           }

@@ -16,6 +16,7 @@ from tests.leadfactories import (
     make_campaign,
     make_survey,
     page_token,
+    queued_import,
     run_worker_burst,
     signed_in_manager,
 )
@@ -158,7 +159,7 @@ def test_upload_confirm_columns_import_and_download_the_report(app, client):
         run_worker_burst()
     progress = client.get(import_url + "/progress").get_json()
     assert progress == {"status": "done", "rows_read": 4, "imported": 1, "rejected": 3,
-                        "percent": 100}  # fmt: skip
+                        "percent": 100, "stalled": False}  # fmt: skip
     page = client.get(import_url).get_data(as_text=True)
     assert "same number as line 2" in page and "blacklisted" in page
     report = client.get(import_url + "/rejections.csv")
@@ -237,3 +238,22 @@ def test_a_mapping_without_a_phone_column_is_refused(app, client):
     assert "Choose the column that holds the phone numbers." in page
     with app.app_context():
         assert db.session.scalar(select(LeadImport.status)) == ImportStatus.UPLOADED
+
+
+def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, tmp_path):
+    signed_in_manager(app, client)
+    with app.app_context():
+        campaign = make_campaign(db.session)
+        path = tmp_path / "l.csv"
+        path.write_text("phone\n0912000001\n", "utf-8")
+        lead_import = queued_import(db.session, campaign, path)
+        lead_import.status = ImportStatus.RUNNING  # as a killed worker leaves it
+        db.session.commit()
+        url = f"/campaigns/{campaign.id}/imports/{lead_import.id}"
+    assert client.get(url + "/progress").get_json()["stalled"] is True
+    page = client.get(url).get_data(as_text=True)
+    assert "The worker stopped before the import finished." in page
+    client.post(url + "/retry", data={"csrf_token": page_token(client, url)})
+    with app.app_context():
+        run_worker_burst()
+    assert client.get(url + "/progress").get_json()["status"] == "done"
