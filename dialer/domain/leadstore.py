@@ -3,9 +3,11 @@
 Each chunk is one transaction on a writer connection of its own: its new
 leads, its rejections and the import's counters commit together, so progress
 is visible to other processes and a killed worker leaves whole chunks only.
-Writers run beside the reader (the database's work overlaps the parsing of
-the next chunk); PostgreSQL gets two, since COPY into an indexed table with
-foreign keys is bound by the server's CPU and one backend uses one core.
+On PostgreSQL two writer threads run beside the reader: the server's work
+overlaps the parsing of the next chunk, and COPY into an indexed table with
+foreign keys is bound by the server's CPU, one core per backend. SQLite is
+written inline: its driver drops and retakes the GIL around every row, so a
+writer thread beside a busy reader would slow both down.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def campaign_lock(engine: Engine, campaign_id: int) -> Iterator[None]:
 
 
 class ChunkWriter:
-    """Writer threads taking prepared chunks in order of arrival, each on its own connection."""
+    """Stores prepared chunks, each in its own transaction (on writer threads for PostgreSQL)."""
 
     def __init__(
         self,
@@ -129,7 +131,8 @@ class ChunkWriter:
         self.existing = existing
         self.on_written = on_written
         self.postgres = engine.dialect.name == "postgresql"
-        writers = _POSTGRES_WRITERS if self.postgres else 1
+        writers = _POSTGRES_WRITERS if self.postgres else 0
+        self._inline = None if self.postgres else engine.connect()
         self._queue: queue.Queue[tuple[PreparedChunk, float] | None] = queue.Queue(1)
         self._report = threading.Lock()
         self._errors: list[BaseException] = []
@@ -151,6 +154,9 @@ class ChunkWriter:
 
     def put(self, chunk: PreparedChunk, fraction: float) -> None:
         """Hand a chunk to the writers (waits while they are busy); raises a writer's error."""
+        if self._inline is not None:
+            self._commit_chunk(self._inline, chunk, fraction)
+            return
         if self._ids is not None and len(chunk.leads):
             chunk.ids = np.asarray(
                 self._ids.execute(
@@ -186,8 +192,9 @@ class ChunkWriter:
             self._queue.put(None)
         for thread in self._threads:
             thread.join()
-        if self._ids is not None:
-            self._ids.close()
+        for connection in (self._ids, self._inline):
+            if connection is not None:
+                connection.close()
 
     def _drain(self) -> None:
         while True:
@@ -205,15 +212,20 @@ class ChunkWriter:
             while (item := self._queue.get()) is not None:
                 if self._errors:
                     continue
-                chunk, fraction = item
                 try:
-                    written = self._write(connection, chunk)
-                    connection.commit()
-                    with self._report:
-                        self.on_written(written, fraction)
+                    self._commit_chunk(connection, *item)
                 except BaseException as error:  # handed to the reader thread, which raises it
-                    connection.rollback()
                     self._errors.append(error)
+
+    def _commit_chunk(self, connection: Connection, chunk: PreparedChunk, fraction: float) -> None:
+        try:
+            written = self._write(connection, chunk)
+            connection.commit()
+            with self._report:
+                self.on_written(written, fraction)
+        except BaseException:
+            connection.rollback()
+            raise
 
     def _write(self, connection: Connection, chunk: PreparedChunk) -> Written:
         if self.postgres:
