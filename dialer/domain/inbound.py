@@ -1,0 +1,321 @@
+"""Inbound queue calls: the PBX's queue events made into call rows, agent states and screen pops.
+
+One row per queued call (keyed by the caller's Linkedid) carries the call's
+outcome (I5): COMPLETEAGENT, COMPLETECALLER, TRANSFER or ABANDON. Each offer an
+agent lets ring out gets a row of its own with RINGNOANSWER, so it shows in that
+agent's history while the call goes on to the next agent. An open agent session
+points at the call it is being offered (``current_call_id``), which is how every
+screen that rang is told when the call is taken elsewhere or ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.domain.contacts import contact_json, find_contact, number_key
+from dialer.domain.notices import Notice
+from dialer.domain.phones import DEFAULT_REGION
+from dialer.models import (
+    AgentSession,
+    AgentState,
+    Call,
+    CallState,
+    CallStatus,
+    Direction,
+    Extension,
+)
+from dialer.telephony.port import (
+    Party,
+    QueueCallAbandoned,
+    QueueCallCompleted,
+    QueueCallConnected,
+    QueueCallJoined,
+    QueueCallOffered,
+    QueueCallRingNoAnswer,
+    QueueEvent,
+)
+
+E = TypeVar("E", bound=QueueEvent)
+
+COMPLETIONS = (CallStatus.COMPLETEAGENT, CallStatus.COMPLETECALLER, CallStatus.TRANSFER)
+_HUNG_UP_BY = {CallStatus.COMPLETEAGENT: Party.AGENT, CallStatus.COMPLETECALLER: Party.CUSTOMER}
+
+
+def apply_queue_event(
+    session: Session, event: QueueEvent, *, region: str = DEFAULT_REGION
+) -> list[Notice]:
+    """Record a queue event on its inbound call; return what the agents' screens must be told.
+
+    Every handler may be replayed (a listener reconnecting, an event seen
+    twice) and may be the first event seen of a call; neither adds a row twice
+    nor reopens an ended call.
+    """
+    if getattr(event, "call_id", None):
+        return []  # one of our own customer-first calls: the dialing domain owns it
+    handler = _HANDLERS.get(type(event))
+    if handler is None or not event.call_ref:
+        return []
+    return handler(session, event, region)
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def _joined(session: Session, event: QueueCallJoined, region: str) -> list[Notice]:
+    _queue_call(session, event, region)
+    return []
+
+
+def _offered(session: Session, event: QueueCallOffered, region: str) -> list[Notice]:
+    call = _queue_call(session, event, region)
+    if call.state in (CallState.ENDED, CallState.CONNECTED):
+        return []
+    agent = agent_session_on(session, event.extension)
+    call.state = CallState.RINGING
+    call.ringing_at = event.at
+    call.extension = event.extension or None
+    call.agent_id = agent.user_id if agent else None
+    if agent is None:
+        return []
+    return [
+        Notice(agent.user_id, "inbound_offer", caller_json(call, event.caller_name)),
+        set_agent_state(agent, AgentState.RINGING, event.at, call.id),
+    ]
+
+
+def _connected(session: Session, event: QueueCallConnected, region: str) -> list[Notice]:
+    call = _queue_call(session, event, region)
+    if call.state == CallState.ENDED:
+        return []
+    agent = agent_session_on(session, event.extension)
+    call.state = CallState.CONNECTED
+    call.answered_at = event.at
+    call.wait_s = event.hold_s or _seconds(call.created_at, event.at)
+    call.extension = event.extension or call.extension
+    call.agent_id = agent.user_id if agent else None
+    notices = _release(session, call, event.at, reason="answered_elsewhere", keep=agent)
+    if agent is not None:
+        data = caller_json(call, event.caller_name) | {"answered_at": event.at.isoformat()}
+        notices += [
+            Notice(agent.user_id, "inbound_connected", data),
+            set_agent_state(agent, AgentState.CONNECTED, event.at, call.id),
+        ]
+    return notices
+
+
+def _ring_no_answer(session: Session, event: QueueCallRingNoAnswer, region: str) -> list[Notice]:
+    call = _queue_call(session, event, region)
+    agent = agent_session_on(session, event.extension)
+    if agent is None:
+        return []
+    rang_from = event.at - timedelta(seconds=event.ring_s)
+    _missed_offer(session, call, agent, event.extension, rang_from, event.at)
+    if call.state == CallState.RINGING and call.agent_id == agent.user_id:
+        call.state = CallState.QUEUED
+        call.agent_id = None
+        call.extension = None
+    if agent.current_call_id != call.id:
+        return []
+    return [
+        Notice(agent.user_id, "inbound_ended", _ended_json(call, CallStatus.RINGNOANSWER)),
+        set_agent_state(agent, AgentState.READY, event.at, None),
+    ]
+
+
+def _completed(session: Session, event: QueueCallCompleted, region: str) -> list[Notice]:
+    call = _queue_call(session, event, region)
+    if call.state == CallState.ENDED:
+        return []
+    if call.agent_id is None:
+        agent = agent_session_on(session, event.extension)
+        call.agent_id = agent.user_id if agent else None
+    call.extension = event.extension or call.extension
+    status = event.status if event.status in COMPLETIONS else CallStatus.COMPLETEAGENT
+    talk_s = event.talk_s or _seconds(call.answered_at or event.at, event.at)
+    call.answered_at = call.answered_at or event.at - timedelta(seconds=talk_s)
+    _finish(call, status, event.at, wait_s=event.hold_s or call.wait_s, talk_s=talk_s)
+    call.hung_up_by = _HUNG_UP_BY.get(status)
+    return _release(session, call, event.at)
+
+
+def _abandoned(session: Session, event: QueueCallAbandoned, region: str) -> list[Notice]:
+    call = _queue_call(session, event, region)
+    if call.state == CallState.ENDED:
+        return []
+    wait_s = event.hold_s or _seconds(call.created_at, event.at)
+    _finish(call, CallStatus.ABANDON, event.at, wait_s=wait_s, talk_s=0)
+    call.hung_up_by = Party.CUSTOMER
+    return _release(session, call, event.at)
+
+
+_HANDLERS: dict[type[QueueEvent], Callable[[Session, Any, str], list[Notice]]] = {
+    QueueCallJoined: _joined,
+    QueueCallOffered: _offered,
+    QueueCallConnected: _connected,
+    QueueCallRingNoAnswer: _ring_no_answer,
+    QueueCallCompleted: _completed,
+    QueueCallAbandoned: _abandoned,
+}
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def find_queue_call(session: Session, call_ref: str) -> Call | None:
+    """The inbound row of the queued call whose caller has this Linkedid."""
+    return session.scalar(select(Call).where(Call.call_uid == _uid(call_ref)))
+
+
+def agent_session_on(session: Session, extension: str) -> AgentSession | None:
+    """The open agent session on an extension, if an agent is signed in there."""
+    if not extension:
+        return None
+    return session.scalar(
+        select(AgentSession)
+        .join(Extension, AgentSession.extension_id == Extension.id)
+        .where(Extension.number == extension, AgentSession.logout_at.is_(None))
+        .order_by(AgentSession.login_at.desc())
+        .limit(1)
+    )
+
+
+def set_agent_state(
+    agent: AgentSession, state: AgentState, at: datetime, call_id: int | None
+) -> Notice:
+    """Put the agent in ``state`` for this call and say so to their screens."""
+    agent.state = state
+    agent.state_since = at
+    agent.current_call_id = call_id
+    return Notice(
+        agent.user_id,
+        "agent_state",
+        {"state": str(state), "since": at.isoformat(), "call_id": call_id},
+    )
+
+
+def caller_json(call: Call, caller_name: str = "") -> dict[str, Any]:
+    """What the agent's screen shows of the caller: number, name, VIP flag, contact."""
+    contact = call.contact
+    return {
+        "call_id": call.id,
+        "direction": call.direction,
+        "number": call.customer_number,
+        "queue": call.queue or "",
+        "name": (contact.name if contact and contact.name else caller_name) or "",
+        "is_vip": call.is_vip,
+        "contact": contact_json(contact),
+    }
+
+
+def _ended_json(call: Call, status: str | None, reason: str = "") -> dict[str, Any]:
+    return {"call_id": call.id, "status": status, "reason": reason}
+
+
+def _uid(*parts: str) -> str:
+    # Linkedids may be longer than the column once a system name is prefixed: hash them.
+    return "in:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _queue_call(session: Session, event: QueueEvent, region: str) -> Call:
+    """The inbound row of the queued call, created from whichever event is seen first."""
+    call = find_queue_call(session, event.call_ref)
+    if call is not None:
+        return call
+    number = number_key(event.caller_number, region)
+    contact = find_contact(session, number, region)
+    elapsed = getattr(event, "hold_s", 0) + getattr(event, "talk_s", 0)
+    call = Call(
+        call_uid=_uid(event.call_ref),
+        direction=Direction.INBOUND,
+        queue=event.queue[:64] or None,
+        customer_number=number,
+        caller_id=event.caller_number[:32] or None,
+        contact=contact,
+        is_vip=bool(contact and contact.is_vip),
+        state=CallState.QUEUED,
+        created_at=event.at - timedelta(seconds=elapsed),
+        ami_linkedid=event.call_ref[:40],
+    )
+    session.add(call)
+    session.flush()
+    return call
+
+
+def _missed_offer(
+    session: Session,
+    call: Call,
+    agent: AgentSession,
+    extension: str,
+    rang_from: datetime,
+    at: datetime,
+) -> None:
+    """A RINGNOANSWER row in the agent's history for an offer they let ring out."""
+    uid = _uid(call.ami_linkedid or "", extension, at.isoformat())
+    if session.scalar(select(Call.id).where(Call.call_uid == uid)) is not None:
+        return
+    session.add(
+        Call(
+            call_uid=uid,
+            direction=Direction.INBOUND,
+            queue=call.queue,
+            customer_number=call.customer_number,
+            caller_id=call.caller_id,
+            contact_id=call.contact_id,
+            is_vip=call.is_vip,
+            agent_id=agent.user_id,
+            extension=extension,
+            state=CallState.ENDED,
+            status=CallStatus.RINGNOANSWER,
+            created_at=rang_from,
+            ringing_at=rang_from,
+            ended_at=at,
+            ami_linkedid=call.ami_linkedid,
+        )
+    )
+
+
+def _finish(call: Call, status: str, at: datetime, *, wait_s: int, talk_s: int) -> None:
+    call.state = CallState.ENDED
+    call.status = status
+    call.ended_at = at
+    call.wait_s = max(0, wait_s)
+    call.talk_s = max(0, talk_s)
+
+
+def _release(
+    session: Session,
+    call: Call,
+    at: datetime,
+    *,
+    reason: str = "",
+    keep: AgentSession | None = None,
+) -> list[Notice]:
+    """Tell every agent the call rang or was up for that it has gone; they are Ready again."""
+    notices: list[Notice] = []
+    told: set[int] = set()
+    holders = session.scalars(
+        select(AgentSession).where(
+            AgentSession.current_call_id == call.id, AgentSession.logout_at.is_(None)
+        )
+    )
+    for holder in holders:
+        if keep is not None and holder.id == keep.id:
+            continue
+        told.add(holder.user_id)
+        notices += [
+            Notice(holder.user_id, "inbound_ended", _ended_json(call, call.status, reason)),
+            set_agent_state(holder, AgentState.READY, at, None),
+        ]
+    if call.agent_id is not None and call.agent_id not in told and keep is None:
+        notices.append(Notice(call.agent_id, "inbound_ended", _ended_json(call, call.status)))
+    return notices
+
+
+def _seconds(start: datetime | None, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds())) if start else 0
