@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,8 +40,6 @@ from dialer.telephony.port import (
     QueueCallRingNoAnswer,
     QueueEvent,
 )
-
-E = TypeVar("E", bound=QueueEvent)
 
 COMPLETIONS = (CallStatus.COMPLETEAGENT, CallStatus.COMPLETECALLER, CallStatus.TRANSFER)
 _HUNG_UP_BY = {CallStatus.COMPLETEAGENT: Party.AGENT, CallStatus.COMPLETECALLER: Party.CUSTOMER}
@@ -162,6 +160,16 @@ _HANDLERS: dict[type[QueueEvent], Callable[[Session, Any, str], list[Notice]]] =
     QueueCallCompleted: _completed,
     QueueCallAbandoned: _abandoned,
 }
+
+
+def _with_default_region(session: Session, event: QueueEvent) -> list[Notice]:
+    return apply_queue_event(session, event)
+
+
+# The rows of dialer/domain/events.py's table: port event type to handler.
+HANDLERS: dict[type[QueueEvent], Callable[[Session, Any], list[Notice]]] = dict.fromkeys(
+    _HANDLERS, _with_default_region
+)
 
 
 # ------------------------------------------------------------------- helpers

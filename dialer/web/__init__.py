@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import agent, auth, errors, home, manager
+    from dialer.web import agent, api_inbound, auth, errors, history, home, inbound, manager
 
-    for module in (auth, home, agent, manager, errors):
+    for module in (auth, home, agent, inbound, history, api_inbound, manager, errors):
         app.register_blueprint(module.bp)
