@@ -132,6 +132,11 @@ class CallEnded(PortEvent):
     cause: int | None  # Q.850 hangup cause when known
     cause_text: str = ""
     hung_up_by: Party = Party.SYSTEM
+    # False when the agent's own leg never answered, so the customer was never called:
+    # such a call must not count against the lead (status is then FAIL or CANCEL).
+    customer_dialled: bool = True
+    wait_s: int = 0  # from the Originate until connected (or until the end, if never connected)
+    talk_s: int = 0  # from connected (both parties bridged) until the end
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class QueueEvent(PortEvent):
     queue: str
     caller_number: str
     caller_name: str = ""
+    call_id: str | None = None  # our call id when the queued call is one we placed (customer-first)
 
 
 @dataclass(frozen=True)
