@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.domain import agents
 from dialer.domain.contacts import contact_json, find_contact, number_key
 from dialer.domain.notices import Notice
 from dialer.domain.phones import DEFAULT_REGION
@@ -74,42 +75,43 @@ def _offered(session: Session, event: QueueCallOffered, region: str) -> list[Not
     call = _queue_call(session, event, region)
     if call.state in (CallState.ENDED, CallState.CONNECTED):
         return []
-    agent = agent_session_on(session, event.extension)
+    agent = _locked_agent_on(session, event.extension, event.at)
     call.state = CallState.RINGING
     call.ringing_at = event.at
     call.extension = event.extension or None
     call.agent_id = agent.user_id if agent else None
     if agent is None:
         return []
-    return [
-        Notice(agent.user_id, "inbound_offer", caller_json(call, event.caller_name)),
-        set_agent_state(agent, AgentState.RINGING, event.at, call.id),
-    ]
+    notices = [Notice(agent.user_id, "inbound_offer", caller_json(call, event.caller_name))]
+    return notices + _take(session, agent, call, AgentState.RINGING, event.at)
 
 
 def _connected(session: Session, event: QueueCallConnected, region: str) -> list[Notice]:
     call = _queue_call(session, event, region)
     if call.state == CallState.ENDED:
         return []
-    agent = agent_session_on(session, event.extension)
+    agent = _locked_agent_on(session, event.extension, event.at)
+    others = [
+        holder
+        for holder in _locked_holders(session, call, event.at)
+        if agent is None or holder.id != agent.id
+    ]
     call.state = CallState.CONNECTED
     call.answered_at = event.at
     call.wait_s = event.hold_s or _seconds(call.created_at, event.at)
     call.extension = event.extension or call.extension
     call.agent_id = agent.user_id if agent else None
-    notices = _release(session, call, event.at, reason="answered_elsewhere", keep=agent)
+    notices = _release(session, call, others, event.at, reason="answered_elsewhere")
     if agent is not None:
         data = caller_json(call, event.caller_name) | {"answered_at": event.at.isoformat()}
-        notices += [
-            Notice(agent.user_id, "inbound_connected", data),
-            set_agent_state(agent, AgentState.CONNECTED, event.at, call.id),
-        ]
+        notices.append(Notice(agent.user_id, "inbound_connected", data))
+        notices += _take(session, agent, call, AgentState.CONNECTED, event.at)
     return notices
 
 
 def _ring_no_answer(session: Session, event: QueueCallRingNoAnswer, region: str) -> list[Notice]:
     call = _queue_call(session, event, region)
-    agent = agent_session_on(session, event.extension)
+    agent = _locked_agent_on(session, event.extension, event.at)
     if agent is None:
         return []
     rang_from = event.at - timedelta(seconds=event.ring_s)
@@ -120,16 +122,15 @@ def _ring_no_answer(session: Session, event: QueueCallRingNoAnswer, region: str)
         call.extension = None
     if agent.current_call_id != call.id:
         return []
-    return [
-        Notice(agent.user_id, "inbound_ended", _ended_json(call, CallStatus.RINGNOANSWER)),
-        set_agent_state(agent, AgentState.READY, event.at, None),
-    ]
+    ended = _ended_json(call, CallStatus.RINGNOANSWER)
+    return [Notice(agent.user_id, "inbound_ended", ended), *_free(session, agent, event.at)]
 
 
 def _completed(session: Session, event: QueueCallCompleted, region: str) -> list[Notice]:
     call = _queue_call(session, event, region)
     if call.state == CallState.ENDED:
         return []
+    holders = _locked_holders(session, call, event.at)
     if call.agent_id is None:
         agent = agent_session_on(session, event.extension)
         call.agent_id = agent.user_id if agent else None
@@ -139,17 +140,18 @@ def _completed(session: Session, event: QueueCallCompleted, region: str) -> list
     call.answered_at = call.answered_at or event.at - timedelta(seconds=talk_s)
     _finish(call, status, event.at, wait_s=event.hold_s or call.wait_s, talk_s=talk_s)
     call.hung_up_by = _HUNG_UP_BY.get(status)
-    return _release(session, call, event.at)
+    return _release(session, call, holders, event.at)
 
 
 def _abandoned(session: Session, event: QueueCallAbandoned, region: str) -> list[Notice]:
     call = _queue_call(session, event, region)
     if call.state == CallState.ENDED:
         return []
+    holders = _locked_holders(session, call, event.at)
     wait_s = event.hold_s or _seconds(call.created_at, event.at)
     _finish(call, CallStatus.ABANDON, event.at, wait_s=wait_s, talk_s=0)
     call.hung_up_by = Party.CUSTOMER
-    return _release(session, call, event.at)
+    return _release(session, call, holders, event.at)
 
 
 _HANDLERS: dict[type[QueueEvent], Callable[[Session, Any, str], list[Notice]]] = {
@@ -160,6 +162,38 @@ _HANDLERS: dict[type[QueueEvent], Callable[[Session, Any, str], list[Notice]]] =
     QueueCallCompleted: _completed,
     QueueCallAbandoned: _abandoned,
 }
+
+
+def reconcile_queue_calls(
+    session: Session, live_linkedids: set[str], now: datetime, *, grace_s: int = 10
+) -> list[Notice]:
+    """Close the inbound calls we believe waiting or up that the PBX no longer has.
+
+    Run after the listener was blind (a reconnect): the queue events of calls
+    that ended meanwhile are lost, so an answered call is closed COMPLETECALLER
+    and one never answered ABANDON, at the time the PBX was asked.
+    """
+    suspects = session.scalars(
+        select(Call).where(
+            Call.direction == Direction.INBOUND,
+            Call.state != CallState.ENDED,
+            Call.created_at < now - timedelta(seconds=grace_s),
+        )
+    ).all()
+    notices: list[Notice] = []
+    for call in suspects:
+        if call.ami_linkedid in live_linkedids:
+            continue
+        holders = _locked_holders(session, call, now)
+        if call.answered_at is not None:
+            talk_s = _seconds(call.answered_at, now)
+            _finish(call, CallStatus.COMPLETECALLER, now, wait_s=call.wait_s, talk_s=talk_s)
+        else:
+            wait_s = _seconds(call.created_at, now)
+            _finish(call, CallStatus.ABANDON, now, wait_s=wait_s, talk_s=0)
+        call.hangup_cause_text = "ended while the PBX link was down"
+        notices += _release(session, call, holders, now)
+    return notices
 
 
 def _with_default_region(session: Session, event: QueueEvent) -> list[Notice]:
@@ -193,18 +227,46 @@ def agent_session_on(session: Session, extension: str) -> AgentSession | None:
     )
 
 
-def set_agent_state(
-    agent: AgentSession, state: AgentState, at: datetime, call_id: int | None
-) -> Notice:
-    """Put the agent in ``state`` for this call and say so to their screens."""
-    agent.state = state
-    agent.state_since = at
-    agent.current_call_id = call_id
-    return Notice(
-        agent.user_id,
-        "agent_state",
-        {"state": str(state), "since": at.isoformat(), "call_id": call_id},
-    )
+def _locked_agent_on(session: Session, extension: str, at: datetime) -> AgentSession | None:
+    """The agent signed in on the extension, locked first (the lock order agents.py sets)."""
+    found = agent_session_on(session, extension)
+    return _locked(session, found.user_id, at) if found is not None else None
+
+
+def _locked_holders(session: Session, call: Call, at: datetime) -> list[AgentSession]:
+    """The sessions this call is ringing or up for, each locked."""
+    user_ids = session.scalars(
+        select(AgentSession.user_id).where(
+            AgentSession.current_call_id == call.id, AgentSession.logout_at.is_(None)
+        )
+    ).all()
+    return [locked for user_id in user_ids if (locked := _locked(session, user_id, at))]
+
+
+def _locked(session: Session, user_id: int, at: datetime) -> AgentSession | None:
+    try:
+        return agents.lock_agent_session(session, user_id, at, is_from_agent=False)
+    except agents.AgentError:  # signed out a moment ago: the call is recorded all the same
+        return None
+
+
+def _take(
+    session: Session, agent: AgentSession, call: Call, state: AgentState, at: datetime
+) -> list[Notice]:
+    """The call rings or is up for the agent: their bar says so (unless busy with another call)."""
+    if agent.state in agents.ON_A_CALL and agent.current_call_id not in (None, call.id):
+        return []
+    agent.current_call_id = call.id
+    agents.set_state(agent, state, at)
+    return [agents.agent_notice(session, agent, at)]
+
+
+def _free(session: Session, agent: AgentSession, at: datetime) -> list[Notice]:
+    """The agent is done with the call: Ready again, as after any call."""
+    agent.current_call_id = None
+    if agent.state in agents.ON_A_CALL:
+        agents.set_state(agent, AgentState.READY, at)
+    return [agents.agent_notice(session, agent, at)]
 
 
 def caller_json(call: Call, caller_name: str = "") -> dict[str, Any]:
@@ -299,28 +361,20 @@ def _finish(call: Call, status: str, at: datetime, *, wait_s: int, talk_s: int) 
 def _release(
     session: Session,
     call: Call,
+    holders: list[AgentSession],
     at: datetime,
     *,
     reason: str = "",
-    keep: AgentSession | None = None,
 ) -> list[Notice]:
     """Tell every agent the call rang or was up for that it has gone; they are Ready again."""
     notices: list[Notice] = []
-    told: set[int] = set()
-    holders = session.scalars(
-        select(AgentSession).where(
-            AgentSession.current_call_id == call.id, AgentSession.logout_at.is_(None)
-        )
-    )
     for holder in holders:
-        if keep is not None and holder.id == keep.id:
-            continue
-        told.add(holder.user_id)
-        notices += [
-            Notice(holder.user_id, "inbound_ended", _ended_json(call, call.status, reason)),
-            set_agent_state(holder, AgentState.READY, at, None),
-        ]
-    if call.agent_id is not None and call.agent_id not in told and keep is None:
+        notices.append(
+            Notice(holder.user_id, "inbound_ended", _ended_json(call, call.status, reason))
+        )
+        notices += _free(session, holder, at)
+    told = {holder.user_id for holder in holders}
+    if not reason and call.agent_id is not None and call.agent_id not in told:
         notices.append(Notice(call.agent_id, "inbound_ended", _ended_json(call, call.status)))
     return notices
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from dialer.domain import inbound
 from dialer.extensions import db
 from dialer.models import AgentSession, Call, Contact
-from tests.inbound_support import QueueCallScript, signed_in_agent
+from tests.inbound_support import QueueCallScript, outbound_call, signed_in_agent
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -27,14 +28,14 @@ def test_an_answered_call_pops_the_screen_turns_the_agent_red_and_ends_completec
     script = QueueCallScript(db.session, "0912345678", T0)
     script.join()
     offer = script.offer("1001")
-    assert _events(offer, agent.id) == ["inbound_offer", "agent_state"]
+    assert _events(offer, agent.id) == ["inbound_offer", "agent"]
     pop = offer[0].data
     assert (pop["number"], pop["name"], pop["is_vip"]) == ("+84912345678", "Trần Văn Khách", True)
     assert offer[1].data["state"] == "ringing"
     assert agent_session.current_call_id == script.call().id
 
     connected = script.connect("1001", after_s=4, hold_s=5)
-    assert _events(connected, agent.id) == ["inbound_connected", "agent_state"]
+    assert _events(connected, agent.id) == ["inbound_connected", "agent"]
     assert connected[1].data["state"] == "connected"
     assert script.call().state == "connected" and script.call().wait_s == 5
 
@@ -42,7 +43,7 @@ def test_an_answered_call_pops_the_screen_turns_the_agent_red_and_ends_completec
     call = script.call()
     assert (call.status, call.state, call.talk_s, call.wait_s) == ("COMPLETECALLER", "ended", 75, 5)
     assert call.agent_id == agent.id and call.is_vip and call.hung_up_by == "customer"
-    assert _events(ended, agent.id) == ["inbound_ended", "agent_state"]
+    assert _events(ended, agent.id) == ["inbound_ended", "agent"]
     assert ended[1].data["state"] == "ready" and agent_session.current_call_id is None
     assert len(_rows("+84912345678")) == 1
 
@@ -65,7 +66,7 @@ def test_ring_no_answer_stays_in_the_first_agents_history_and_the_next_agent_tak
     script.join()
     script.offer("1001")
     missed = script.ring_no_answer("1001", after_s=15)
-    assert _events(missed, first.id) == ["inbound_ended", "agent_state"]
+    assert _events(missed, first.id) == ["inbound_ended", "agent"]
     assert missed[0].data["status"] == "RINGNOANSWER" and first_session.state == "ready"
     script.offer("1002")
     script.connect("1002")
@@ -85,7 +86,7 @@ def test_an_abandoned_call_ends_abandon_and_clears_the_screen_that_was_ringing(c
     gone = script.abandon(after_s=8, hold_s=10)
     call = script.call()
     assert (call.status, call.wait_s, call.talk_s, call.agent_id) == ("ABANDON", 10, 0, agent.id)
-    assert _events(gone, agent.id) == ["inbound_ended", "agent_state"]
+    assert _events(gone, agent.id) == ["inbound_ended", "agent"]
     assert agent_session.state == "ready"
 
 
@@ -104,9 +105,9 @@ def test_ringing_several_agents_at_once_tells_the_others_when_one_answers(ctx):
     script.offer("1001", after_s=0)
     script.offer("1002", after_s=0)
     connected = script.connect("1002")
-    assert _events(connected, first.id) == ["inbound_ended", "agent_state"]
+    assert _events(connected, first.id) == ["inbound_ended", "agent"]
     assert connected[0].data["reason"] == "answered_elsewhere"
-    assert _events(connected, second.id) == ["inbound_connected", "agent_state"]
+    assert _events(connected, second.id) == ["inbound_connected", "agent"]
     assert first_session.state == "ready" and first_session.current_call_id is None
     assert script.call().agent_id == second.id
 
@@ -157,7 +158,6 @@ def test_an_anonymous_caller_and_an_unparsable_number_are_kept_as_given(ctx):
 
 
 def test_our_own_customer_first_calls_are_left_to_the_dialing_domain(ctx):
-    from dialer.domain import inbound
     from dialer.telephony.port import QueueCallOffered
 
     signed_in_agent(db.session, at=T0)
@@ -168,3 +168,31 @@ def test_our_own_customer_first_calls_are_left_to_the_dialing_domain(ctx):
     assert inbound.apply_queue_event(db.session, event) == []
     assert db.session.scalar(select(Call)) is None
     assert db.session.scalar(select(AgentSession)).state == "ready"
+
+
+def test_after_a_reconnect_calls_the_pbx_no_longer_has_are_closed(ctx):
+    agent, agent_session = signed_in_agent(db.session, at=T0)
+    talking = QueueCallScript(db.session, "0912000001", T0)
+    talking.offer("1001")
+    talking.connect("1001")
+    waiting = QueueCallScript(db.session, "0912000002", T0)
+    waiting.join()
+    still_up = QueueCallScript(db.session, "0912000003", T0)
+    still_up.join()
+    later = T0 + timedelta(minutes=5)
+    notices = inbound.reconcile_queue_calls(db.session, {still_up.ref}, later)
+    assert (talking.call().status, talking.call().talk_s) == ("COMPLETECALLER", 5 * 60 - 4)
+    assert (waiting.call().status, waiting.call().wait_s) == ("ABANDON", 5 * 60)
+    assert still_up.call().state == "queued"
+    assert _events(notices, agent.id) == ["inbound_ended", "agent"]
+    assert agent_session.state == "ready"
+
+
+def test_a_queue_offer_does_not_take_the_bar_of_an_agent_on_an_outbound_call(ctx):
+    agent, agent_session = signed_in_agent(db.session, at=T0)
+    outbound = outbound_call(db.session, agent, "0912000009", T0)
+    outbound.state = "connected"
+    agent_session.current_call_id, agent_session.state = outbound.id, "connected"
+    script = QueueCallScript(db.session, "0912345678", T0)
+    assert _events(script.offer("1001"), agent.id) == ["inbound_offer"]
+    assert (agent_session.state, agent_session.current_call_id) == ("connected", outbound.id)
