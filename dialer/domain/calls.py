@@ -118,6 +118,7 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
         event.at,
         cause=event.cause,
         cause_text=event.cause_text,
+        is_customer_dialled=event.customer_dialled,
     )
 
 
@@ -130,13 +131,15 @@ def end_call(
     cause: int | None = None,
     cause_text: str = "",
     refusal: Refusal | None = None,
+    is_customer_dialled: bool = True,
 ) -> list[Notice]:
     """Close the call with its outcome; settle the lead and free the agent.
 
-    With a ``refusal`` (or a cancel before anything was sent) the customer was
-    never dialled: the lead goes back without using an attempt.
+    With a ``refusal``, a cancel before anything was sent, or an agent who never
+    picked up, the customer was never dialled: the lead goes back without using
+    an attempt.
     """
-    was_sent = call.state != CallState.QUEUED
+    was_dialled = is_customer_dialled and call.state != CallState.QUEUED
     if call.answered_at is None and call.hung_up_by == Party.AGENT:
         status = CallStatus.CANCEL  # the agent gave up before the customer answered (O4)
     if status == CallStatus.ANSWER and call.answered_at is None:
@@ -150,7 +153,7 @@ def end_call(
     call.wait_s = int(((call.answered_at or now) - call.created_at).total_seconds())
     if call.lead_id is not None:
         lead = session.get_one(Lead, call.lead_id, with_for_update=True, populate_existing=True)
-        if refusal is None and was_sent:
+        if refusal is None and was_dialled:
             settle_lead(lead, lead.campaign, status, now)
         else:
             return_lead(

@@ -21,6 +21,12 @@ from dialer.telephony.port import (
     CallRinging,
     ExtensionStateChanged,
     PortEvent,
+    QueueCallAbandoned,
+    QueueCallCompleted,
+    QueueCallConnected,
+    QueueCallJoined,
+    QueueCallOffered,
+    QueueCallRingNoAnswer,
 )
 
 Handler = Callable[[Session, Any], list[Notice]]
@@ -33,18 +39,26 @@ HANDLERS: dict[type[PortEvent], Handler] = {
     CallEnded: calls.on_ended,
     # The agent's device (A2: extension unavailable).
     ExtensionStateChanged: agents.apply_extension_state,
-    # Inbound queue calls (I1-I5): rows for QueueCallJoined, QueueCallOffered,
-    # QueueCallConnected, QueueCallRingNoAnswer, QueueCallCompleted and
-    # QueueCallAbandoned come from dialer/domain/inbound.py, added below.
+    # Inbound queue calls (I1-I5): the Queue* rows are added below, all to
+    # dialer/domain/inbound.py's apply_queue_event.
 }
 
 try:
-    from dialer.domain.inbound import HANDLERS as INBOUND_HANDLERS
+    import dialer.domain.inbound as inbound
 except ModuleNotFoundError as missing:  # until the inbound module lands beside this one
     if missing.name != "dialer.domain.inbound":
         raise
-    INBOUND_HANDLERS = {}
-HANDLERS.update(INBOUND_HANDLERS)
+    inbound = None  # type: ignore[assignment]
+if inbound is not None:
+    for queue_event in (
+        QueueCallJoined,
+        QueueCallOffered,
+        QueueCallConnected,
+        QueueCallRingNoAnswer,
+        QueueCallCompleted,
+        QueueCallAbandoned,
+    ):
+        HANDLERS[queue_event] = inbound.apply_queue_event
 
 
 def apply_port_event(session: Session, event: PortEvent) -> list[Notice]:

@@ -6,7 +6,33 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import agent, api_inbound, auth, errors, history, home, inbound, manager
+    from dialer.web import (
+        agent,
+        api,
+        api_inbound,
+        auth,
+        errors,
+        events,
+        history,
+        home,
+        inbound,
+        manager,
+        openapi,
+        supervisor,
+    )
 
-    for module in (auth, home, agent, inbound, history, api_inbound, manager, errors):
+    for module in (
+        auth,
+        home,
+        agent,
+        api,
+        api_inbound,
+        events,
+        openapi,
+        inbound,
+        history,
+        supervisor,
+        manager,
+        errors,
+    ):
         app.register_blueprint(module.bp)
