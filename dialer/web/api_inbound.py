@@ -13,34 +13,30 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from dialer.access import ALL_STAFF, roles
 from dialer.domain import contacts, history, notes
-from dialer.extensions import db
+from dialer.extensions import csrf, db
 from dialer.models import Call, Contact, User
 from dialer.timefmt import local_zone
+from dialer.web import api, openapi_inbound
 from dialer.web import history as history_pages
 from dialer.web import inbound as inbound_pages
+from dialer.web.api import ApiError, json_body
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api")
+openapi_inbound.describe()
+# The same rules as the desktop's API: CSRF for cookie sessions only, errors as {code, message}.
+csrf.exempt(bp)
+bp.before_request(api._check_csrf_for_cookie_sessions)
+bp.register_error_handler(ApiError, api._api_error)
+bp.register_error_handler(CSRFError, api._csrf_error)
 
 
-class BadInput(Exception):
-    """A query parameter or body field is malformed; the request changes nothing."""
-
-    def __init__(self, code: str, message: str, status: int = 400, **extra: Any) -> None:
-        super().__init__(code)
-        self.code, self.message, self.status, self.extra = code, message, status, extra
-
-
-@bp.errorhandler(BadInput)
-def _bad_input(error: BadInput) -> tuple[Response, int]:
-    return jsonify(code=error.code, message=error.message, **error.extra), error.status
-
-
-def _not_found() -> BadInput:
-    return BadInput("not_found", _("Not found."), 404)
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", _("Not found."))
 
 
 def _region() -> str:
@@ -57,7 +53,7 @@ def day_arg(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadInput("bad_date", _("Give the date as YYYY-MM-DD.")) from None
+        raise ApiError(400, "bad_date", _("Give the date as YYYY-MM-DD.")) from None
 
 
 def page_arg(value: str | None) -> int:
@@ -65,7 +61,7 @@ def page_arg(value: str | None) -> int:
     if not value:
         return 1
     if not value.isdigit() or int(value) < 1:
-        raise BadInput("bad_page", _("The page must be a whole number from 1."))
+        raise ApiError(400, "bad_page", _("The page must be a whole number from 1."))
     return min(int(value), 1_000_000)
 
 
@@ -74,7 +70,8 @@ def tab_arg(value: str | None) -> history.Tab:
     try:
         return history.Tab((value or "all").lower())
     except ValueError:
-        raise BadInput("bad_direction", _("Direction must be all, inbound or outbound.")) from None
+        message = _("Direction must be all, inbound or outbound.")
+        raise ApiError(400, "bad_direction", message) from None
 
 
 def agent_arg(value: str | None) -> User:
@@ -82,9 +79,9 @@ def agent_arg(value: str | None) -> User:
     if not value:
         return current_user
     if not value.isdigit():
-        raise BadInput("bad_agent", _("The agent id must be a number."))
+        raise ApiError(400, "bad_agent", _("The agent id must be a number."))
     if not history.may_view_agent(current_user, int(value)):
-        raise BadInput("forbidden", _("You may see only your own history."), 403)
+        raise ApiError(403, "forbidden", _("You may see only your own history."))
     agent = db.session.get(User, int(value))
     if agent is None:
         raise _not_found()
@@ -157,16 +154,9 @@ def _visible_contact(contact_id: int) -> Contact:
     return contact
 
 
-def _contact_input() -> contacts.ContactInput:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("bad_json", _("Send the fields as a JSON object."))
-    return contacts.ContactInput.from_mapping(body)
-
-
-def _invalid_contact(refused: contacts.ContactInvalid) -> BadInput:
+def _invalid_contact(refused: contacts.ContactInvalid) -> ApiError:
     messages = inbound_pages.contact_errors(refused.errors)
-    return BadInput("invalid", _("Check the highlighted fields."), 422, errors=messages)
+    return ApiError(422, "invalid", _("Check the highlighted fields."), errors=messages)
 
 
 @bp.get("/contacts/by-number/<path:number>")
@@ -180,13 +170,12 @@ def contact_by_number(number: str) -> Response:
 @bp.post("/contacts")
 @roles(*ALL_STAFF)
 def create_contact() -> tuple[Response, int]:
-    body = request.get_json(silent=True) or {}
+    body = json_body()
     key = _visible_number(str(body.get("number") or ""))
     call = _own_call(body.get("call_id")) if body.get("call_id") else None
+    data = contacts.ContactInput.from_mapping(body)
     try:
-        contact, created = contacts.save_contact(
-            db.session, key, _contact_input(), region=_region(), call=call
-        )
+        contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
     except contacts.ContactInvalid as refused:
         db.session.rollback()
         raise _invalid_contact(refused) from None
@@ -198,8 +187,9 @@ def create_contact() -> tuple[Response, int]:
 @roles(*ALL_STAFF)
 def update_contact(contact_id: int) -> Response:
     contact = _visible_contact(contact_id)
+    data = contacts.ContactInput.from_mapping(json_body())
     try:
-        contacts.update_contact(contact, _contact_input())
+        contacts.update_contact(contact, data)
     except contacts.ContactInvalid as refused:
         db.session.rollback()
         raise _invalid_contact(refused) from None
@@ -242,9 +232,7 @@ def _own_call(call_id: Any) -> Call:
 @bp.put("/calls/<int:call_id>/xcm")
 @roles(*ALL_STAFF)
 def save_xcm(call_id: int) -> tuple[Response, int]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("bad_json", _("Send the fields as a JSON object."))
+    body = json_body()
     try:
         saved = notes.save_xcm(
             db.session,
@@ -258,7 +246,7 @@ def save_xcm(call_id: int) -> tuple[Response, int]:
     except notes.XcmRefused as refused:
         db.session.rollback()
         code, message, status, extra = inbound_pages.xcm_refusal(refused)
-        raise BadInput(code, message, status, **extra) from None
+        raise ApiError(status, code, message, **extra) from None
     db.session.commit()
     return jsonify(notes.report_json(saved.report)), 201 if saved.created else 200
 

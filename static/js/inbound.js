@@ -1,8 +1,8 @@
 /* The inbound part of the agent desktop (I1-I4, A6): screen pop, contact, Report XCM, phone history.
  *
- * Live updates come from the desktop's server-sent events (/api/events): inbound_offer,
- * inbound_connected, inbound_ended, and the agent's own updates. Everything else goes
- * through the JSON API, the same one other clients use.
+ * Live updates come from the desktop's server-sent events (/api/events), which desktop.js
+ * re-tells as "dialer:event" (inbound_offer, inbound_connected, inbound_ended) and
+ * "dialer:agent" DOM events. Everything else goes through the JSON API.
  */
 (function () {
   "use strict";
@@ -344,23 +344,18 @@
       }
       refreshSummary();
     },
-    agent: () => refreshSummary(),
   };
 
-  function payload(event) {
-    const message = JSON.parse(event.data);
-    // The stream may send the bare data or the whole pub/sub message around it.
-    return message && message.event && message.data !== undefined ? message.data : message;
-  }
-
-  function listen() {
-    const source = new EventSource("/api/events");
-    Object.keys(handlers).forEach((name) => {
-      source.addEventListener(name, (event) => handlers[name](payload(event)));
-    });
-    // EventSource reconnects by itself after a blip; catch up on what was missed.
-    source.addEventListener("open", () => refreshSummary());
-  }
+  // The desktop owns the one stream and re-tells each message as a "dialer:event".
+  document.addEventListener("dialer:event", (event) => {
+    const message = event.detail || {};
+    if (handlers[message.event]) handlers[message.event](message.data || {});
+  });
+  let pending = null;
+  document.addEventListener("dialer:agent", () => {
+    clearTimeout(pending);  // a burst of bar updates needs one refresh
+    pending = setTimeout(refreshSummary, 200);
+  });
 
   // -------------------------------------------------------------- wiring
 
@@ -375,5 +370,4 @@
   drawSummary();
   setInterval(tick, 1000);
   if (summary.current && summary.current.direction === "inbound") resumeCall(summary.current);
-  listen();
 })();

@@ -80,7 +80,7 @@ def test_a_bad_contact_gets_field_messages_and_loses_nothing(app, people):
     assert refused.status_code == 422
     assert refused.get_json()["code"] == "invalid" and "email" in refused.get_json()["errors"]
     not_json = agent.put(f"/api/contacts/{contact_id}", data="name=x", headers=headers)
-    assert not_json.status_code == 400 and not_json.get_json()["code"] == "bad_json"
+    assert not_json.status_code == 415 and not_json.get_json()["code"] == "json_required"
     with app.app_context():
         assert db.session.get(Contact, contact_id).email == "lan@example.vn"
 
@@ -178,9 +178,36 @@ def test_writes_need_the_csrf_token_of_the_session(app, people):
         json={"category": "other", "note": "x"},
         headers={"Idempotency-Key": "k"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.get_json()["code"] == "csrf_failed"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(XcmReport)) == 0
+
+
+def test_a_bearer_token_needs_no_csrf_token(app, people):
+    client = app.test_client()
+    session = {"agent_id": "agent1", "password": "pw", "extension": "1001"}
+    token = client.post("/api/session", json=session).get_json()["token"]
+    (call_id,) = _calls_of_agent1(app)
+    api = app.test_client()  # no cookie: the token alone
+    auth = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k"}
+    saved = api.put(
+        f"/api/calls/{call_id}/xcm", json={"category": "sales", "note": "x"}, headers=auth
+    )
+    assert saved.status_code == 201
+    day = api.get("/api/history?date=2026-11-24", headers=auth).get_json()
+    assert day["totals"]["total"] == 1
+
+
+def test_every_inbound_endpoint_is_in_the_openapi_document(app, client):
+    document = client.get("/api/openapi.json").get_json()
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    routes = {
+        (rule.rule.replace("<path:", "{").replace("<int:", "{").replace(">", "}"), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api_inbound.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert len(routes) == 10 and routes <= documented, routes - documented
 
 
 def test_signed_out_users_get_json_401(client):
