@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from dialer.domain import accounts, inbound
@@ -20,6 +26,7 @@ from dialer.telephony.port import (
     QueueCallOffered,
     QueueCallRingNoAnswer,
 )
+from dialer.telephony.simulator import PbxSimulator
 from tests.factories import make_extension, make_user
 
 _refs = itertools.count(1)
@@ -157,3 +164,54 @@ def outbound_call(
     session.add(call)
     session.flush()
     return call
+
+
+@contextmanager
+def running_pbx(app: Flask, *, speed: float = 0.05) -> Iterator[PbxSimulator]:
+    """The PBX simulator on a real socket and the AMI listener feeding the app, as in production."""
+    from dialer.listening import PortEventHandler
+    from dialer.telephony.ami import AmiAdapter
+    from dialer.telephony.ami_cli import settings_from_config
+    from dialer.telephony.listener import run_listener
+
+    secret = "sim-" + uuid.uuid4().hex
+    with PbxSimulator(port=0, username="dialer", secret=secret, speed=speed) as pbx:
+        app.config.update(
+            AMI_HOST="127.0.0.1", AMI_PORT=pbx.port, AMI_USERNAME="dialer", AMI_SECRET=secret
+        )
+        settings = settings_from_config(app.config)
+        adapter = AmiAdapter(settings)
+        handler = PortEventHandler(app, adapter)
+        stop = threading.Event()
+        listener = threading.Thread(
+            target=run_listener, args=(settings, handler, stop), kwargs={"adapter": adapter}
+        )
+        listener.start()
+        try:
+            yield pbx
+        finally:
+            stop.set()
+            listener.join(timeout=10)
+            handler.stop()
+
+
+def wait_until(check: Callable[[], Any], *, timeout_s: float = 15.0, what: str = "") -> Any:
+    """Poll ``check`` until it returns something true; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.05)
+
+
+def call_in(app: Flask, number: str, *, seconds: int = 60, queue: str = "support") -> None:
+    """Make ``number`` call the queue, the way `flask pbx-sim inbound` does (an AMI Originate)."""
+    config = app.config
+    result = app.test_cli_runner().invoke(
+        args=["pbx-sim", "inbound", number, "--seconds", str(seconds), "--queue", queue]
+        + ["--port", str(config["AMI_PORT"]), "--secret", config["AMI_SECRET"]]
+    )
+    assert result.exit_code == 0, result.output

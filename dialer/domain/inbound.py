@@ -277,10 +277,15 @@ def caller_json(call: Call, caller_name: str = "") -> dict[str, Any]:
         "direction": call.direction,
         "number": call.customer_number,
         "queue": call.queue or "",
-        "name": (contact.name if contact and contact.name else caller_name) or "",
+        "name": (contact.name if contact and contact.name else _presented_name(caller_name)),
         "is_vip": call.is_vip,
         "contact": contact_json(contact),
     }
+
+
+def _presented_name(caller_name: str) -> str:
+    # PBXs often put the number itself in the caller name: that is no name.
+    return caller_name if any(ch.isalpha() for ch in caller_name) else ""
 
 
 def _ended_json(call: Call, status: str | None, reason: str = "") -> dict[str, Any]:

@@ -325,7 +325,7 @@
       refreshSummary();
     },
     inbound_connected: (data) => {
-      toast.hidden = true;
+      showToast(T.connected, data);  // stays while the call is up: who is on the line
       openCaller(data);
       setText(view, "[data-testid=caller-status]", T.connected);
       setVipAlert(data.is_vip);

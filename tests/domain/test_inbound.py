@@ -196,3 +196,12 @@ def test_a_queue_offer_does_not_take_the_bar_of_an_agent_on_an_outbound_call(ctx
     script = QueueCallScript(db.session, "0912345678", T0)
     assert _events(script.offer("1001"), agent.id) == ["inbound_offer"]
     assert (agent_session.state, agent_session.current_call_id) == ("connected", outbound.id)
+
+
+def test_the_pbx_caller_name_is_shown_unless_it_is_only_the_number_again(ctx):
+    signed_in_agent(db.session, at=T0)
+    named = QueueCallScript(db.session, "0912000001", T0, name="NGUYEN VAN A")
+    assert named.offer("1001")[0].data["name"] == "NGUYEN VAN A"
+    named.abandon()
+    numbered = QueueCallScript(db.session, "0912000002", T0, name="0912000002")
+    assert numbered.offer("1001")[0].data["name"] == ""
