@@ -32,7 +32,13 @@ from dialer.telephony import ami_requests
 from dialer.telephony.ami_calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_id
 from dialer.telephony.ami_manager import AmiManager, Control
 from dialer.telephony.ami_protocol import AmiMessage
-from dialer.telephony.ami_translate import WANTED_EVENTS, AdoptedCall, AmiTranslator, device_state
+from dialer.telephony.ami_translate import (
+    WANTED_EVENTS,
+    AdoptedCall,
+    AmiTranslator,
+    device_state,
+    hint_state,
+)
 from dialer.telephony.port import (
     AgentFirstCall,
     ConnectionHealth,
@@ -68,6 +74,7 @@ class AmiSettings:
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
     config_error_backoff_s: float = 60.0
+    hint_context: str = ""  # dialplan context of the agents' hints; "" = the agent template's
 
     @property
     def address(self) -> str:
@@ -106,6 +113,7 @@ class AmiAdapter:
         self.settings = settings
         self._conn: AmiManager | None = None
         self._conn_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._seq = 0
         self._seq_lock = threading.Lock()
         self._backoff = Backoff(settings.reconnect_min_s, settings.reconnect_max_s)
@@ -165,13 +173,21 @@ class AmiAdapter:
         ]
 
     def extension_state(self, extension: str) -> ExtensionState:
-        """The device state of an agent's extension (DEVICE_STATE of its agent channel)."""
+        """The state of an agent's extension: its hint, else DEVICE_STATE of its agent device."""
         device = ami_requests.agent_channel(self.settings.agent_channel, extension)
-        response = self._connection().send_action(
-            Action="Getvar", Variable=f"DEVICE_STATE({device})"
-        )
+        conn = self._connection()
+        hint = conn.send_action(Action="ExtensionState", Exten=extension, Context=self.hint_context)
+        if _ok(hint) and _int(hint.headers.get("Status")) >= 0:
+            return hint_state(hint.headers.get("StatusText", ""))
+        response = conn.send_action(Action="Getvar", Variable=f"DEVICE_STATE({device})")
         _raise_unless_ok(response, "Getvar DEVICE_STATE")
         return device_state(response.headers.get("Value", ""))
+
+    @property
+    def hint_context(self) -> str:
+        """Where the agents' hints are: AMI_HINT_CONTEXT, else the agent template's context."""
+        template = self.settings.agent_channel
+        return self.settings.hint_context or (template.partition("@")[2] or "default")
 
     def queue_add(self, queue: str, extension: str, member_name: str = "") -> None:
         """Put the agent's extension in an inbound queue (idempotent)."""
@@ -328,14 +344,20 @@ class AmiAdapter:
 
     def _connection(self) -> AmiManager:
         """The live connection; when asking (not listening) open one if the backoff allows."""
-        with self._conn_lock:
-            conn = self._conn
-            if conn is not None and conn.is_alive():
-                return conn
-            if self._supervisor is not None:
-                raise TelephonyError(f"not connected to the PBX at {self.settings.address}")
-            if time.monotonic() < self._retry_at and self._last_error is not None:
-                raise type(self._last_error)(f"{self._last_error} (not retried yet)")
+        conn = self._conn
+        if conn is not None and conn.is_alive():
+            return conn
+        if self._supervisor is not None:
+            raise TelephonyError(f"not connected to the PBX at {self.settings.address}")
+        with self._open_lock:  # one thread connects; the others then use its connection
+            return self._reconnect_for_asking()
+
+    def _reconnect_for_asking(self) -> AmiManager:
+        conn = self._conn
+        if conn is not None and conn.is_alive():
+            return conn
+        if time.monotonic() < self._retry_at and self._last_error is not None:
+            raise type(self._last_error)(f"{self._last_error} (not retried yet)")
         try:
             conn = self._open()
         except TelephonyError as exc:
@@ -443,6 +465,13 @@ def _duration(text: str) -> int:
     for part in text.split(":"):
         seconds = seconds * 60 + (int(part) if part.isdigit() else 0)
     return seconds
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
 
 
 def _ok(response: AmiMessage) -> bool:

@@ -36,6 +36,7 @@ def settings_from_config(config: Mapping[str, Any]) -> AmiSettings:
         ping_interval_s=float(config.get("AMI_PING_INTERVAL", defaults.ping_interval_s)),
         connect_timeout_s=float(config.get("AMI_CONNECT_TIMEOUT", defaults.connect_timeout_s)),
         response_timeout_s=float(config.get("AMI_RESPONSE_TIMEOUT", defaults.response_timeout_s)),
+        hint_context=str(config.get("AMI_HINT_CONTEXT", "")),
     )
 
 

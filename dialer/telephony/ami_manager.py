@@ -174,6 +174,7 @@ class AmiManager(Manager):
         """Drop the connection now (the reader notices and fails every waiter)."""
         if not self.lost_reason:
             self.lost_reason = reason
+        self._connected.clear()  # no new action goes out on it from now on
         raw = self._raw
         if raw is not None:
             with contextlib.suppress(OSError):  # already closed

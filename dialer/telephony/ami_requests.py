@@ -75,25 +75,20 @@ def agent_first_originate(
     call: AgentFirstCall, *, seq: int, agent_template: str, context: str, max_timeout_s: int
 ) -> dict[str, str | list[str]]:
     """Originate that rings the agent, then runs ``context``/number to dial the customer."""
-    number = check_number(call.number)
-    timeout_s = min(int(call.timeout_s), int(max_timeout_s))
-    return {
-        "Action": "Originate",
-        "ActionID": call_action_id(call.call_id, Flow.AGENT_FIRST, seq),
-        "Channel": agent_channel(agent_template, call.extension),
-        "Context": context,
-        "Exten": number,
-        "Priority": "1",
-        "CallerID": call.caller_id,
-        "Timeout": str(timeout_s * 1000),
-        "Async": "true",
-        "Variable": [
+    return _originate(
+        call_action_id(call.call_id, Flow.AGENT_FIRST, seq),
+        channel=agent_channel(agent_template, call.extension),
+        context=context,
+        exten=check_number(call.number),
+        caller_id=call.caller_id,
+        timeout_s=min(int(call.timeout_s), int(max_timeout_s)),
+        variables=[
             f"{CALL_ID_VAR}={call.call_id}",
             f"{FLOW_VAR}={Flow.AGENT_FIRST.value}",
             f"DIAL_TIMEOUT={int(call.dial_timeout_s)}",
             *variable_headers(call.variables),
         ],
-    }
+    )
 
 
 def customer_first_originate(
@@ -101,20 +96,40 @@ def customer_first_originate(
 ) -> dict[str, str | list[str]]:
     """Originate that rings the customer, then queues them in ``call.queue``."""
     number = check_number(call.number)
-    timeout_s = min(int(call.timeout_s), int(max_timeout_s))
-    return {
-        "Action": "Originate",
-        "ActionID": call_action_id(call.call_id, Flow.CUSTOMER_FIRST, seq),
-        "Channel": check_dial_string(customer_template.format(number=number)),
-        "Context": context,
-        "Exten": check_queue(call.queue),
-        "Priority": "1",
-        "CallerID": call.caller_id,
-        "Timeout": str(timeout_s * 1000),
-        "Async": "true",
-        "Variable": [
+    return _originate(
+        call_action_id(call.call_id, Flow.CUSTOMER_FIRST, seq),
+        channel=check_dial_string(customer_template.format(number=number)),
+        context=context,
+        exten=check_queue(call.queue),
+        caller_id=call.caller_id,
+        timeout_s=min(int(call.timeout_s), int(max_timeout_s)),
+        variables=[
             f"{CALL_ID_VAR}={call.call_id}",
             f"{FLOW_VAR}={Flow.CUSTOMER_FIRST.value}",
             *variable_headers(call.variables),
         ],
+    )
+
+
+def _originate(
+    action_id: str,
+    *,
+    channel: str,
+    context: str,
+    exten: str,
+    caller_id: str,
+    timeout_s: int,
+    variables: list[str],
+) -> dict[str, str | list[str]]:
+    return {
+        "Action": "Originate",
+        "ActionID": action_id,
+        "Channel": channel,
+        "Context": context,
+        "Exten": exten,
+        "Priority": "1",
+        "CallerID": caller_id,
+        "Timeout": str(timeout_s * 1000),
+        "Async": "true",
+        "Variable": variables,
     }

@@ -96,6 +96,11 @@ def device_state(value: str) -> ExtensionState:
     return _DEVICE_STATE.get(name, ExtensionState.UNKNOWN)
 
 
+def hint_state(status_text: str) -> ExtensionState:
+    """An ExtensionState from an ExtensionState/ExtensionStatus StatusText."""
+    return _HINT_STATE.get(status_text.lower(), ExtensionState.UNKNOWN)
+
+
 def agent_device_pattern(agent_channel: str) -> re.Pattern[str]:
     """A regex matching the agent devices the template makes, capturing the extension."""
     before, _, after = agent_channel.partition("{extension}")
@@ -582,8 +587,7 @@ def _on_queue_member_status(tr: AmiTranslator, h: Headers, at: datetime) -> None
 
 
 def _on_extension_status(tr: AmiTranslator, h: Headers, at: datetime) -> None:
-    state = _HINT_STATE.get(h.get("StatusText", "").lower(), ExtensionState.UNKNOWN)
-    tr._set_extension_state(h.get("Exten", ""), state, at)
+    tr._set_extension_state(h.get("Exten", ""), hint_state(h.get("StatusText", "")), at)
 
 
 _QUEUE_EVENTS = {

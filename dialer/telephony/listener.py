@@ -27,6 +27,9 @@ def run_listener(
     port = adapter if adapter is not None else AmiAdapter(settings)
     port.start(handle)
     try:
-        stop.wait()
+        # Short waits: a SIGTERM the kernel hands to another thread only runs its Python
+        # handler (which sets ``stop``) once the main thread executes bytecode again.
+        while not stop.wait(0.5):
+            pass
     finally:
         port.stop()

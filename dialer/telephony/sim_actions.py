@@ -21,6 +21,7 @@ from dialer.telephony.sim_wire import (
     Request,
     encode,
     error,
+    list_start,
     response,
     success,
 )
@@ -100,6 +101,7 @@ class Actions(StatusActions):
     # ----------------------------------------------------------------- basics
 
     def ping(self, session: Session, req: Request) -> None:
+        """Ping: Pong with the server time."""
         session.write(
             encode(
                 response(
@@ -109,22 +111,26 @@ class Actions(StatusActions):
         )
 
     async def logoff(self, session: Session, req: Request) -> None:
+        """Logoff: Goodbye, then the socket closes."""
         session.write(
             encode(response("Goodbye", req.action_id, ("Message", "Thanks for all the fish.")))
         )
         await session.close()
 
     def events(self, session: Session, req: Request) -> None:
+        """Events: switch this session's events on, off, or to some classes."""
         on = session.set_event_mask(req.get("EventMask"))
         session.write(encode(response("Success", req.action_id, ("Events", "On" if on else "Off"))))
 
     def list_commands(self, session: Session, req: Request) -> None:
+        """ListCommands: the actions this simulator answers."""
         fields = [(name, f"{name} (Priv: all)") for name in sorted(self.table)]
         session.write(encode(response("Success", req.action_id, *fields)))
 
     # ----------------------------------------------------------------- calls
 
     async def originate(self, session: Session, req: Request) -> None:
+        """Originate: async answers at once, sync once the call is up or failed."""
         parsed = self._originate_request(req)
         if isinstance(parsed, str):
             session.write(error(req.action_id, parsed))
@@ -207,6 +213,7 @@ class Actions(StatusActions):
         self.server.engine.event("OriginateResponse", "call", fields)
 
     def hangup(self, session: Session, req: Request) -> None:
+        """Hangup by channel name, Uniqueid, or /regex/ (then a list of what was hung up)."""
         name = req.get("Channel").strip()
         if not name:
             session.write(error(req.action_id, "No channel specified"))
@@ -215,30 +222,7 @@ class Actions(StatusActions):
         cause = int(cause_text) if cause_text.isdigit() else 0
         engine = self.server.engine
         if len(name) > 1 and name.startswith("/") and name.endswith("/"):
-            try:
-                pattern = re.compile(name[1:-1])
-            except re.error:
-                session.write(error(req.action_id, f"Regex compile failed on: {name}"))
-                return
-            targets = [c for c in engine.channels.values() if pattern.search(c.name)]
-            session.write(
-                encode(
-                    response(
-                        "Success",
-                        req.action_id,
-                        ("EventList", "start"),
-                        ("Message", "Channels hung up will follow"),
-                    )
-                )
-            )
-            for chan in targets:
-                fields = [("Event", "ChannelHungup"), ("Channel", chan.name)]
-                session.write(
-                    encode(fields + ([("ActionID", req.action_id)] if req.action_id else []))
-                )
-            session.list_complete("ChannelsHungupListComplete", req.action_id, len(targets))
-            for chan in targets:
-                engine.hangup(chan, cause or 16, soft=True)
+            self._hangup_matching(session, req, name[1:-1], cause or 16)
             return
         chan = self.find_channel(name)
         if chan is None:
@@ -247,36 +231,59 @@ class Actions(StatusActions):
         session.write(success(req.action_id, "Channel Hungup"))
         engine.hangup(chan, cause or 16, soft=True)
 
+    def _hangup_matching(self, session: Session, req: Request, regex: str, cause: int) -> None:
+        try:
+            pattern = re.compile(regex)
+        except re.error:
+            session.write(error(req.action_id, f"Regex compile failed on: /{regex}/"))
+            return
+        engine = self.server.engine
+        targets = [c for c in engine.channels.values() if pattern.search(c.name)]
+        session.write(list_start(req.action_id, "Channels hung up will follow"))
+        tail = [("ActionID", req.action_id)] if req.action_id else []
+        for chan in targets:
+            session.write(encode([("Event", "ChannelHungup"), ("Channel", chan.name), *tail]))
+        session.list_complete("ChannelsHungupListComplete", req.action_id, len(targets))
+        for chan in targets:
+            engine.hangup(chan, cause, soft=True)
+
     # ------------------------------------------------------------ variables
 
-    def getvar(self, session: Session, req: Request) -> None:
+    def _variable_request(
+        self, session: Session, req: Request
+    ) -> tuple[str, Channel | None] | None:
+        """The variable and channel of a Getvar/Setvar, or None once refused."""
         variable = req.get("Variable").strip()
         if not variable:
             session.write(error(req.action_id, "No variable specified"))
-            return
+            return None
         name = req.get("Channel").strip()
-        value = ""
-        if name:
-            chan = self.find_channel(name)
-            if chan is None:
-                session.write(error(req.action_id, "No such channel"))
-                return
-            value = self.read_variable(chan, variable)
+        if not name:
+            return variable, None  # a global variable: none are set in the reference dialplan
+        chan = self.find_channel(name)
+        if chan is None:
+            session.write(error(req.action_id, "No such channel"))
+            return None
+        return variable, chan
+
+    def getvar(self, session: Session, req: Request) -> None:
+        """Getvar: a channel variable (empty when unset)."""
+        target = self._variable_request(session, req)
+        if target is None:
+            return
+        variable, chan = target
+        value = self.read_variable(chan, variable) if chan is not None else ""
         session.write(
             encode(response("Success", req.action_id, ("Variable", variable), ("Value", value)))
         )
 
     def setvar(self, session: Session, req: Request) -> None:
-        variable = req.get("Variable").strip()
-        if not variable:
-            session.write(error(req.action_id, "No variable specified"))
+        """Setvar: set a channel variable (VarSet follows)."""
+        target = self._variable_request(session, req)
+        if target is None:
             return
-        name = req.get("Channel").strip()
-        if name:
-            chan = self.find_channel(name)
-            if chan is None:
-                session.write(error(req.action_id, "No such channel"))
-                return
+        variable, chan = target
+        if chan is not None:
             self.server.engine.set_var(chan, variable, req.get("Value"))
         session.write(success(req.action_id, "Variable Set"))
 
@@ -301,6 +308,7 @@ class Actions(StatusActions):
     # ---------------------------------------------------------------- queues
 
     def queue_add(self, session: Session, req: Request) -> None:
+        """QueueAdd: a dynamic member, with app_queue's answers."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue:
             session.write(error(req.action_id, "'Queue' not specified."))
@@ -326,6 +334,7 @@ class Actions(StatusActions):
         )
 
     def queue_remove(self, session: Session, req: Request) -> None:
+        """QueueRemove: only dynamic members can be removed, as in app_queue."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue or not interface:
             session.write(error(req.action_id, "Need 'Queue' and 'Interface' parameters."))
@@ -342,6 +351,7 @@ class Actions(StatusActions):
             session.write(error(req.action_id, messages[outcome]))
 
     def queue_pause(self, session: Session, req: Request) -> None:
+        """QueuePause: in one queue, or in all when Queue is absent."""
         interface, paused_text = req.get("Interface").strip(), req.get("Paused").strip()
         if not interface or not paused_text:
             session.write(error(req.action_id, "Need 'Interface' and 'Paused' parameters."))
@@ -357,6 +367,7 @@ class Actions(StatusActions):
         session.write(success(req.action_id, text))
 
     def extension_state(self, session: Session, req: Request) -> None:
+        """ExtensionState: the hint state of an agent extension."""
         exten = req.get("Exten").strip()
         if not exten:
             session.write(error(req.action_id, "Extension not specified"))

@@ -49,6 +49,7 @@ class StatusActions:
         return None
 
     def core_show_channels(self, session: Session, req: Request) -> None:
+        """CoreShowChannels: one CoreShowChannel event per live channel."""
         session.write(list_start(req.action_id, "Channels will follow"))
         channels = list(self.server.engine.channels.values())
         for chan in channels:
@@ -66,6 +67,7 @@ class StatusActions:
         session.list_complete("CoreShowChannelsComplete", req.action_id, len(channels))
 
     def status(self, session: Session, req: Request) -> None:
+        """Status: one Status event per channel, with the variables asked for."""
         name = req.get("Channel").strip()
         channels = list(self.server.engine.channels.values())
         if name:
@@ -120,6 +122,7 @@ class StatusActions:
         return [q for q in queues if not name or q.name.lower() == name.lower()]
 
     def queue_status(self, session: Session, req: Request) -> None:
+        """QueueStatus: QueueParams, QueueMember and QueueEntry events."""
         session.write(list_start(req.action_id, "Queue status will follow"))
         member_filter = req.get("Member").strip()
         tail = [("ActionID", req.action_id)] if req.action_id else []
@@ -180,6 +183,7 @@ class StatusActions:
         ]
 
     def queue_summary(self, session: Session, req: Request) -> None:
+        """QueueSummary: one summary event per queue."""
         session.write(list_start(req.action_id, "Queue summary will follow"))
         queues = self._queues(req.get("Queue").strip())
         status_of = self.server.queues.member_status
@@ -207,6 +211,7 @@ class StatusActions:
     # --------------------------------------------------------------- Command
 
     def command(self, session: Session, req: Request) -> None:
+        """Command: the few CLI commands a dialer might send (and core restart)."""
         text = " ".join(req.get("Command").split())
         if text == "core show channels concise":
             lines = [self._concise(chan) for chan in self.server.engine.channels.values()]

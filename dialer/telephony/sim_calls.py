@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dialer.telephony.sim_channels import PEER_LEFT, PRE_HANGUP, UNKNOWN, Channel
+from dialer.telephony.sim_dialing import Dialing
 from dialer.telephony.sim_dialplan import Dialplan
-from dialer.telephony.sim_engine import Dialing, Engine
+from dialer.telephony.sim_engine import Engine
 
 DIAL_VARS = (
     "DIALSTATUS",
@@ -106,6 +107,7 @@ class Calls:
             exten, context, uniqueids=(req.channel_id, req.other_channel_id)
         )
         engine.newexten(one, "AppDial2", "(Outgoing Line)")
+        one.sends_audio = not req.application  # an originated Wait plays nothing
         for name, value in reversed(req.variables):
             engine.set_var(one, name, value)
         self._set_callerid(one, req.caller)
@@ -178,8 +180,11 @@ class Calls:
     def _set_callerid(self, chan: Channel, caller: tuple[str, str] | None) -> None:
         if caller is None:
             return
-        self.engine.set_caller(chan, *caller)
-        self.engine.set_connected(chan, *caller)
+        if chan.name.endswith(";1"):  # the originated half learns its caller, then the line
+            self.engine.set_ids(chan, caller)
+            self.engine.set_connected(chan, *caller)
+        else:  # the other half copies both at once
+            self.engine.set_ids(chan, caller, caller)
 
     @staticmethod
     def _failure(req: OriginateRequest, reason: int) -> OriginateResult:
@@ -198,17 +203,18 @@ class Calls:
             return "CHANUNAVAIL"
         one, two = engine.create_local_pair(exten, context, linkedid=caller.linkedid)
         one.has_cdr = False  # the dialled channel is the caller's CDR destination
+        one.sends_audio = False  # the agent's leg behind it is silent
         for name, value in caller.inheritable().items():
             one.variables[name] = value
             two.variables[name] = value
         dialed = f"{exten}@{context}"
         engine.set_var(one, "DIALEDPEERNUMBER", dialed)
+        one.cid_num, one.cid_name = exten, caller.cid_name
+        one.conn_num, one.conn_name = caller.cid_num, caller.cid_name
         engine.newexten(one, "AppDial", "(Outgoing Line)")
-        engine.set_caller(one, exten, caller.cid_name)
-        engine.set_connected(one, caller.cid_num, caller.cid_name)
+        engine.announce_ids(one)
         engine.set_var(two, "DIALEDPEERNUMBER", dialed)
-        engine.set_caller(two, caller.cid_num, caller.cid_name)
-        engine.set_connected(two, exten, caller.cid_name)
+        engine.set_ids(two, (caller.cid_num, caller.cid_name), (exten, caller.cid_name))
         engine.local_bridge_event(one, two)
         engine.event(
             "DialBegin", "call", caller.snapshot(), one.snapshot("Dest"), [("DialString", dialed)]
@@ -258,10 +264,10 @@ class Calls:
         engine.set_var(caller, "DIALSTATUS", "ANSWER")
         engine.set_var(caller, "DIALEDPEERNAME", one.name)
         engine.set_var(caller, "DIALEDPEERNUMBER", dialed)
+        one.exten = ""  # Asterisk blanks the dialled channel's exten once it is answered
         engine.event(
             "DialEnd", "call", caller.snapshot(), one.snapshot("Dest"), [("DialStatus", "ANSWER")]
         )
-        one.exten = ""  # Asterisk blanks the dialled channel's exten once it is answered
         engine.newexten(one, "AppDial", "(Outgoing Line)")
         if caller.cdr is not None:
             caller.cdr.dest = one.name

@@ -82,6 +82,8 @@ class Channel:
     cdr_done: list[CdrRecord] = field(default_factory=list)
     has_cdr: bool = True
     agent_ext: str = ""  # set on Local/<ext>@sim-agent channels: the agent device
+    sends_audio: bool = True  # False when nothing behind it plays a sound (Answer waits longer)
+    manager_vars: tuple[str, ...] = ()  # manager.conf channelvars: ChanVariable headers
 
     def snapshot(self, prefix: str = "") -> Headers:
         """The channel block Asterisk puts in call events, optionally Dest-/LocalOne-prefixed."""
@@ -100,6 +102,7 @@ class Channel:
             (prefix + "Priority", str(self.priority)),
             (prefix + "Uniqueid", self.uniqueid),
             (prefix + "Linkedid", self.linkedid),
+            *[(prefix + "ChanVariable", f"{n}={self.get_var(n) or ''}") for n in self.manager_vars],
         ]
 
     def get_var(self, name: str) -> str | None:
@@ -112,6 +115,7 @@ class Channel:
 
     @property
     def is_up(self) -> bool:
+        """True once answered (state Up)."""
         return self.state == 6
 
     @property

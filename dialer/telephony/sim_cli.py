@@ -36,9 +36,9 @@ import click
 from dialer.telephony.sim_server import AmiServer
 
 DEFAULT_USERNAME = "dialer"
-NUMBER = re.compile(r"^\+?[0-9]{1,20}$")
-QUEUE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-SAFE_VALUE = re.compile(r"^[^\r\n]*$")
+NUMBER = re.compile(r"\+?[0-9]{1,20}")
+QUEUE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+SAFE_VALUE = re.compile(r"[^\r\n]*")
 REPLY_TIMEOUT_S = 10.0
 
 
@@ -132,13 +132,13 @@ def inbound(
     secret: str | None,
 ) -> None:
     """Make NUMBER call in: the caller waits in a queue for an agent."""
-    if not NUMBER.match(number):
+    if not NUMBER.fullmatch(number):
         raise click.BadParameter("digits only, optionally starting with +", param_hint="NUMBER")
-    if not QUEUE.match(queue):
+    if not QUEUE.fullmatch(queue):
         raise click.BadParameter(
             "a queue name: lower-case letters, digits, - or _", param_hint="--queue"
         )
-    if not NUMBER.match(did):
+    if not NUMBER.fullmatch(did):
         raise click.BadParameter("digits only", param_hint="--did")
     config = _app_config()
     target = (
@@ -169,7 +169,7 @@ def inbound(
 
 def _frame(headers: list[tuple[str, str]]) -> bytes:
     for key, value in headers:
-        if not SAFE_VALUE.match(value) or not SAFE_VALUE.match(key):
+        if not SAFE_VALUE.fullmatch(value) or not SAFE_VALUE.fullmatch(key):
             raise click.ClickException(f"refusing a CR/LF in AMI header {key!r}")
     return ("".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode()
 

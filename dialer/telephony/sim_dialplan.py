@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 Script = Callable[[Channel], Awaitable[None]]
 
 LONG_WAIT = 3600.0
-# Answer() returns on the first media frame: ~20 ms when the other side sends audio,
-# its 500 ms limit when it sends none (the inbound caller).
+# Answer() returns on the first media frame: ~20 ms when the other half of the
+# Local pair carries audio (ringback, queue ringing), its 500 ms limit when it
+# carries none (an agent's silent leg, an originated Wait). As recorded.
 ANSWER_MEDIA_WAIT = 0.02
 ANSWER_NO_MEDIA_WAIT = 0.5
 # A call that ends in the same instant (busy, congestion, rejection: about a
@@ -165,10 +166,12 @@ class Dialplan:
         self.engine.answer(chan)
         self.engine.indicate(chan, "answer")
 
-    async def answer_app(self, chan: Channel, media_wait: float = ANSWER_MEDIA_WAIT) -> None:
+    async def answer_app(self, chan: Channel) -> None:
         """Answer(): answer, then wait for the first media frame before the next priority."""
         self.answer(chan)
-        await asyncio.sleep(self.engine.scale(media_wait))
+        partner = chan.partner
+        audio = partner is not None and partner.sends_audio
+        await asyncio.sleep(self.engine.scale(ANSWER_MEDIA_WAIT if audio else ANSWER_NO_MEDIA_WAIT))
         for _turn in range(SETTLE_TURNS):
             await asyncio.sleep(0)
 
@@ -273,7 +276,7 @@ class Dialplan:
                 self.hangup(chan, 19)
                 return
             self.step(chan, 3, "Answer")
-            await self.answer_app(chan, self._callee_media_wait(chan))
+            await self.answer_app(chan)
             talk = {"0": 5, "4": 3600, "6": 5}[digit]
             self.step(chan, 4, "Wait", str(talk))
             await self.wait(talk)
@@ -281,7 +284,7 @@ class Dialplan:
             self.hangup(chan, 0 if digit == "4" else 16)
         elif digit in "79":
             self.step(chan, 1, "Answer")
-            await self.answer_app(chan, self._callee_media_wait(chan))
+            await self.answer_app(chan)
             talk = 30 if digit == "7" else 1
             self.step(chan, 2, "Wait", str(talk))
             await self.wait(talk)
@@ -297,14 +300,6 @@ class Dialplan:
             cause = 1 if digit == "5" else 21
             self.step(chan, 1, "Hangup", str(cause))
             self.hangup(chan, cause)
-
-    @staticmethod
-    def _callee_media_wait(chan: Channel) -> float:
-        # Dialled by an agent's Dial(): the agent side sends no audio, so Answer() waits
-        # its full 500 ms; a customer-first call hears the queue's ringing at once.
-        partner = chan.partner
-        dialled_by_dial = partner is not None and not partner.has_cdr
-        return ANSWER_NO_MEDIA_WAIT if dialled_by_dial else ANSWER_MEDIA_WAIT
 
     async def _bridge(self, chan: Channel) -> None:
         number = chan.exten
@@ -336,7 +331,7 @@ class Dialplan:
     async def _inbound(self, chan: Channel) -> None:
         self.step(chan, 1, "NoOp", f"inbound: DID {chan.exten} from {callerid_all(chan)}")
         self.step(chan, 2, "Answer")
-        await self.answer_app(chan, ANSWER_NO_MEDIA_WAIT)
+        await self.answer_app(chan)
         await self._queue_and_hang_up(chan, 3, "support")
 
     async def _queue_and_hang_up(self, chan: Channel, priority: int, queue: str) -> None:

@@ -24,6 +24,7 @@ from dialer.telephony.sim_channels import (
     cdr_headers,
     unanswered_disposition,
 )
+from dialer.telephony.sim_dialing import Dialing
 from dialer.telephony.sim_wire import Headers, cause_text, encode
 
 Publisher = Callable[[str, bytes], None]
@@ -33,61 +34,18 @@ SOFT_EXPLICIT = 16
 SOFT_SHUTDOWN = 4
 
 
-class Dialing:
-    """An outgoing channel being called: resolves on answer, busy, congestion or hangup."""
-
-    def __init__(self, engine: Engine, chan: Channel, on_ringing: Callable[[], None] | None = None):
-        self.engine = engine
-        self.chan = chan
-        self.on_ringing = on_ringing
-        self.ringing = False
-        self.future: asyncio.Future[tuple[str, int]] = engine.loop.create_future()
-        chan.dialing = self
-
-    @property
-    def waiting(self) -> bool:
-        return not self.future.done()
-
-    def signal(self, what: str, cause: int = 0) -> None:
-        """Progress reported by the called side (through the Local channel pair)."""
-        if not self.waiting:
-            if what == "hangup" and not self.chan.dead:
-                self.engine.hangup(self.chan, cause, soft=False)
-            return
-        if what == "ringing":
-            if not self.ringing:
-                self.ringing = True
-                self.engine.set_state(self.chan, 5)
-                if self.on_ringing:
-                    self.on_ringing()
-            return
-        if what == "answer":
-            self.engine.answer(self.chan)
-            self.future.set_result(("ANSWER", 0))
-        elif what == "busy":
-            self.future.set_result(("BUSY", 17))
-        elif what == "congestion":
-            self.future.set_result(("CONGESTION", 34))
-        elif what == "hangup":
-            self.future.set_result(("HANGUP", cause))
-
-    async def wait(self, timeout: float | None) -> tuple[str, int]:
-        """The outcome, or ('TIMEOUT', 0) when nobody answered in time."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(self.future), timeout)
-        except TimeoutError:
-            if not self.future.done():
-                self.future.set_result(("TIMEOUT", 0))
-            return self.future.result()
-
-
 class Engine:
     """Channel registry, event emission and the rules of hangup propagation."""
 
     def __init__(
-        self, speed: float, publish: Publisher, wants: Callable[[str], bool] | None = None
+        self,
+        speed: float,
+        publish: Publisher,
+        wants: Callable[[str], bool] | None = None,
+        channel_vars: tuple[str, ...] = (),
     ) -> None:
         self.speed = speed
+        self.channel_vars = channel_vars
         self.publish = publish
         self.wants = wants or (lambda _cls: True)
         self.loop = asyncio.get_running_loop()
@@ -154,8 +112,9 @@ class Engine:
         uid1 = uniqueids[0] or self.new_uniqueid()
         uid2 = uniqueids[1] or self.new_uniqueid()
         link = linkedid or uid1
-        one = Channel(name=base + ";1", uniqueid=uid1, linkedid=link, context=context, exten=exten)
-        two = Channel(name=base + ";2", uniqueid=uid2, linkedid=link, context=context, exten=exten)
+        names = {"linkedid": link, "context": context, "exten": exten}
+        one = Channel(base + ";1", uid1, manager_vars=self.channel_vars, **names)
+        two = Channel(base + ";2", uid2, manager_vars=self.channel_vars, **names)
         two.state = 4
         one.partner, two.partner = two, one
         one.cdr = CdrRecord(start=one.created_wall)
@@ -217,12 +176,22 @@ class Engine:
         if not quiet and self.wants("dialplan"):
             self.chan_event("VarSet", chan, ("Variable", name), ("Value", value), cls="dialplan")
 
-    def set_caller(self, chan: Channel, num: str, name: str) -> None:
-        """NewCallerid."""
-        chan.cid_num, chan.cid_name = num, name
+    def set_ids(
+        self, chan: Channel, caller: tuple[str, str], connected: tuple[str, str] | None = None
+    ) -> None:
+        """Set the caller (and connected line) at once, then say so."""
+        chan.cid_num, chan.cid_name = caller
+        if connected is not None:
+            chan.conn_num, chan.conn_name = connected
+        self.announce_ids(chan, connected=connected is not None)
+
+    def announce_ids(self, chan: Channel, connected: bool = True) -> None:
+        """NewCallerid, then NewConnectedLine, for ids already set on the channel."""
         self.chan_event(
             "NewCallerid", chan, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
         )
+        if connected:
+            self.set_connected(chan, chan.conn_num, chan.conn_name)
 
     def set_connected(self, chan: Channel, num: str, name: str) -> None:
         """NewConnectedLine."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dialer.telephony.sim_devices import Devices
+from dialer.telephony.sim_dialing import Signal
 from dialer.telephony.sim_dialplan import Dialplan
 from dialer.telephony.sim_engine import Engine
 from dialer.telephony.sim_wire import Headers
@@ -53,6 +53,7 @@ class Member:
 
     @property
     def ext(self) -> str:
+        """The agent extension of a Local member interface."""
         target = self.target
         return target[0] if target else ""
 
@@ -71,7 +72,7 @@ class Queue:
     completed: int = 0
     abandoned: int = 0
     completed_in_sl: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: Signal = field(default_factory=Signal)
 
     def member(self, interface: str) -> Member | None:
         """The member with this interface (case-insensitive like app_queue)."""
@@ -137,7 +138,7 @@ class Queues:
             for member in queue.members:
                 if member.ext == ext:
                     self.member_event("QueueMemberStatus", queue, member)
-            queue.changed.set()
+            queue.changed.notify()
 
     # ------------------------------------------------------------ manager ops
 
@@ -153,7 +154,7 @@ class Queues:
         member = Member(interface, name or interface, dynamic=True, penalty=penalty, paused=paused)
         queue.members.append(member)
         self.member_event("QueueMemberAdded", queue, member)
-        queue.changed.set()
+        queue.changed.notify()
         return "ok"
 
     def remove_member(self, queue_name: str, interface: str) -> str:
@@ -184,5 +185,5 @@ class Queues:
             member.paused_reason = reason if paused else ""
             member.last_pause = int(time.time()) if paused else member.last_pause
             self.member_event("QueueMemberPause", queue, member)
-            queue.changed.set()
+            queue.changed.notify()
         return found

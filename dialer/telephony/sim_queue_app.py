@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass, field
 
 from dialer.telephony.sim_channels import BEGIN, PEER_LEFT, POST, PRE_HANGUP, Channel
 from dialer.telephony.sim_devices import DEVICE_NOT_INUSE
+from dialer.telephony.sim_dialing import Dialing
 from dialer.telephony.sim_dialplan import Dialplan
-from dialer.telephony.sim_engine import Dialing, Engine
+from dialer.telephony.sim_engine import Engine
 from dialer.telephony.sim_queue import Member, Queue, Queues
 from dialer.telephony.sim_wire import Headers
 
@@ -77,8 +77,8 @@ class QueueApp:
         while time.monotonic() < deadline:
             members = self._pick(queue, entry)
             if not members:
-                await self._wait_change(
-                    queue, min(engine.scale(queue.retry), deadline - time.monotonic())
+                await queue.changed.wait(
+                    min(engine.scale(queue.retry), deadline - time.monotonic())
                 )
                 continue
             if await self._ring(entry, members):
@@ -86,11 +86,6 @@ class QueueApp:
             await engine.sleep(queue.retry)
         self._leave(entry)
         return "TIMEOUT"
-
-    async def _wait_change(self, queue: Queue, timeout: float) -> None:
-        queue.changed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(queue.changed.wait(), max(timeout, 0.0))
 
     def _available(self, queue: Queue) -> list[Member]:
         return [
@@ -144,27 +139,29 @@ class QueueApp:
         exten, context = member.target or ("", "")
         one, two = engine.create_local_pair(exten, context, linkedid=caller.linkedid)
         one.has_cdr = False
+        one.sends_audio = False
         member.ringing = True
+        ids = (caller.cid_num, caller.cid_name)
+        one.cid_num, one.cid_name = ids
         engine.newexten(one, "AppQueue", "(Outgoing Line)")
+        engine.announce_ids(one, connected=False)
         engine.set_var(one, "DIALEDPEERNUMBER", f"{exten}@{context}")
         engine.set_var(two, "DIALEDPEERNUMBER", f"{exten}@{context}")
-        engine.set_caller(one, caller.cid_num, caller.cid_name)
-        engine.set_caller(two, caller.cid_num, caller.cid_name)
-        engine.set_connected(two, caller.cid_num, caller.cid_name)
+        engine.set_ids(two, ids, ids)
         engine.local_bridge_event(one, two)
+        # DialBegin carries the member as it was when dialled; AgentCalled, published
+        # first, already shows the caller's exten and line (as recorded).
+        dialled = one.snapshot("Dest")
         one.exten = caller.exten
-        ids = [
+        one.conn_num, one.conn_name = ids  # announced once the member makes progress
+        member_ids = [
             ("Queue", entry.queue.name),
             ("Interface", member.interface),
             ("MemberName", member.name),
         ]
-        engine.event("AgentCalled", "agent", caller.snapshot(), one.snapshot("Dest"), ids)
+        engine.event("AgentCalled", "agent", caller.snapshot(), one.snapshot("Dest"), member_ids)
         engine.event(
-            "DialBegin",
-            "call",
-            caller.snapshot(),
-            one.snapshot("Dest"),
-            [("DialString", member.interface)],
+            "DialBegin", "call", caller.snapshot(), dialled, [("DialString", member.interface)]
         )
         attempt = Attempt(member, one, Dialing(engine, one, lambda: self._ringing(entry, attempt)))
         self.dialplan.start(two)
@@ -203,7 +200,7 @@ class QueueApp:
         attempt.chan.dialing = None
         if not attempt.chan.dead:
             self.engine.hangup(attempt.chan, 0, soft=False)
-        entry.queue.changed.set()
+        entry.queue.changed.notify()
 
     def _ring_no_answer(
         self, entry: Entry, attempt: Attempt, status: str, timed_out: bool = False
@@ -283,7 +280,7 @@ class QueueApp:
             ("Count", str(len(queue.entries))),
             cls="agent",
         )
-        queue.changed.set()
+        queue.changed.notify()
 
     # --------------------------------------------------------- teardown
 

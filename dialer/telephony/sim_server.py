@@ -256,6 +256,7 @@ class AmiServer:
         *,
         hints: bool = True,
         restart_pause: float = 1.0,
+        channel_vars: tuple[str, ...] = (),
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -266,6 +267,7 @@ class AmiServer:
         self.speed = speed
         self.hints = hints
         self.restart_pause = restart_pause
+        self.channel_vars = channel_vars  # like manager.conf `channelvars`
         self.silent = False
         self.sessions: set[Session] = set()
         self._listener: asyncio.Server | None = None
@@ -273,7 +275,7 @@ class AmiServer:
 
     async def start(self) -> None:
         """Build the PBX and start listening (port 0 picks a free port)."""
-        self.engine = Engine(self.speed, self._publish, self._wants)
+        self.engine = Engine(self.speed, self._publish, self._wants, self.channel_vars)
         self.devices = Devices(self.engine, hints=self.hints)
         self.dialplan = Dialplan(self.engine, self.devices)
         self.calls = Calls(self.engine, self.dialplan)

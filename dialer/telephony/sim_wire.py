@@ -107,10 +107,12 @@ class Request:
 
     @property
     def action(self) -> str:
+        """The Action header, trimmed."""
         return self.get("Action").strip()
 
     @property
     def action_id(self) -> str:
+        """The ActionID header (empty when absent)."""
         return self.get("ActionID")
 
 

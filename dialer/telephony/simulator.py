@@ -11,7 +11,14 @@ From synchronous code (pytest, the demo)::
     with PbxSimulator(port=0, username="dialer", secret=my_secret, speed=0.01) as pbx:
         connect_to("127.0.0.1", pbx.port)
 
-The asyncio server itself is :class:`dialer.telephony.sim_server.AmiServer`.
+Options: ``hints`` (agent extensions answer ExtensionState and send ExtensionStatus
+as if the dialplan had hints; the reference dialplan has none), ``channel_vars``
+(like manager.conf ``channelvars``: ChanVariable headers on channel events),
+``restart_pause`` (how long restart() refuses connections).
+
+The asyncio server itself is :class:`dialer.telephony.sim_server.AmiServer`; the
+modules ``sim_*`` hold its parts (wire format, channels, engine, dialplan, calls,
+queues, devices, actions, server) and ``sim_cli`` the ``pbx-sim`` commands.
 """
 
 from __future__ import annotations
@@ -72,10 +79,18 @@ class PbxSimulator:
         *,
         hints: bool = True,
         restart_pause: float | None = None,
+        channel_vars: tuple[str, ...] = (),
     ) -> None:
         pause = restart_pause if restart_pause is not None else max(0.75 * speed, 0.05)
         self.server = AmiServer(
-            host, port, username, secret, speed, hints=hints, restart_pause=pause
+            host,
+            port,
+            username,
+            secret,
+            speed,
+            hints=hints,
+            restart_pause=pause,
+            channel_vars=channel_vars,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -144,6 +159,7 @@ class PbxSimulator:
 
     @property
     def host(self) -> str:
+        """The address the simulator listens on."""
         return self.server.host
 
     # --------------------------------------------------------------- calls in

@@ -12,32 +12,20 @@ the simulator is not meant to do: misbehave on purpose.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from dialer.telephony.ami import AmiSettings
 from dialer.telephony.ami_calls import Flow
 from dialer.telephony.ami_protocol import AmiFramer, AmiMessage
 from dialer.telephony.ami_translate import AmiTranslator
 from dialer.telephony.port import PortEvent
+from tests.telephony import transcripts
 
-TRANSCRIPTS = Path(__file__).resolve().parents[3] / "shared" / "ami-transcripts"
 CRLF = "\r\n"
-
-
-def transcript(name: str) -> list[dict]:
-    """The messages of one recorded transcript (``01`` or a full base name)."""
-    path = next(TRANSCRIPTS.glob(f"{name}*.jsonl"))
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def server_stream(messages: list[dict]) -> bytes:
-    """Every byte the server sent, in order."""
-    return "".join(m["raw"] for m in messages if m["dir"] == "server").encode()
 
 
 T0 = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
@@ -50,23 +38,22 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
     there are several) as the adapter ties its own ActionIDs; ``chunks`` cuts the
     byte stream into reads of that size instead of the recorded reads.
     """
-    messages = transcript(name)
+    recorded = transcripts.load(name)
+    messages = recorded.messages
     events: list[PortEvent] = []
     translator = AmiTranslator(events.append, agent_channel="Local/{extension}@sim-agent")
     framer = AmiFramer()
     originates = [
-        parse(m["raw"])
-        for m in messages
-        if m["dir"] == "client" and "Action: Originate" in m["raw"]
+        parse(m.raw) for m in messages if m.direction == "client" and "Action: Originate" in m.raw
     ]
     originates = [h for h in originates if "Application" not in h]
     for k, headers in enumerate(originates):
         call_id = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
         flow = Flow.CUSTOMER_FIRST if headers.get("Context") == "dialer-queue" else Flow.AGENT_FIRST
         translator.expect(headers["ActionID"], call_id, flow)
-    reads = [(m["t"], m["raw"].encode()) for m in messages if m["dir"] == "server"]
+    reads = [(m.t, m.raw.encode()) for m in messages if m.direction == "server"]
     if chunks:
-        stream = server_stream(messages)
+        stream = recorded.server_bytes()
         reads = [(0.0, stream[i : i + chunks]) for i in range(0, len(stream), chunks)]
     for t, data in reads:
         for text in framer.feed(data):
@@ -74,6 +61,25 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
             if parsed.name:
                 translator.feed(parsed.name, parsed.headers, T0 + timedelta(seconds=t))
     return events
+
+
+def scripted_settings(port: int, **more: object) -> AmiSettings:
+    """Adapter settings for a local AMI server, with the reference dialplan's names."""
+    values: dict = {
+        "host": "127.0.0.1",
+        "port": port,
+        "username": "dialer",
+        "secret": "dialer-secret",
+        "agent_channel": "Local/{extension}@sim-agent",
+        "customer_channel": "Local/{number}@sim-callee",
+        "outbound_context": "dialer-bridge",
+        "queue_context": "dialer-queue",
+        "ping_interval_s": 5.0,
+        "response_timeout_s": 1.0,
+        "reconnect_min_s": 0.05,
+    }
+    values.update(more)
+    return AmiSettings(**values)
 
 
 def parse(raw: str) -> dict[str, str]:
@@ -98,6 +104,10 @@ class _Conn:
         self.events_on = True
         self.lock = threading.Lock()
 
+    def close_write(self) -> None:
+        with contextlib.suppress(OSError):  # already dropped
+            self.sock.shutdown(socket.SHUT_RDWR)
+
     def send(self, text: str) -> None:
         with (
             self.lock,
@@ -120,6 +130,7 @@ class ScriptedAmi:
         self.channels: list[dict[str, str]] = []
         self.variables: dict[tuple[str, str], str] = {}
         self.on_originate: Callable[[_Conn, dict[str, str]], None] | None = None
+        self.refusals: dict[str, str] = {}  # action -> the error Message to answer with
         self.changed = threading.Condition()
         self._conns: list[_Conn] = []
         self._stopped = False
@@ -163,15 +174,15 @@ class ScriptedAmi:
 
     def replay_after_originate(self, name: str) -> None:
         """On Originate, answer with a transcript's server messages (with the client's ActionID)."""
-        messages = transcript(name)
-        start = next(i for i, m in enumerate(messages) if "Action: Originate" in m["raw"])
-        recorded_id = parse(messages[start]["raw"])["ActionID"]
+        messages = transcripts.load(name).messages
+        start = next(i for i, m in enumerate(messages) if "Action: Originate" in m.raw)
+        recorded_id = parse(messages[start].raw)["ActionID"]
         after = []
         for m in messages[start + 1 :]:
-            if m["dir"] == "client":
+            if m.direction == "client":
                 break
-            if m["dir"] == "server":
-                after.append(m["raw"])
+            if m.direction == "server":
+                after.append(m.raw)
 
         def answer(conn: _Conn, headers: dict[str, str]) -> None:
             for raw in after:
@@ -230,6 +241,9 @@ class ScriptedAmi:
             self.changed.notify_all()
         if self.silent:
             return
+        if headers.get("Action") in self.refusals:
+            self._reply(conn, headers, "Error", Message=self.refusals[headers["Action"]])
+            return
         action = headers.get("Action", "").lower()
         handler = getattr(self, f"_on_{action}", None)
         if handler is None:
@@ -248,7 +262,7 @@ class ScriptedAmi:
         if headers.get("Username") != self.username or headers.get("Secret") != self.secret:
             time.sleep(0.05)  # Asterisk waits about a second; enough to show the order of things
             self._reply(conn, headers, "Error", Message="Authentication failed")
-            conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close_write()
             return
         conn.logged_in = True
         self._reply(conn, headers, Message="Authentication accepted")
@@ -259,7 +273,7 @@ class ScriptedAmi:
 
     def _on_logoff(self, conn: _Conn, headers: dict[str, str]) -> None:
         self._reply(conn, headers, "Goodbye", Message="Thanks for all the fish.")
-        conn.sock.shutdown(socket.SHUT_RDWR)
+        conn.close_write()
 
     def _on_events(self, conn: _Conn, headers: dict[str, str]) -> None:
         conn.events_on = headers.get("EventMask", "on").lower() != "off"

@@ -6,14 +6,14 @@ import pytest
 
 from dialer.telephony.ami_protocol import AmiFramer, AmiMessage, encode_action
 from dialer.telephony.port import UnsafeValueError
-from tests.telephony.ami_server import TRANSCRIPTS, server_stream, transcript
+from tests.telephony.transcripts import load, names
 
-ALL = sorted(p.name[:2] for p in TRANSCRIPTS.glob("*.jsonl"))
+ALL = [name[:2] for name in names()]
 
 
 def recorded(name: str) -> tuple[str, list[str]]:
     """The greeting and the message texts the server sent, as the framer must return them."""
-    raws = [m["raw"] for m in transcript(name) if m["dir"] == "server"]
+    raws = [m.raw for m in load(name).server]
     return raws[0].removesuffix("\r\n"), [raw.removesuffix("\r\n\r\n") for raw in raws[1:]]
 
 
@@ -27,18 +27,18 @@ def frame(chunks: list[bytes]) -> tuple[str | None, list[str]]:
 
 @pytest.mark.parametrize("name", ALL)
 def test_recorded_reads_frame_into_the_recorded_messages(name: str) -> None:
-    reads = [m["raw"].encode() for m in transcript(name) if m["dir"] == "server"]
+    reads = [m.wire for m in load(name).server]
     assert frame(reads) == recorded(name)
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_everything_in_one_read(name: str) -> None:
-    assert frame([server_stream(transcript(name))]) == recorded(name)
+    assert frame([load(name).server_bytes()]) == recorded(name)
 
 
 @pytest.mark.parametrize("name", ["04", "15", "16", "18"])
 def test_a_cut_at_every_byte_gives_the_same_messages(name: str) -> None:
-    stream = server_stream(transcript(name))
+    stream = load(name).server_bytes()
     expected = recorded(name)
     for cut in range(len(stream) + 1):
         assert frame([stream[:cut], stream[cut:]]) == expected, f"cut at byte {cut}"
@@ -46,7 +46,7 @@ def test_a_cut_at_every_byte_gives_the_same_messages(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["01", "12", "21"])
 def test_one_byte_at_a_time(name: str) -> None:
-    stream = server_stream(transcript(name))
+    stream = load(name).server_bytes()
     assert frame([stream[i : i + 1] for i in range(len(stream))]) == recorded(name)
 
 

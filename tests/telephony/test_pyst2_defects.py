@@ -26,7 +26,8 @@ from dialer.telephony.port import (
     PortEvent,
     UnsafeValueError,
 )
-from tests.telephony.ami_server import ScriptedAmi, message, server_stream, transcript
+from tests.telephony.ami_server import ScriptedAmi, message, scripted_settings
+from tests.telephony.transcripts import load
 
 BLOCKED = 1.0  # seconds a call must stay blocked to count as "never returns"
 
@@ -77,19 +78,7 @@ def _release_plain_managers() -> Iterator[None]:
 
 
 def settings(server: ScriptedAmi, **more: object) -> AmiSettings:
-    values: dict = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "username": "dialer",
-        "secret": "dialer-secret",
-        "agent_channel": "Local/{extension}@sim-agent",
-        "outbound_context": "dialer-bridge",
-        "ping_interval_s": 5.0,
-        "response_timeout_s": 2.0,
-        "reconnect_min_s": 0.05,
-    }
-    values.update(more)
-    return AmiSettings(**values)
+    return scripted_settings(server.port, **{"response_timeout_s": 2.0, **more})
 
 
 def in_thread(fn) -> threading.Thread:
@@ -261,7 +250,7 @@ def test_4_adapter_reads_in_large_chunks(server: ScriptedAmi) -> None:
 
 def events_payload() -> tuple[str, int]:
     """The events of a recorded call, as one block of text, and how many there are."""
-    text = server_stream(transcript("01")).decode()
+    text = load("01").server_bytes().decode()
     events = [m for m in text.split("\r\n\r\n") if m.startswith("Event: ")]
     return "".join(m + "\r\n\r\n" for m in events), len(events)
 

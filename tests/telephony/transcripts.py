@@ -1,4 +1,5 @@
-"""The recorded AMI transcripts (``shared/ami-transcripts/*.jsonl``) for tests.
+"""The recorded AMI transcripts (``shared/ami-transcripts/*.jsonl``) for tests,
+and a bare AMI client that records a live PBX the same way.
 
 Each transcript is what a real Asterisk 22 sent and received on one connection.
 The directory comes from ``AMI_TRANSCRIPTS_DIR``, else ``shared/ami-transcripts``
@@ -7,9 +8,13 @@ beside the repository root.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
+import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +24,8 @@ TRANSCRIPTS_ENV = "AMI_TRANSCRIPTS_DIR"
 LOCAL_CHANNEL = re.compile(r"^(Local/[^;/]+)-([0-9a-f]{8})(;[12])$")
 
 CLIENT, SERVER, EOF, NOTE = "client", "server", "eof", "note"
+CHANNEL_KEYS = ("Channel", "DestChannel", "LocalOneChannel", "DestinationChannel")
+WAIT_S = 5.0
 
 
 def transcripts_dir() -> Path:
@@ -69,6 +76,7 @@ class Message:
 
     @property
     def is_greeting(self) -> bool:
+        """True for the `Asterisk Call Manager/11.0.0` line."""
         return self.direction == SERVER and self.raw.startswith("Asterisk Call Manager/")
 
     @property
@@ -84,6 +92,7 @@ class Transcript:
 
     @property
     def number(self) -> int:
+        """The scenario number (1 for 01-...)."""
         return int(self.name.split("-", 1)[0])
 
     def sent_by(self, direction: str) -> list[Message]:
@@ -92,10 +101,12 @@ class Transcript:
 
     @property
     def server(self) -> list[Message]:
+        """What Asterisk sent, in order."""
         return self.sent_by(SERVER)
 
     @property
     def client(self) -> list[Message]:
+        """What the client sent, in order."""
         return self.sent_by(CLIENT)
 
     def events(self, name: str | None = None) -> list[Message]:
@@ -104,6 +115,7 @@ class Transcript:
 
     @property
     def ends_with_eof(self) -> bool:
+        """True when Asterisk closed the connection."""
         return any(m.direction == EOF for m in self.messages)
 
     def server_bytes(self) -> bytes:
@@ -160,3 +172,134 @@ class ChannelNames:
         stable = f"{base}-<{index}>{half}"
         self.actual.setdefault(stable, name)
         return stable
+
+
+class AmiRecorder:
+    """A bare AMI client on a real socket that keeps every message exactly as received.
+
+    Messages are :class:`Message` objects like a transcript's; `data` holds the raw
+    bytes; `names` numbers the Local channels the way :class:`ChannelNames` does.
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection((host, port), timeout=WAIT_S)
+        self.data = b""
+        self._pending = b""
+        self.messages: list[Message] = []
+        self.eof = False
+        self.reset = False
+        self.names = ChannelNames()
+        deadline = time.monotonic() + WAIT_S
+        while b"\r\n" not in self._pending and self._fill(deadline):
+            pass
+        if b"\r\n" in self._pending:
+            end = self._pending.index(b"\r\n") + 2
+            self._add(self._pending[:end])
+            self._pending = self._pending[end:]
+            self._split()
+
+    def _fill(self, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or self.eof:
+            return False
+        self.sock.settimeout(remaining)
+        try:
+            chunk = self.sock.recv(65536)
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            self.reset, chunk = True, b""
+        if not chunk:
+            self.eof = True
+            return False
+        self.data += chunk
+        self._pending += chunk
+        return True
+
+    def _add(self, raw: bytes) -> None:
+        message = Message(time.monotonic(), "", SERVER, raw.decode("utf-8"))
+        for key in CHANNEL_KEYS:
+            self.names.normalise(message.get(key))
+        self.messages.append(message)
+
+    def _split(self) -> None:
+        while (end := self._pending.find(b"\r\n\r\n")) >= 0:
+            self._add(self._pending[: end + 4])
+            self._pending = self._pending[end + 4 :]
+
+    # ------------------------------------------------------------- sending
+
+    def send(self, raw: str | bytes) -> None:
+        """Send raw text as is."""
+        self.sock.sendall(raw.encode("utf-8") if isinstance(raw, str) else raw)
+
+    def action(self, name: str, **headers: str | list[str]) -> str:
+        """Send an action (repeated headers as lists); returns its ActionID."""
+        action_id = str(headers.pop("ActionID", f"t{next(self._ids)}"))
+        lines = [f"Action: {name}", f"ActionID: {action_id}"]
+        for key, value in headers.items():
+            for item in value if isinstance(value, list) else [value]:
+                lines.append(f"{key}: {item}")
+        self.send("\r\n".join(lines) + "\r\n\r\n")
+        return action_id
+
+    def login(self, username: str, secret: str, **extra: str) -> Message:
+        """Log in; returns the response."""
+        return self.response(self.action("Login", Username=username, Secret=secret, **extra))
+
+    # ------------------------------------------------------------- reading
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
+        """Read until the condition holds (or EOF, or timeout); returns the condition."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if not self._fill(deadline):
+                return condition()
+            self._split()
+        return True
+
+    def first(self, predicate: Callable[[Message], bool]) -> Message | None:
+        """The first message so far that matches."""
+        return next((m for m in self.messages if predicate(m)), None)
+
+    def wait_for(self, predicate: Callable[[Message], bool], timeout: float = WAIT_S) -> Message:
+        """The first message that matches, reading as needed; AssertionError if none comes."""
+        self.wait_until(lambda: self.first(predicate) is not None, timeout)
+        found = self.first(predicate)
+        if found is None:
+            raise AssertionError("expected message did not arrive")
+        return found
+
+    def response(self, action_id: str, timeout: float = WAIT_S) -> Message:
+        """The response (not an event) carrying this ActionID."""
+        return self.wait_for(
+            lambda m: m.response is not None and not m.event and m.get("ActionID") == action_id,
+            timeout,
+        )
+
+    def event(self, name: str, timeout: float = WAIT_S, **fields: str) -> Message:
+        """The first event of that name whose headers have these values."""
+        return self.wait_for(
+            lambda m: m.event == name and all(m.get(k) == v for k, v in fields.items()), timeout
+        )
+
+    def events(self, name: str | None = None) -> list[Message]:
+        """Events received so far, optionally of one name."""
+        return [m for m in self.messages if m.event and (name is None or m.event == name)]
+
+    def read_quiet(self, quiet: float = 0.15) -> None:
+        """Read whatever else arrives until the line stays quiet."""
+        while self._fill(time.monotonic() + quiet):
+            self._split()
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+    def __enter__(self) -> AmiRecorder:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
