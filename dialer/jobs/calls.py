@@ -30,11 +30,15 @@ def originate_job_id(call_id: int) -> str:
 
 
 def enqueue_originate(call_id: int) -> Job:
-    """Queue the Originate of a committed call."""
+    """Queue the Originate of a committed call; a second enqueue returns the first job."""
+    job_id = originate_job_id(call_id)
+    # RQ would push a repeated job id onto the queue twice: claim the id first.
+    if not redis_hub.client.set(f"dialer:{job_id}", 1, nx=True, ex=24 * 3600):
+        return Job.fetch(job_id, connection=redis_hub.client)
     return redis_hub.queue(QUEUE).enqueue(
         originate,
         call_id,
-        job_id=originate_job_id(call_id),
+        job_id=job_id,
         job_timeout=JOB_TIMEOUT_S,
         result_ttl=RESULT_TTL_S,
         failure_ttl=24 * 3600,

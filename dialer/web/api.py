@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -49,25 +49,34 @@ class ApiError(Exception):
 # ------------------------------------------------------------- plumbing
 
 
+def _bearer_token(req: Any) -> str | None:
+    header = req.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 @login_manager.request_loader
 def load_user_from_token(req: Any) -> User | None:
     """The user of a valid ``Authorization: Bearer`` token (API requests only)."""
-    header = req.headers.get("Authorization", "")
-    if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):
+    token = _bearer_token(req)
+    if token is None or not req.path.startswith("/api/"):
         return None
-    user = api_tokens.user_for_token(db.session, header[7:].strip(), utcnow())
-    if user is not None:
-        g.is_token_auth = True
-    return user
+    return api_tokens.user_for_token(db.session, token, utcnow())
+
+
+def is_token_request() -> bool:
+    """True when a valid Bearer token of the signed-in user came with the request."""
+    token = _bearer_token(request)
+    if token is None or not current_user.is_authenticated:
+        return False
+    user = api_tokens.user_for_token(db.session, token, utcnow())
+    return user is not None and user.id == current_user.id
 
 
 @bp.before_request
 def _check_csrf_for_cookie_sessions() -> None:
-    if request.method in SAFE_METHODS or g.get("is_token_auth"):
+    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    if request.endpoint == "api.create_session" or not current_app.config.get(
-        "WTF_CSRF_ENABLED", True
-    ):
+    if request.endpoint == "api.create_session" or is_token_request():
         return
     csrf.protect()
 

@@ -53,20 +53,28 @@ def _stream(app: Flask, user_id: int, is_agent: bool) -> Iterator[str]:
     if is_agent and not _is_screen_alive(app, user_id):
         yield _frame({"event": "signed_out", "data": {}})
         return
-    yield _frame({"event": "hello", "data": {}})
-    channel = live.user_channel(user_id) if is_agent else live.SUPERVISORS_CHANNEL
-    spoke = time.monotonic()
-    for message in live.listen(redis_hub.client, channel, idle_s=keepalive):
-        if message is not None:
-            yield _frame(message)
-            if message.get("event") == "forced_logout":
-                return
-        if time.monotonic() - spoke >= keepalive:
-            if is_agent and not _is_screen_alive(app, user_id):
-                yield _frame({"event": "signed_out", "data": {}})
-                return
-            yield ": keep-alive\n\n"
-            spoke = time.monotonic()
+    pubsub = redis_hub.client.pubsub(ignore_subscribe_messages=True)
+    # Subscribed before "hello": the page re-reads its state on hello, and nothing
+    # published after that read can be missed.
+    pubsub.subscribe(live.user_channel(user_id) if is_agent else live.SUPERVISORS_CHANNEL)
+    try:
+        yield _frame({"event": "hello", "data": {}})
+        spoke = time.monotonic()
+        while True:
+            raw = pubsub.get_message(timeout=keepalive)
+            if raw is not None and raw["type"] == "message":
+                message = json.loads(raw["data"])
+                yield _frame(message)
+                if message.get("event") == "forced_logout":
+                    return
+            if time.monotonic() - spoke >= keepalive:
+                if is_agent and not _is_screen_alive(app, user_id):
+                    yield _frame({"event": "signed_out", "data": {}})
+                    return
+                yield ": keep-alive\n\n"
+                spoke = time.monotonic()
+    finally:
+        pubsub.close()
 
 
 @bp.get("/events")
