@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +23,6 @@ from dialer.telephony.port import (
     QueueCallOffered,
     QueueCallRingNoAnswer,
 )
-from dialer.telephony.simulator import PbxSimulator
 from tests.factories import make_extension, make_user
 
 _refs = itertools.count(1)
@@ -164,35 +160,6 @@ def outbound_call(
     session.add(call)
     session.flush()
     return call
-
-
-@contextmanager
-def running_pbx(app: Flask, *, speed: float = 0.05) -> Iterator[PbxSimulator]:
-    """The PBX simulator on a real socket and the AMI listener feeding the app, as in production."""
-    from dialer.listening import PortEventHandler
-    from dialer.telephony.ami import AmiAdapter
-    from dialer.telephony.ami_cli import settings_from_config
-    from dialer.telephony.listener import run_listener
-
-    secret = "sim-" + uuid.uuid4().hex
-    with PbxSimulator(port=0, username="dialer", secret=secret, speed=speed) as pbx:
-        app.config.update(
-            AMI_HOST="127.0.0.1", AMI_PORT=pbx.port, AMI_USERNAME="dialer", AMI_SECRET=secret
-        )
-        settings = settings_from_config(app.config)
-        adapter = AmiAdapter(settings)
-        handler = PortEventHandler(app, adapter)
-        stop = threading.Event()
-        listener = threading.Thread(
-            target=run_listener, args=(settings, handler, stop), kwargs={"adapter": adapter}
-        )
-        listener.start()
-        try:
-            yield pbx
-        finally:
-            stop.set()
-            listener.join(timeout=10)
-            handler.stop()
 
 
 def wait_until(check: Callable[[], Any], *, timeout_s: float = 15.0, what: str = "") -> Any:

@@ -13,7 +13,7 @@ from dialer.domain.notes import save_xcm
 from dialer.extensions import db
 from dialer.models import Call, Contact, User, XcmReport, utcnow
 from dialer.timefmt import format_duration
-from tests.inbound_support import answered_call, call_in, running_pbx, wait_until
+from tests.inbound_support import answered_call, call_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -58,61 +58,60 @@ def _inbound_call(app: Flask) -> Call | None:
 
 
 def test_an_inbound_call_pops_the_caller_view_the_contact_is_saved_and_xcm_saved_once(
-    seeded, live_server, page
+    seeded, live_server, page, listener
 ):
     app = seeded
     oldest = _earlier_calls_by_agent2(app, 11)
     _sign_in(page, live_server.url)
-    with running_pbx(app, speed=0.05):
-        call_in(app, CALLER, seconds=300)  # the caller stays 15 s, then hangs up
+    call_in(app, CALLER, seconds=300)  # the caller stays 15 s, then hangs up
 
-        toast = page.get_by_test_id("inbound-toast")
-        toast.wait_for()
-        assert page.get_by_test_id("toast-number").inner_text() == CALLER_E164
-        assert page.get_by_test_id("toast-name").inner_text() == "Unknown caller"
-        view = page.get_by_test_id("caller-view")
-        view.wait_for()
-        assert page.get_by_test_id("caller-number").inner_text() == CALLER_E164
-        page.wait_for_selector("#agent-bar.state-connected")
+    toast = page.get_by_test_id("inbound-toast")
+    toast.wait_for()
+    assert page.get_by_test_id("toast-number").inner_text() == CALLER_E164
+    assert page.get_by_test_id("toast-name").inner_text() == "Unknown caller"
+    view = page.get_by_test_id("caller-view")
+    view.wait_for()
+    assert page.get_by_test_id("caller-number").inner_text() == CALLER_E164
+    page.wait_for_selector("#agent-bar.state-connected")
 
-        history = page.locator("[data-testid=phone-history] tbody tr")
-        history.nth(9).wait_for()
-        assert history.count() == 10
-        page.get_by_test_id("phone-more").click()
-        history.nth(11).wait_for()
-        assert history.count() == 12 and page.get_by_test_id("phone-more").is_hidden()
+    history = page.locator("[data-testid=phone-history] tbody tr")
+    history.nth(9).wait_for()
+    assert history.count() == 10
+    page.get_by_test_id("phone-more").click()
+    history.nth(11).wait_for()
+    assert history.count() == 12 and page.get_by_test_id("phone-more").is_hidden()
 
-        page.get_by_test_id("contact-edit").click()
-        form = page.get_by_test_id("contact-form")
-        form.locator("input[name=name]").fill("Chị Hoa")
-        form.locator("input[name=email]").fill("hoa at example")
-        page.get_by_test_id("contact-update").click()
-        page.wait_for_selector("[data-error=email]:has-text('Enter an email address')")
-        form.locator("input[name=email]").fill("hoa@example.vn")
-        form.locator("input[name=is_vip]").check()
-        page.get_by_test_id("contact-update").click()
-        page.wait_for_selector("[data-testid=contact-message]:has-text('Contact created.')")
-        assert view.locator('.contact-view [data-field="name"]').inner_text() == "Chị Hoa"
-        page.get_by_test_id("caller-vip").wait_for()
-        page.wait_for_selector("#agent-bar[data-vip-alert]")
+    page.get_by_test_id("contact-edit").click()
+    form = page.get_by_test_id("contact-form")
+    form.locator("input[name=name]").fill("Chị Hoa")
+    form.locator("input[name=email]").fill("hoa at example")
+    page.get_by_test_id("contact-update").click()
+    page.wait_for_selector("[data-error=email]:has-text('Enter an email address')")
+    form.locator("input[name=email]").fill("hoa@example.vn")
+    form.locator("input[name=is_vip]").check()
+    page.get_by_test_id("contact-update").click()
+    page.wait_for_selector("[data-testid=contact-message]:has-text('Contact created.')")
+    assert view.locator('.contact-view [data-field="name"]').inner_text() == "Chị Hoa"
+    page.get_by_test_id("caller-vip").wait_for()
+    page.wait_for_selector("#agent-bar[data-vip-alert]")
 
-        page.get_by_test_id("xcm-category").select_option("complaint")
-        page.get_by_test_id("xcm-note").fill("Khách báo mạng chậm buổi tối.")
-        page.get_by_test_id("xcm-save").dblclick()
-        page.wait_for_selector("[data-testid=xcm-message]:has-text('Saved.')")
-        assert page.get_by_test_id("xcm-save").is_disabled()
+    page.get_by_test_id("xcm-category").select_option("complaint")
+    page.get_by_test_id("xcm-note").fill("Khách báo mạng chậm buổi tối.")
+    page.get_by_test_id("xcm-save").dblclick()
+    page.wait_for_selector("[data-testid=xcm-message]:has-text('Saved.')")
+    assert page.get_by_test_id("xcm-save").is_disabled()
 
-        history.first.click()  # the live call, newest first, now with its report
-        report = page.get_by_test_id("report-view")
-        report.wait_for()
-        assert "Khách báo mạng chậm buổi tối." in report.inner_text()
-        page.get_by_test_id("phone-more").click()
-        page.locator(f"[data-testid=phone-history] tr[data-call-id='{oldest}']").click()
-        page.wait_for_selector("[data-testid=report-note]:has-text('Đổi gói cước')")
+    history.first.click()  # the live call, newest first, now with its report
+    report = page.get_by_test_id("report-view")
+    report.wait_for()
+    assert "Khách báo mạng chậm buổi tối." in report.inner_text()
+    page.get_by_test_id("phone-more").click()
+    page.locator(f"[data-testid=phone-history] tr[data-call-id='{oldest}']").click()
+    page.wait_for_selector("[data-testid=report-note]:has-text('Đổi gói cước')")
 
-        toast.wait_for(state="hidden", timeout=30_000)  # the caller hung up
-        page.wait_for_selector("#agent-bar.state-ready")
-        assert "COMPLETECALLER" in page.get_by_test_id("caller-status").inner_text()
+    toast.wait_for(state="hidden", timeout=30_000)  # the caller hung up
+    page.wait_for_selector("#agent-bar.state-ready")
+    assert "COMPLETECALLER" in page.get_by_test_id("caller-status").inner_text()
 
     call = _inbound_call(app)
     with app.app_context():
@@ -129,25 +128,26 @@ def test_an_inbound_call_pops_the_caller_view_the_contact_is_saved_and_xcm_saved
     assert (reports[0].agent_id, reports[0].contact_id) == (agent1.id, contact.id)
 
 
-def test_todays_history_counts_the_calls_made_through_the_simulator(seeded, live_server, page):
+def test_todays_history_counts_the_calls_made_through_the_simulator(
+    seeded, live_server, page, listener
+):
     app = seeded
     _sign_in(page, live_server.url)
-    with running_pbx(app, speed=0.02):
-        for n in range(11):
-            call_in(app, f"09120000{n:02d}", seconds=50)  # 1 s each
+    for n in range(11):
+        call_in(app, f"09120000{n:02d}", seconds=20)  # 1 s each
 
-            def ended(n: int = n) -> bool:
-                with app.app_context():
-                    return bool(
-                        db.session.scalar(
-                            select(func.count())
-                            .select_from(Call)
-                            .where(Call.customer_number == f"+849120000{n:02d}")
-                            .where(Call.status == "COMPLETECALLER")
-                        )
+        def ended(n: int = n) -> bool:
+            with app.app_context():
+                return bool(
+                    db.session.scalar(
+                        select(func.count())
+                        .select_from(Call)
+                        .where(Call.customer_number == f"+849120000{n:02d}")
+                        .where(Call.status == "COMPLETECALLER")
                     )
+                )
 
-            wait_until(ended, what=f"call {n} to end")
+        wait_until(ended, what=f"call {n} to end")
     page.wait_for_selector("[data-testid=cw-inbound]:has-text('11')")
     with app.app_context():
         talk = db.session.scalar(select(func.sum(Call.talk_s)))
