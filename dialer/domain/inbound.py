@@ -196,16 +196,6 @@ def reconcile_queue_calls(
     return notices
 
 
-def _with_default_region(session: Session, event: QueueEvent) -> list[Notice]:
-    return apply_queue_event(session, event)
-
-
-# The rows of dialer/domain/events.py's table: port event type to handler.
-HANDLERS: dict[type[QueueEvent], Callable[[Session, Any], list[Notice]]] = dict.fromkeys(
-    _HANDLERS, _with_default_region
-)
-
-
 # ------------------------------------------------------------------- helpers
 
 
