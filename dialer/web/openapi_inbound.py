@@ -62,6 +62,12 @@ _SCHEMAS: dict[str, Any] = {
         has_xcm={"type": "boolean", "description": "a Report XCM was saved with the call"},
         agent_name=STRING,
     ),
+    "PhonePage": obj(
+        number=STRING,
+        page=INTEGER,
+        has_more={"type": "boolean", "description": "Get more has another page"},
+        rows={"type": "array", "items": ref("CallRow")},
+    ),
     "Contact": obj(
         id=INTEGER,
         phone={"type": "string", "description": "E.164"},
@@ -193,12 +199,7 @@ _PATHS: dict[str, Any] = {
     "/api/contacts/by-number/{number}/calls": {
         "get": operation(
             "Phone history of a number, newest first; has_more says Get more has more",
-            obj(
-                number=STRING,
-                page=INTEGER,
-                has_more=BOOLEAN,
-                rows={"type": "array", "items": ref("CallRow")},
-            ),
+            ref("PhonePage"),
             errors=("400", "401", "404"),
             parameters=[_path("number", STRING), PAGE],
         )
@@ -215,12 +216,7 @@ _PATHS: dict[str, Any] = {
     "/api/contacts/{contact_id}/calls": {
         "get": operation(
             "Phone history of a contact's number, newest first, 10 a page",
-            obj(
-                number=STRING,
-                page=INTEGER,
-                has_more=BOOLEAN,
-                rows={"type": "array", "items": ref("CallRow")},
-            ),
+            ref("PhonePage"),
             errors=("400", "401", "404"),
             parameters=[_path("contact_id"), PAGE],
         )
