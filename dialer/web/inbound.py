@@ -79,6 +79,7 @@ def panel_texts() -> dict[str, str]:
         "network": _("The server did not answer. Try again."),
         "no_calls": _("No earlier calls."),
         "no_report": _("No report was saved with this call."),
+        "in_progress": _("In progress"),
         "inbound": _("Inbound"),
         "outbound": _("Outbound"),
         "contact_created": _("Contact created."),

@@ -240,7 +240,7 @@
       localDate(row.at),
       row.direction === "inbound" ? T.inbound : T.outbound,
       row.agent_name,
-      row.status || "",
+      row.status || T.in_progress,
       duration(row.talk_s),
       row.has_xcm ? "✎" : "",
     ];
