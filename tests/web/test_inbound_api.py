@@ -143,6 +143,7 @@ def test_another_agent_gets_nothing_of_my_calls_contacts_or_reports(app, people)
 
     other, other_headers = _signed_in(app, "agent2", "1002")
     for url in (
+        f"/api/calls/{call_id}",
         f"/api/calls/{call_id}/xcm",
         "/api/contacts/by-number/0912345678",
         "/api/contacts/by-number/0912345678/calls",
