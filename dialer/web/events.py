@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, current_app
 from flask_login import current_user
+from redis.client import PubSub
+from redis.exceptions import RedisError
 
 from dialer import live
 from dialer.access import ALL_STAFF, roles
@@ -59,22 +61,31 @@ def _stream(app: Flask, user_id: int, is_agent: bool) -> Iterator[str]:
     pubsub.subscribe(live.user_channel(user_id) if is_agent else live.SUPERVISORS_CHANNEL)
     try:
         yield _frame({"event": "hello", "data": {}})
-        spoke = time.monotonic()
-        while True:
-            raw = pubsub.get_message(timeout=keepalive)
-            if raw is not None and raw["type"] == "message":
-                message = json.loads(raw["data"])
-                yield _frame(message)
-                if message.get("event") == "forced_logout":
-                    return
-            if time.monotonic() - spoke >= keepalive:
-                if is_agent and not _is_screen_alive(app, user_id):
-                    yield _frame({"event": "signed_out", "data": {}})
-                    return
-                yield ": keep-alive\n\n"
-                spoke = time.monotonic()
+        yield from _relay(app, pubsub, user_id, is_agent, keepalive)
+    except RedisError:
+        return  # Redis went away: the browser reconnects in a second and catches up
     finally:
         pubsub.close()
+
+
+def _relay(
+    app: Flask, pubsub: PubSub, user_id: int, is_agent: bool, keepalive: float
+) -> Iterator[str]:
+    """Forward each message; speak at least every ``keepalive`` s, which is the heartbeat."""
+    spoke = time.monotonic()
+    while True:
+        raw = pubsub.get_message(timeout=keepalive)
+        if raw is not None and raw["type"] == "message":
+            message = json.loads(raw["data"])
+            yield _frame(message)
+            if message.get("event") == "forced_logout":
+                return
+        if time.monotonic() - spoke >= keepalive:
+            if is_agent and not _is_screen_alive(app, user_id):
+                yield _frame({"event": "signed_out", "data": {}})
+                return
+            yield ": keep-alive\n\n"
+            spoke = time.monotonic()
 
 
 @bp.get("/events")
