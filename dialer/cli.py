@@ -10,6 +10,7 @@ from dialer.extensions import QUEUE_NAMES, db, redis_hub
 
 
 def register_commands(app: Flask) -> None:
+    from dialer import leads_cli
     from dialer.demo import demo
     from dialer.listening import handler_factory
     from dialer.telephony.ami_cli import ami_check_command, make_listener_command
@@ -18,6 +19,7 @@ def register_commands(app: Flask) -> None:
     telephony = (pbx_sim, ami_check_command, make_listener_command(handler_factory(app)))
     for command in (seed_command, worker_command, demo, *telephony):
         app.cli.add_command(command)
+    leads_cli.register(app)
 
 
 @click.command("seed")

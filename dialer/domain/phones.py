@@ -23,7 +23,7 @@ from phonenumbers import PhoneMetadata, PhoneNumberFormat
 DEFAULT_REGION = "VN"
 
 # Spreadsheets turn 0912345678 into the float 912345678.0.
-_EXCEL_FLOAT = r"^([0-9]+)\.0+$"
+_EXCEL_FLOAT = r"^\s*([0-9]+)\.0+\s*$"
 # What people put between digits; "/" is not here because it separates two numbers.
 _SEPARATORS = r"[\s.\-()']"
 _SHAPE = r"\+?[0-9]+"
@@ -65,8 +65,7 @@ class NormalisedPhone:
 def normalise_phone(raw: object, region: str = DEFAULT_REGION) -> NormalisedPhone | PhoneRejection:
     """Return ``raw`` in E.164, or why it is not a number; the column path answers the same."""
     text = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else str(raw)
-    stripped = text.strip()
-    cleaned = _SEPARATORS_RE.sub("", _EXCEL_FLOAT_RE.sub(r"\1", stripped))
+    cleaned = _SEPARATORS_RE.sub("", _EXCEL_FLOAT_RE.sub(r"\1", text))
     if not cleaned:
         return PhoneRejection.MISSING
     if not _SHAPE_RE.fullmatch(cleaned):
@@ -98,12 +97,12 @@ def normalise_phones(raw: pd.Series, region: str = DEFAULT_REGION) -> pd.DataFra
 
 
 def _clean(text: pd.Series) -> pd.Series:
-    """The column form of normalise_phone's tidying: strip, undo Excel floats, drop separators."""
-    stripped = text.str.strip()
-    dotted = stripped.str.contains(".", regex=False)
+    """The column form of normalise_phone's tidying: undo Excel floats, drop separators."""
+    dotted = text.str.contains(".", regex=False)
     if dotted.any():
-        stripped[dotted] = stripped[dotted].str.replace(_EXCEL_FLOAT, r"\1", regex=True)
-    return stripped.str.replace(_SEPARATORS, "", regex=True)
+        text = text.copy()
+        text[dotted] = text[dotted].str.replace(_EXCEL_FLOAT, r"\1", regex=True)
+    return text.str.replace(_SEPARATORS, "", regex=True)
 
 
 def national_variants(e164: str) -> list[str]:

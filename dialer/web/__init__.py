@@ -6,7 +6,39 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import agent, api, auth, errors, events, home, manager, openapi, supervisor
+    from dialer.web import (
+        agent,
+        api,
+        api_inbound,
+        auth,
+        blacklist,
+        campaigns,
+        errors,
+        events,
+        history,
+        home,
+        inbound,
+        manager,
+        openapi,
+        supervisor,
+        surveys,
+    )
 
-    for module in (auth, home, agent, api, events, openapi, supervisor, manager, errors):
+    for module in (
+        auth,
+        home,
+        agent,
+        api,
+        api_inbound,
+        events,
+        openapi,
+        inbound,
+        history,
+        supervisor,
+        manager,
+        campaigns,
+        surveys,
+        blacklist,
+        errors,
+    ):
         app.register_blueprint(module.bp)
