@@ -30,6 +30,7 @@ from dialer.models import (
     PauseReason,
     Queue,
     QueueMember,
+    Role,
     User,
 )
 from dialer.telephony.port import ExtensionState, ExtensionStateChanged
@@ -299,9 +300,12 @@ def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
 
 
 def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -> list[Notice]:
-    """A supervisor ends an agent's session; the agent's open screens are told at once."""
+    """A supervisor ends an agent's session; the agent's open screens are told at once.
+
+    Only agents are forced out this way (staff sign out themselves).
+    """
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or user.role != Role.AGENT or user.id == actor.id:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)
     accounts.sign_out(session, user, now=now, actor=actor)
