@@ -281,3 +281,13 @@ def test_an_unregistered_phone_blocks_calling_with_the_reason(
     pbx.set_registered("1001", True)
     wait_state(page, "ready")
     assert not page.get_by_test_id("alert").is_visible()
+
+
+def test_signing_in_on_an_unregistered_phone_shows_the_error_state(
+    app, desk, live_server, page, pbx
+) -> None:
+    pbx.set_registered("1001", False)
+    sign_in(page, live_server)
+    wait_state(page, "unavailable")
+    assert page.get_by_test_id("state").inner_text() == "Extension unavailable"
+    assert page.get_by_test_id("get-lead").is_disabled()
