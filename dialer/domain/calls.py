@@ -25,6 +25,7 @@ from dialer.models import (
     CallState,
     CallStatus,
     Campaign,
+    Direction,
     Lead,
     LeadStatus,
     SurveyResponse,
@@ -242,14 +243,18 @@ def end_unreachable_call(session: Session, call_id: int, now: datetime) -> list[
 def reconcile_calls(
     session: Session, live_call_ids: set[str], now: datetime, *, grace_s: int = 10
 ) -> list[Notice]:
-    """Close the calls we believe are up that the PBX no longer has (after a reconnect)."""
+    """Close the calls we believe are up that the PBX no longer has (after a reconnect).
+
+    Only the calls we placed carry our call id on their channels; inbound
+    queue calls are matched by the inbound module. A call whose Originate left
+    less than ``grace_s`` ago may not have a channel yet.
+    """
     cutoff = now - timedelta(seconds=grace_s)
     suspects = session.execute(
         select(Call.id, Call.call_uid).where(
-            Call.state.in_(
-                [CallState.ORIGINATING, CallState.RINGING, CallState.DIALING, CallState.CONNECTED]
-            ),
-            Call.created_at < cutoff,
+            Call.direction == Direction.OUTBOUND,
+            Call.state.in_([CallState.RINGING, CallState.DIALING, CallState.CONNECTED])
+            | ((Call.state == CallState.ORIGINATING) & (Call.created_at < cutoff)),
         )
     ).all()
     notices: list[Notice] = []
@@ -264,6 +269,7 @@ def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) ->
     cutoff = now - timedelta(seconds=stale_after_s)
     stale = session.scalars(
         select(Call.id).where(
+            Call.direction == Direction.OUTBOUND,
             Call.state.in_([CallState.QUEUED, CallState.ORIGINATING]),
             Call.ringing_at.is_(None),
             Call.created_at < cutoff,

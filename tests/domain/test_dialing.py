@@ -322,3 +322,19 @@ def test_calls_that_never_heard_from_the_pbx_are_closed(ctx) -> None:
     calls.close_stale_calls(db.session, MORNING + timedelta(seconds=61), stale_after_s=60)
     assert (call.status, call.hangup_cause_text) == (CallStatus.FAIL, "not dialled")
     assert agent_session.state == AgentState.READY
+
+
+def test_reconciliation_leaves_inbound_queue_calls_to_the_inbound_module(ctx) -> None:
+    user, _ = make_agent(db.session)
+    inbound = calls.Call(
+        call_uid="in:abc",
+        direction="inbound",
+        agent_id=user.id,
+        customer_number="+84912345678",
+        state=CallState.CONNECTED,
+        created_at=MORNING,
+    )
+    db.session.add(inbound)
+    db.session.flush()
+    assert calls.reconcile_calls(db.session, set(), MORNING + timedelta(minutes=5)) == []
+    assert inbound.state == CallState.CONNECTED
