@@ -12,8 +12,12 @@ from dialer.extensions import QUEUE_NAMES, db, redis_hub
 def register_commands(app: Flask) -> None:
     from dialer import leads_cli
     from dialer.demo import demo
+    from dialer.listening import handler_factory
+    from dialer.telephony.ami_cli import ami_check_command, make_listener_command
+    from dialer.telephony.sim_cli import pbx_sim
 
-    for command in (seed_command, worker_command, demo):
+    telephony = (pbx_sim, ami_check_command, make_listener_command(handler_factory(app)))
+    for command in (seed_command, worker_command, demo, *telephony):
         app.cli.add_command(command)
     leads_cli.register(app)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from redis import Redis
+
+from dialer.domain.notices import Notice
 
 SUPERVISORS_CHANNEL = "live:supervisors"
 
@@ -43,3 +45,9 @@ def listen(client: Redis, channel: str, *, idle_s: float = 15.0) -> Iterator[dic
                 yield json.loads(message["data"])
     finally:
         pubsub.close()
+
+
+def publish_notices(client: Redis, notices: Iterable[Notice]) -> None:
+    """Publish the domain's notices; call only after the transaction that made them commits."""
+    for notice in notices:
+        publish(client, notice.user_id, notice.event, notice.data)

@@ -175,3 +175,41 @@ def page(browser: object) -> Iterator[object]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def pbx_speed() -> float:
+    """How fast the simulated PBX runs its dialplan (a module may override this fixture)."""
+    return 0.05
+
+
+@pytest.fixture
+def pbx(app: Flask, pbx_speed: float) -> Iterator[object]:
+    """The PBX simulator on a free port, the app's AMI_* settings pointed at it."""
+    from dialer.telephony.provider import close_port
+    from tests.live_pbx import start_simulator
+
+    simulator = start_simulator(app, pbx_speed)
+    yield simulator
+    close_port()
+    simulator.stop()
+
+
+@pytest.fixture
+def listener(app: Flask, pbx: object) -> Iterator[object]:
+    """The AMI listener (``flask ami-listener``'s code) in a background thread."""
+    from tests.live_pbx import ListenerThread
+
+    running = ListenerThread(app).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def calls_worker(app: Flask, pbx: object) -> Iterator[object]:
+    """A real RQ worker serving the ``calls`` queue, in a background thread."""
+    from tests.live_pbx import CallsWorker
+
+    running = CallsWorker(app).start()
+    yield running
+    running.stop()

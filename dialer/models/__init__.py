@@ -17,6 +17,7 @@ from dialer.models.surveys import (
     SurveyQuestion,
     SurveyResponse,
 )
+from dialer.models.tokens import ApiToken
 from dialer.models.users import Role, User
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AgentActivity",
     "AgentSession",
     "AgentState",
+    "ApiToken",
     "AuditEntry",
     "BlacklistNumber",
     "Call",

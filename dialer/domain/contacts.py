@@ -1,0 +1,154 @@
+"""The product's own CRM: a contact per number, found whatever shape the number arrives in (I2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from dialer.domain.phones import DEFAULT_REGION, NormalisedPhone, national_variants, normalise_phone
+from dialer.models import Call, Contact, Role, User
+
+# What a PBX may put before or inside a caller id that is not part of the number.
+_NOT_DIGITS = re.compile(r"[^0-9]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+LIMITS = {"name": 160, "email": 255, "address": 1000, "notes": 4000}
+
+
+class ContactInvalid(Exception):
+    """The contact was not saved; ``errors`` maps each bad field to a stable code."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{field}: {code}" for field, code in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """What an agent may edit on a contact (the number is its identity and is not edited)."""
+
+    name: str = ""
+    email: str = ""
+    address: str = ""
+    notes: str = ""
+    is_vip: bool = False
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> ContactInput:
+        """Read the fields from a form or JSON body; anything missing is empty."""
+        return cls(
+            name=str(data.get("name") or "").strip(),
+            email=str(data.get("email") or "").strip(),
+            address=str(data.get("address") or "").strip(),
+            notes=str(data.get("notes") or "").strip(),
+            is_vip=data.get("is_vip") in (True, "true", "on", "1", "yes", 1),
+        )
+
+
+def number_key(raw: str | None, region: str = DEFAULT_REGION) -> str:
+    """The one form a number is stored and searched in: E.164 when valid, else its digits."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    found = normalise_phone(text, region)
+    if isinstance(found, NormalisedPhone):
+        return found.e164
+    digits = _NOT_DIGITS.sub("", text)
+    return ("+" + digits if text.startswith("+") else digits)[:32]
+
+
+def find_contact(session: Session, raw: str | None, region: str = DEFAULT_REGION) -> Contact | None:
+    """The contact of a number given national (0...), E.164, without + or without trunk prefix."""
+    key = number_key(raw, region)
+    if not key:
+        return None
+    # A number that is not valid E.164 was kept as its digits: only they can match.
+    candidates = national_variants(key) if _is_e164(key, region) else [key]
+    return session.scalar(select(Contact).where(Contact.phone.in_(candidates)).limit(1))
+
+
+def _is_e164(key: str, region: str) -> bool:
+    return key.startswith("+") and normalise_phone(key, region) == NormalisedPhone(key, key)
+
+
+def validate(data: ContactInput) -> None:
+    """Raise ContactInvalid naming every field that is too long or malformed."""
+    errors = {
+        field: "too_long" for field, limit in LIMITS.items() if len(getattr(data, field)) > limit
+    }
+    if data.email and "email" not in errors and not _EMAIL.match(data.email):
+        errors["email"] = "invalid_email"
+    if errors:
+        raise ContactInvalid(errors)
+
+
+def save_contact(
+    session: Session,
+    raw_number: str,
+    data: ContactInput,
+    *,
+    region: str = DEFAULT_REGION,
+    call: Call | None = None,
+) -> tuple[Contact, bool]:
+    """Update the number's contact, or create it on first save; True when it was created."""
+    validate(data)
+    contact = find_contact(session, raw_number, region)
+    created = contact is None
+    if contact is None:
+        phone = number_key(raw_number, region)
+        if not phone:
+            raise ContactInvalid({"phone": "missing_number"})
+        contact = Contact(phone=phone)
+        session.add(contact)
+    _apply(contact, data)
+    session.flush()
+    if call is not None and call.customer_number == contact.phone:
+        call.contact_id = contact.id
+        call.is_vip = contact.is_vip
+    return contact, created
+
+
+def update_contact(contact: Contact, data: ContactInput) -> None:
+    """Change the contact's fields, or raise ContactInvalid and change nothing."""
+    validate(data)
+    _apply(contact, data)
+
+
+def _apply(contact: Contact, data: ContactInput) -> None:
+    contact.name = data.name
+    contact.email = data.email
+    contact.address = data.address
+    contact.notes = data.notes
+    contact.is_vip = data.is_vip
+
+
+def may_see_number(session: Session, user: User, number: str) -> bool:
+    """Supervisors see every number; an agent only numbers they have had a call with."""
+    if user.has_role(Role.SUPERVISOR, Role.MANAGER):
+        return True
+    if not number:
+        return False
+    return bool(
+        session.scalar(
+            select(exists().where(Call.customer_number == number, Call.agent_id == user.id))
+        )
+    )
+
+
+def contact_json(contact: Contact | None) -> dict[str, Any] | None:
+    """The contact as the screens and the API show it."""
+    if contact is None:
+        return None
+    return {
+        "id": contact.id,
+        "phone": contact.phone,
+        "name": contact.name,
+        "email": contact.email,
+        "address": contact.address,
+        "notes": contact.notes,
+        "is_vip": contact.is_vip,
+    }

@@ -1,0 +1,111 @@
+"""Jobs of the ``calls`` queue: originate a call, hang one up, ask the PBX about a phone.
+
+Each job takes ids, checks the state first and does nothing on a second run:
+the originate job has a deterministic id per call and the domain marks the call
+sent before the Originate leaves, so one call is dialled at most once.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from rq.job import Job
+
+from dialer import live
+from dialer.domain import agents, calls, dialing
+from dialer.extensions import db, redis_hub
+from dialer.jobs.runtime import job
+from dialer.models import AgentSession, Call, CallState, utcnow
+from dialer.telephony.port import ExtensionStateChanged, TelephonyError
+from dialer.telephony.provider import port_for
+
+QUEUE = "calls"
+# A job not started within this time is stale: the call is closed by the sweep instead.
+JOB_TIMEOUT_S = 30
+RESULT_TTL_S = 600
+
+
+def originate_job_id(call_id: int) -> str:
+    """The one RQ job id of a call's Originate: enqueueing twice keeps one job."""
+    return f"originate-{call_id}"
+
+
+def enqueue_originate(call_id: int) -> Job:
+    """Queue the Originate of a committed call; a second enqueue returns the first job."""
+    job_id = originate_job_id(call_id)
+    # RQ would push a repeated job id onto the queue twice: claim the id first.
+    if not redis_hub.client.set(f"dialer:{job_id}", 1, nx=True, ex=24 * 3600):
+        return Job.fetch(job_id, connection=redis_hub.client)
+    return redis_hub.queue(QUEUE).enqueue(
+        originate,
+        call_id,
+        job_id=job_id,
+        job_timeout=JOB_TIMEOUT_S,
+        result_ttl=RESULT_TTL_S,
+        failure_ttl=24 * 3600,
+    )
+
+
+def enqueue_hangup(call_id: int) -> Job:
+    """Queue the hang-up of a call the agent ended from the screen."""
+    return redis_hub.queue(QUEUE).enqueue(
+        hangup, call_id, job_timeout=JOB_TIMEOUT_S, result_ttl=RESULT_TTL_S
+    )
+
+
+def enqueue_extension_check(agent_session_id: int) -> Job:
+    """Queue a look at the agent's phone (registered or not) after login."""
+    return redis_hub.queue(QUEUE).enqueue(
+        check_extension, agent_session_id, job_timeout=JOB_TIMEOUT_S, result_ttl=RESULT_TTL_S
+    )
+
+
+def _publish(notices: list) -> None:
+    db.session.commit()
+    live.publish_notices(redis_hub.client, notices)
+
+
+@job
+def originate(call_id: int) -> str:
+    """Send the call's Originate once; a refused or failed call ends FAIL with the reason."""
+    config = current_app.config
+    request, notices = dialing.prepare_originate(
+        db.session,
+        call_id,
+        utcnow(),
+        ring_timeout_s=config["AMI_ORIGINATE_TIMEOUT"],
+        dial_timeout_s=config["AMI_ORIGINATE_TIMEOUT"],
+    )
+    _publish(notices)
+    if request is None:
+        return "not sent"
+    try:
+        port_for(config).originate_agent_first(request)
+    except TelephonyError as error:
+        _publish(dialing.fail_originate(db.session, call_id, utcnow(), str(error)))
+        raise
+    return "sent"
+
+
+@job
+def hangup(call_id: int) -> str:
+    """Hang up the call at the PBX; a call the PBX no longer has is closed as it stands."""
+    call = db.session.get(Call, call_id)
+    if call is None or call.state == CallState.ENDED:
+        return "already over"
+    if port_for(current_app.config).hangup(call.call_uid):
+        return "hung up"
+    _publish(calls.end_unreachable_call(db.session, call_id, utcnow()))
+    return "nothing to hang up"
+
+
+@job
+def check_extension(agent_session_id: int) -> str:
+    """Ask the PBX whether the agent's phone is registered; block calling when it is not."""
+    agent_session = db.session.get(AgentSession, agent_session_id)
+    if agent_session is None or agent_session.logout_at is not None:
+        return "signed out"
+    number = agent_session.extension.number
+    state = port_for(current_app.config).extension_state(number)
+    event = ExtensionStateChanged(at=utcnow(), extension=number, state=state)
+    _publish(agents.apply_extension_state(db.session, event))
+    return str(state)

@@ -1,0 +1,68 @@
+"""The sentences the desktop's script shows, in the page's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from dialer.i18n import state_label
+
+STATES = ("ready", "paused", "ringing", "connected", "wrapup", "unavailable", "logged_out")
+CALL_STATES = ("queued", "originating", "ringing", "dialing", "connected", "ended")
+
+
+def call_state_label(state: str) -> str:
+    """A call's progress as the agent reads it."""
+    labels = {
+        "queued": _("Setting up the call..."),
+        "originating": _("Setting up the call..."),
+        "ringing": _("Your phone is ringing: pick it up"),
+        "dialing": _("Dialling the customer..."),
+        "connected": _("Connected to the customer"),
+        "ended": _("Call ended"),
+    }
+    return labels.get(state, state)
+
+
+def desk_text() -> dict[str, object]:
+    """Every label and message desktop.js needs."""
+    return {
+        "states": {state: state_label(state) for state in STATES},
+        "call_states": {state: call_state_label(state) for state in CALL_STATES},
+        "statuses": {
+            "ANSWER": _("Answered"),
+            "BUSY": _("Busy"),
+            "NOANSWER": _("No answer"),
+            "CANCEL": _("Cancelled"),
+            "FAIL": _("Failed"),
+        },
+        "timer_paused": _("Paused for"),
+        "timer_worked": _("Time worked"),
+        "timer_talk": _("Talk time"),
+        "timer_ringing": _("Setting up"),
+        "timer_wrapup": _("After call"),
+        "call_ended": _("Call ended: %(status)s"),
+        "survey_saved": _("Survey saved. You are Ready for the next lead."),
+        "survey_fix": _("Some answers need attention."),
+        "pick_reason": _("Pick a pause reason first."),
+        "pick_campaign": _("Pick a campaign first."),
+        "enter_number": _("Enter a number to call."),
+        "forced_logout": _("A supervisor (%(name)s) signed you out."),
+        "signed_out": _("You are signed out."),
+        "unavailable": _(
+            "Your extension %(extension)s is not registered or cannot be reached on the PBX."
+            " Check your phone; calling is blocked until it is back."
+        ),
+        "network": _("Connection lost. Retrying..."),
+        "failed": _("Something went wrong. Try again."),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "rating_hint": _("1 = very poor, 5 = excellent"),
+        "blocked_number": _("Not dialled: %(reason)s"),
+        "reasons": {
+            "blacklisted": _("the number is on the blacklist"),
+            "outside_calling_hours": _("outside calling hours"),
+            "campaign_not_running": _("the campaign is not running"),
+            "max_attempts_reached": _("the lead has used all its attempts"),
+            "not dialled": _("the dialer could not place the call"),
+        },
+    }

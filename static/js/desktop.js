@@ -1,0 +1,513 @@
+// The agent desktop: draws the agent's state, calls the JSON API, listens to the live stream.
+// Every action is an /api/ call; every change of state also arrives as a server-sent event,
+// so the page shows what the server holds, whichever tab or client caused it.
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("desk-data").textContent);
+  const text = data.text;
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+
+  let agent = data.agent;
+  let clockOffsetMs = 0; // server time minus browser time
+  let gone = false;
+  const surveyKeys = {}; // call id -> idempotency key of its survey
+
+  // ------------------------------------------------------------------ helpers
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_m, name) => (name in values ? values[name] : ""));
+  }
+
+  function duration(seconds) {
+    const total = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  function serverNow() {
+    return Date.now() + clockOffsetMs;
+  }
+
+  function since(iso) {
+    return (serverNow() - Date.parse(iso)) / 1000;
+  }
+
+  function say(message, kind) {
+    const box = $("message");
+    box.textContent = message || "";
+    box.className = "desk-message" + (kind ? " desk-message-" + kind : "");
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  async function api(method, path, body, headers) {
+    const options = {
+      method: method,
+      credentials: "same-origin",
+      headers: Object.assign({ "X-CSRFToken": csrfToken, Accept: "application/json" }, headers || {}),
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (_error) {
+      throw { code: "network", message: text.network };
+    }
+    const payload = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      payload.status = response.status;
+      if (response.status === 401 || payload.code === "not_signed_in") signedOut(text.signed_out);
+      throw payload;
+    }
+    return payload;
+  }
+
+  // ------------------------------------------------------------------- drawing
+
+  function queueText(names) {
+    const all = names.join(", ");
+    return all.length <= data.queue_max ? all : all.slice(0, data.queue_max) + "...";
+  }
+
+  function reasonName(reason) {
+    if (!reason) return "";
+    return data.locale === "vi" && reason.name_vi ? reason.name_vi : reason.name;
+  }
+
+  function isCallUp() {
+    return Boolean(agent.call && agent.call.is_up);
+  }
+
+  function drawBar() {
+    const bar = $("agent-bar");
+    bar.className = "agent-bar state-" + agent.state;
+    bar.dataset.state = agent.state;
+    document.querySelector('[data-testid="state"]').textContent = text.states[agent.state] || agent.state;
+    document.querySelector('[data-testid="pause-reason"]').textContent =
+      agent.state === "paused" && agent.pause_reason ? "(" + reasonName(agent.pause_reason) + ")" : "";
+    const queues = document.querySelector('[data-testid="queues"]');
+    queues.textContent = agent.queues.length ? queueText(agent.queues) : "—";
+    queues.title = agent.queues.join(", ");
+    $("pause-button").hidden = agent.state === "paused";
+    $("pause-button").disabled = agent.state !== "ready";
+    $("ready-button").hidden = !(agent.state === "paused" || agent.state === "wrapup");
+    const unavailable = agent.state === "unavailable";
+    const alert = $("alert");
+    alert.hidden = !unavailable;
+    alert.textContent = unavailable ? fill(text.unavailable, { extension: agent.extension }) : "";
+  }
+
+  function drawTimers() {
+    const label = document.querySelector('[data-testid="timer-label"]');
+    const timer = document.querySelector('[data-testid="timer"]');
+    const call = agent.call;
+    if (call && call.is_up && call.answered_at) {
+      label.textContent = text.timer_talk;
+      timer.textContent = duration(since(call.answered_at));
+    } else if (call && call.is_up) {
+      label.textContent = text.timer_ringing;
+      timer.textContent = duration(since(call.created_at));
+    } else if (agent.state === "paused") {
+      label.textContent = text.timer_paused;
+      timer.textContent = duration(since(agent.state_since));
+    } else if (agent.state === "wrapup") {
+      label.textContent = text.timer_wrapup;
+      timer.textContent = duration(since(agent.state_since));
+    } else {
+      label.textContent = text.timer_worked;
+      timer.textContent = duration(agent.worked_s + since(agent.now));
+    }
+    const talk = document.querySelector('[data-testid="talk-timer"]');
+    if (call && call.answered_at) {
+      const end = call.ended_at ? Date.parse(call.ended_at) : serverNow();
+      talk.textContent = duration((end - Date.parse(call.answered_at)) / 1000);
+    } else {
+      talk.textContent = duration(0);
+    }
+  }
+
+  function drawCall() {
+    const call = agent.call;
+    const panel = $("call-panel");
+    panel.hidden = !call || (!call.is_up && agent.state !== "wrapup");
+    if (!call) return;
+    panel.dataset.state = call.state;
+    document.querySelector('[data-testid="call-number"]').textContent = call.number;
+    const state = call.is_up ? text.call_states[call.state] : fill(text.call_ended, { status: text.statuses[call.status] || call.status });
+    document.querySelector('[data-testid="call-state"]').textContent = state;
+    $("hangup").disabled = !call.is_up;
+  }
+
+  function drawLead() {
+    const lead = agent.lead;
+    $("lead").hidden = !lead;
+    $("campaign-info").hidden = !lead;
+    if (!lead) {
+      $("survey-panel").hidden = true;
+      return;
+    }
+    $("lead").dataset.leadId = lead.id;
+    document.querySelector('[data-testid="lead-name"]').textContent = lead.name;
+    document.querySelector('[data-testid="lead-phone"]').textContent = lead.phone_raw + " (" + lead.phone + ")";
+    document.querySelector('[data-testid="lead-email"]').textContent = lead.email || "—";
+    document.querySelector('[data-testid="lead-attempts"]').textContent = lead.attempts + " / " + lead.campaign.max_attempts;
+    const custom = document.querySelector('[data-testid="lead-custom"]');
+    custom.replaceChildren();
+    Object.entries(lead.custom || {}).forEach(([key, value]) => {
+      const row = custom.insertRow();
+      const th = document.createElement("th");
+      th.textContent = key;
+      row.appendChild(th);
+      row.insertCell().textContent = value;
+    });
+    const campaign = lead.campaign;
+    document.querySelector('[data-testid="campaign-name"]').textContent = campaign.name;
+    document.querySelector('[data-testid="campaign-description"]').textContent = campaign.description;
+    document.querySelector('[data-testid="campaign-caller-id"]').textContent = campaign.caller_id || "—";
+    const hours = campaign.calling_hours;
+    document.querySelector('[data-testid="campaign-hours"]').textContent = hours.start + "–" + hours.end + " (" + hours.timezone + ")";
+    drawSurvey(lead);
+  }
+
+  function drawSurvey(lead) {
+    const panel = $("survey-panel");
+    const survey = lead.survey;
+    panel.hidden = !survey;
+    if (!survey) return;
+    if (panel.dataset.surveyFor !== String(lead.id)) {
+      panel.dataset.surveyFor = String(lead.id);
+      document.querySelector('[data-testid="survey-name"]').textContent = survey.name;
+      const box = $("survey-questions");
+      box.replaceChildren(...survey.questions.map(questionField));
+      $("survey-error").textContent = "";
+    }
+    const callForLead = agent.call && agent.call.lead_id === lead.id;
+    $("save-survey").disabled = !callForLead || agent.survey_saved || surveyPending;
+  }
+
+  function questionField(question) {
+    const field = document.createElement("fieldset");
+    field.className = "question";
+    field.dataset.questionId = question.id;
+    field.dataset.testid = "question-" + question.id;
+    const legend = document.createElement("legend");
+    legend.textContent = question.text + (question.is_required ? " *" : "");
+    field.appendChild(legend);
+    const name = "q" + question.id;
+    const choice = (type, value, label) => {
+      const wrap = document.createElement("label");
+      wrap.className = "choice";
+      const input = document.createElement("input");
+      input.type = type;
+      input.name = name;
+      input.value = value;
+      wrap.append(input, " " + label);
+      return wrap;
+    };
+    if (question.kind === "rating") {
+      [1, 2, 3, 4, 5].forEach((n) => field.appendChild(choice("radio", String(n), String(n))));
+      const hint = document.createElement("small");
+      hint.className = "muted";
+      hint.textContent = text.rating_hint;
+      field.appendChild(hint);
+    } else if (question.kind === "yes_no") {
+      field.append(choice("radio", "yes", text.yes), choice("radio", "no", text.no));
+    } else if (question.kind === "single_choice") {
+      question.options.forEach((o) => field.appendChild(choice("radio", o, o)));
+    } else if (question.kind === "multiple_choice") {
+      question.options.forEach((o) => field.appendChild(choice("checkbox", o, o)));
+    } else if (question.kind === "number") {
+      const input = document.createElement("input");
+      input.type = "text";
+      input.inputMode = "decimal";
+      input.name = name;
+      field.appendChild(input);
+    } else {
+      const area = document.createElement("textarea");
+      area.name = name;
+      area.rows = 2;
+      area.maxLength = 2000;
+      field.appendChild(area);
+    }
+    const error = document.createElement("p");
+    error.className = "field-error";
+    error.dataset.errorFor = question.id;
+    field.appendChild(error);
+    return field;
+  }
+
+  function drawTools() {
+    const ready = agent.state === "ready";
+    const callUp = isCallUp();
+    $("get-lead").disabled = !ready || callUp || !$("campaign").value;
+    $("callout-number").disabled = !ready || callUp;
+    $("callout-button").disabled = !ready || callUp;
+    $("call-lead").disabled = !ready || callUp || !agent.lead || agent.lead.status !== "claimed";
+  }
+
+  function draw() {
+    drawBar();
+    drawCall();
+    drawLead();
+    drawTools();
+    drawTimers();
+  }
+
+  function announceEnd(call) {
+    const reason = text.reasons[call.cause];
+    if (reason) say(fill(text.blocked_number, { reason: reason }), "error");
+    else say(fill(text.call_ended, { status: text.statuses[call.status] || call.status }), "info");
+  }
+
+  function take(state) {
+    if (state.now) clockOffsetMs = Date.parse(state.now) - Date.now();
+    const before = agent.call;
+    agent = Object.assign({}, agent, state);
+    const after = agent.call;
+    if (before && before.is_up && after && after.id === before.id && !after.is_up) announceEnd(after);
+    draw();
+    document.dispatchEvent(new CustomEvent("dialer:agent", { detail: agent }));
+  }
+
+  async function refresh() {
+    try {
+      take(await api("GET", "/api/agent"));
+    } catch (_error) {
+      /* shown by api() when it matters */
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  function fail(error) {
+    say(error && error.message ? error.message : text.failed, "error");
+  }
+
+  $("get-lead").addEventListener("click", async () => {
+    const campaignId = $("campaign").value;
+    if (!campaignId) return say(text.pick_campaign, "error");
+    $("get-lead").disabled = true;
+    try {
+      const result = await api("POST", "/api/leads/next", { campaign_id: Number(campaignId) });
+      if (result.lead) {
+        say("");
+        take({ lead: result.lead, survey_saved: false });
+      } else {
+        say(result.reason.message, "info");
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      drawTools();
+    }
+  });
+
+  async function startCall(body) {
+    try {
+      say("");
+      const result = await api("POST", "/api/calls", body);
+      take(result.agent);
+    } catch (error) {
+      fail(error);
+      drawTools();
+    }
+  }
+
+  $("call-lead").addEventListener("click", () => {
+    if (!agent.lead) return;
+    $("call-lead").disabled = true;
+    startCall({ lead_id: agent.lead.id });
+  });
+
+  $("callout-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const number = $("callout-number").value.trim();
+    if (!number) return say(text.enter_number, "error");
+    $("callout-button").disabled = true;
+    $("callout-number").disabled = true;
+    startCall({ number: number });
+  });
+
+  $("hangup").addEventListener("click", async () => {
+    if (!agent.call) return;
+    $("hangup").disabled = true;
+    try {
+      await api("POST", "/api/calls/" + agent.call.id + "/hangup");
+    } catch (error) {
+      fail(error);
+      $("hangup").disabled = false;
+    }
+  });
+
+  let surveyPending = false;
+
+  function surveyAnswers() {
+    const answers = {};
+    document.querySelectorAll("#survey-questions fieldset").forEach((field) => {
+      const id = field.dataset.questionId;
+      const inputs = Array.from(field.querySelectorAll("input, textarea"));
+      const checkbox = inputs.filter((i) => i.type === "checkbox");
+      const radio = inputs.filter((i) => i.type === "radio");
+      if (checkbox.length) answers[id] = checkbox.filter((i) => i.checked).map((i) => i.value);
+      else if (radio.length) answers[id] = (radio.find((i) => i.checked) || {}).value || null;
+      else answers[id] = inputs[0].value;
+    });
+    return answers;
+  }
+
+  $("survey-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = $("save-survey");
+    if (button.disabled || surveyPending || !agent.call) return;
+    surveyPending = true;
+    button.disabled = true; // pressed once: a second click does nothing (O3)
+    const callId = agent.call.id;
+    surveyKeys[callId] = surveyKeys[callId] || newKey();
+    document.querySelectorAll("[data-error-for]").forEach((p) => (p.textContent = ""));
+    $("survey-error").textContent = "";
+    try {
+      const result = await api("PUT", "/api/calls/" + callId + "/survey", { answers: surveyAnswers() }, { "Idempotency-Key": surveyKeys[callId] });
+      surveyPending = false;
+      take(Object.assign({ survey_saved: true }, result.agent));
+      say(text.survey_saved, "ok");
+    } catch (error) {
+      surveyPending = false;
+      if (error.code === "survey_invalid") {
+        Object.entries(error.errors).forEach(([id, message]) => {
+          const slot = document.querySelector('[data-error-for="' + id + '"]');
+          if (slot) slot.textContent = message;
+        });
+        $("survey-error").textContent = text.survey_fix;
+        button.disabled = false; // nothing was saved: the agent fixes the answers and saves
+      } else {
+        $("survey-error").textContent = error.message || text.failed;
+        button.disabled = error.code === "already_saved";
+      }
+    }
+  });
+
+  // Pause: pick a reason, then confirm (A3).
+  $("pause-button").addEventListener("click", () => {
+    $("pause-reason").value = "";
+    $("pause-error").textContent = "";
+    $("pause-dialog").showModal();
+  });
+  $("pause-cancel").addEventListener("click", () => $("pause-dialog").close());
+  $("pause-confirm").addEventListener("click", async () => {
+    const reasonId = $("pause-reason").value;
+    if (!reasonId) {
+      $("pause-error").textContent = text.pick_reason;
+      return;
+    }
+    try {
+      take(await api("POST", "/api/agent/pause", { reason_id: Number(reasonId) }));
+      $("pause-dialog").close();
+    } catch (error) {
+      $("pause-error").textContent = error.message || text.failed;
+    }
+  });
+  $("ready-button").addEventListener("click", async () => {
+    try {
+      take(await api("POST", "/api/agent/ready"));
+      say("");
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+  // Sign out asks Yes/No (A5).
+  $("logout-button").addEventListener("click", () => $("logout-dialog").showModal());
+  $("logout-no").addEventListener("click", () => $("logout-dialog").close());
+  $("logout-yes").addEventListener("click", async () => {
+    try {
+      await api("DELETE", "/api/session");
+    } catch (_error) {
+      /* signed out either way */
+    }
+    gone = true;
+    window.location.assign("/login");
+  });
+
+  function signedOut(message) {
+    if (gone) return;
+    gone = true;
+    if (source) source.close();
+    document.querySelectorAll("button, input, select, textarea").forEach((el) => {
+      if (!el.closest("#gone-dialog")) el.disabled = true;
+    });
+    $("gone-text").textContent = message;
+    document.querySelectorAll("dialog[open]").forEach((d) => d.close());
+    $("gone-dialog").showModal();
+  }
+
+  // ----------------------------------------------------------- live updates
+
+  let source = null;
+
+  function listen() {
+    source = new EventSource("/api/events");
+    source.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      document.dispatchEvent(new CustomEvent("dialer:event", { detail: message }));
+      if (message.event === "agent") {
+        const leadChanged = message.data.lead_id !== (agent.lead && agent.lead.status === "claimed" ? agent.lead.id : null);
+        const callEnded = message.data.call && !message.data.call.is_up;
+        take(message.data);
+        if (leadChanged || callEnded) refresh();
+      } else if (message.event === "forced_logout") {
+        signedOut(fill(text.forced_logout, { name: message.data.by }));
+      } else if (message.event === "signed_out") {
+        signedOut(text.signed_out);
+      } else if (message.event === "hello") {
+        refresh(); // after a reconnect: catch up with what happened in the gap
+      } else if (message.event === "agent_state") {
+        refresh();
+      }
+    };
+    source.onerror = () => {
+      if (gone) return;
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (signed out?) rather than a blip: ask, then try again.
+        refresh().finally(() => {
+          if (!gone) setTimeout(listen, 2000);
+        });
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------- start
+
+  data.reasons.forEach((reason) => {
+    const option = document.createElement("option");
+    option.value = reason.id;
+    option.textContent = reasonName(reason);
+    $("pause-reason").appendChild(option);
+  });
+  data.campaigns.forEach((campaign) => {
+    const option = document.createElement("option");
+    option.value = campaign.id;
+    option.textContent = campaign.name;
+    $("campaign").appendChild(option);
+  });
+  if (agent.lead) $("campaign").value = String(agent.lead.campaign.id);
+  $("campaign").addEventListener("change", drawTools);
+
+  take(agent);
+  listen();
+  setInterval(drawTimers, 1000);
+  // A second heartbeat beside the stream, for proxies that buffer it.
+  setInterval(() => {
+    if (!gone) api("POST", "/api/agent/heartbeat").catch(() => {});
+  }, 15000);
+})();

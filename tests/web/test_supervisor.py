@@ -1,0 +1,62 @@
+"""The supervisor's wallboard: who is signed in, and logging an agent out, seen live."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from dialer import live
+from dialer.extensions import db, redis_hub
+from dialer.models import Role
+from tests.factories import make_user
+from tests.web.desk import api_login, make_desk
+from tests.web.helpers import csrf_token, login
+
+
+def next_event(pubsub, event: str, timeout: float = 5.0) -> dict:  # noqa: ANN001
+    """The next message of that event on the subscription, waiting up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = pubsub.get_message(timeout=0.2)
+        if raw is not None and json.loads(raw["data"])["event"] == event:
+            return json.loads(raw["data"])
+    raise AssertionError(f"no {event} event within {timeout} s")
+
+
+def _supervisor(app) -> object:  # noqa: ANN001
+    with app.app_context():
+        make_user(db.session, "boss", role=Role.SUPERVISOR, password="boss-pass")
+        db.session.commit()
+    client = app.test_client()
+    login(client, "boss", "boss-pass")
+    return client
+
+
+def test_the_wallboard_lists_signed_in_agents_with_their_state(app, client) -> None:
+    make_desk(app)
+    api_login(client)
+    boss = _supervisor(app)
+    page = boss.get("/supervisor/").get_data(as_text=True)
+    assert 'data-testid="agent-row-agent1"' in page and "Ready" in page
+    assert client.get("/supervisor/").status_code == 403  # an agent may not
+
+
+def test_a_forced_logout_ends_the_agents_session_and_tells_the_screen(app, client) -> None:
+    desk = make_desk(app)
+    api_login(client)
+    boss = _supervisor(app)
+    with app.app_context():
+        pubsub = redis_hub.client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(live.user_channel(desk.agent_id))
+    try:
+        token = csrf_token(boss, "/supervisor/")
+        response = boss.post(
+            f"/supervisor/agents/{desk.agent_id}/logout", data={"csrf_token": token}
+        )
+        assert response.status_code == 302
+        message = next_event(pubsub, "forced_logout")
+    finally:
+        pubsub.close()
+    assert message["data"]["by"] == "Boss"
+    assert client.get("/api/agent").status_code == 401
+    assert 'data-testid="agent-row-agent1"' not in boss.get("/supervisor/").get_data(as_text=True)
