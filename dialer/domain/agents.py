@@ -30,6 +30,7 @@ from dialer.models import (
     PauseReason,
     Queue,
     QueueMember,
+    Role,
     User,
 )
 from dialer.telephony.port import ExtensionState, ExtensionStateChanged
@@ -301,7 +302,8 @@ def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
 def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -> list[Notice]:
     """A supervisor ends an agent's session; the agent's open screens are told at once."""
     user = session.get(User, user_id)
-    if user is None:
+    # Only agents are forced out: a supervisor must not end a manager's or an admin's session.
+    if user is None or user.role != Role.AGENT:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)
     accounts.sign_out(session, user, now=now, actor=actor)

@@ -25,6 +25,7 @@ from dialer.models import (
     CallState,
     CallStatus,
     Campaign,
+    Direction,
     Lead,
     LeadStatus,
     SurveyResponse,
@@ -246,6 +247,8 @@ def reconcile_calls(
     cutoff = now - timedelta(seconds=grace_s)
     suspects = session.execute(
         select(Call.id, Call.call_uid).where(
+            # Inbound calls carry no call id of ours: inbound.reconcile_queue_calls closes them.
+            Call.direction == Direction.OUTBOUND,
             Call.state.in_(
                 [CallState.ORIGINATING, CallState.RINGING, CallState.DIALING, CallState.CONNECTED]
             ),
@@ -264,6 +267,8 @@ def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) ->
     cutoff = now - timedelta(seconds=stale_after_s)
     stale = session.scalars(
         select(Call.id).where(
+            # A caller may wait in a queue for minutes: only our Originates can go stale.
+            Call.direction == Direction.OUTBOUND,
             Call.state.in_([CallState.QUEUED, CallState.ORIGINATING]),
             Call.ringing_at.is_(None),
             Call.created_at < cutoff,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dialer.domain import agents, calls
+from dialer.domain import agents, calls, inbound
 from dialer.domain.notices import Notice
 from dialer.telephony.port import (
     CallAnswered,
@@ -39,26 +39,14 @@ HANDLERS: dict[type[PortEvent], Handler] = {
     CallEnded: calls.on_ended,
     # The agent's device (A2: extension unavailable).
     ExtensionStateChanged: agents.apply_extension_state,
-    # Inbound queue calls (I1-I5): the Queue* rows are added below, all to
-    # dialer/domain/inbound.py's apply_queue_event.
+    # Inbound queue calls (I1-I5).
+    QueueCallJoined: inbound.apply_queue_event,
+    QueueCallOffered: inbound.apply_queue_event,
+    QueueCallConnected: inbound.apply_queue_event,
+    QueueCallRingNoAnswer: inbound.apply_queue_event,
+    QueueCallCompleted: inbound.apply_queue_event,
+    QueueCallAbandoned: inbound.apply_queue_event,
 }
-
-try:
-    import dialer.domain.inbound as inbound
-except ModuleNotFoundError as missing:  # until the inbound module lands beside this one
-    if missing.name != "dialer.domain.inbound":
-        raise
-    inbound = None  # type: ignore[assignment]
-if inbound is not None:
-    for queue_event in (
-        QueueCallJoined,
-        QueueCallOffered,
-        QueueCallConnected,
-        QueueCallRingNoAnswer,
-        QueueCallCompleted,
-        QueueCallAbandoned,
-    ):
-        HANDLERS[queue_event] = inbound.apply_queue_event
 
 
 def apply_port_event(session: Session, event: PortEvent) -> list[Notice]:
