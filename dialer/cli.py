@@ -40,10 +40,15 @@ def seed_command() -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+@click.option(
+    "--no-fork",
+    is_flag=True,
+    help="Run jobs in the worker process (keeps the PBX connection open: for the calls queue).",
+)
 @with_appcontext
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     """Run an RQ worker for the dialer's queues."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from dialer.jobs.runtime import bind_app
     from dialer.schema import schema_problem
@@ -52,7 +57,8 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     if problem:
         raise click.ClickException(problem)
     bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
-    worker = Worker(
+    worker_class = SimpleWorker if no_fork else Worker
+    worker = worker_class(
         [redis_hub.queue(name) for name in (queues or QUEUE_NAMES)], connection=redis_hub.client
     )
     worker.work(burst=burst, with_scheduler=not burst)

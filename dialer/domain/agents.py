@@ -68,16 +68,16 @@ def lock_agent_session(
     values = (
         {"last_heartbeat_at": now} if is_from_agent else {"state_since": AgentSession.state_since}
     )
-    locked_id = session.scalar(
+    locked = session.scalars(
         update(AgentSession)
         .where(AgentSession.user_id == user_id, AgentSession.logout_at.is_(None))
         .values(**values)
-        .returning(AgentSession.id)
-        .execution_options(synchronize_session=False)
-    )
-    if locked_id is None:
+        .returning(AgentSession)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if locked is None:
         raise AgentError(NOT_SIGNED_IN)
-    return session.get_one(AgentSession, locked_id, populate_existing=True)
+    return locked
 
 
 def require_state(agent_session: AgentSession, *allowed: AgentState) -> None:
@@ -300,10 +300,13 @@ def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
 
 
 def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -> list[Notice]:
-    """A supervisor ends an agent's session; the agent's open screens are told at once."""
+    """A supervisor ends an agent's session; the agent's open screens are told at once.
+
+    Only agents are forced out this way (staff sign out themselves).
+    """
     user = session.get(User, user_id)
     # Only agents are forced out: a supervisor must not end a manager's or an admin's session.
-    if user is None or user.role != Role.AGENT:
+    if user is None or user.role != Role.AGENT or user.id == actor.id:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)
     accounts.sign_out(session, user, now=now, actor=actor)

@@ -44,11 +44,15 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     """The active user a live token belongs to, or None for anything else."""
     if not token.startswith(_PREFIX) or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-    if row is None or row.expires_at <= now:
+    found = session.execute(
+        select(ApiToken.expires_at, ApiToken.session_version, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
+    if found is None:
         return None
-    user = row.user
-    if not user.is_active_user or user.session_version != row.session_version:
+    expires_at, version, user = found
+    if expires_at <= now or not user.is_active_user or user.session_version != version:
         return None
     return user
 

@@ -7,11 +7,13 @@ events (``calls.py``) (O1-O3).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, union_all, update
+from sqlalchemy import Integer, bindparam, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from dialer.domain import agents, compliance
@@ -31,6 +33,7 @@ from dialer.models import (
     Direction,
     Lead,
     LeadStatus,
+    UTCDateTime,
 )
 from dialer.telephony.port import AgentFirstCall, Party
 
@@ -83,14 +86,17 @@ def held_lead(session: Session, user_id: int) -> Lead | None:
 def claim_next_lead(
     session: Session, user_id: int, campaign_id: int, now: datetime
 ) -> Claimed | Refusal:
-    """Give a Ready agent the campaign's next dialable lead, or the reason there is none."""
+    """Give a Ready agent the campaign's next dialable lead, or the reason there is none.
+
+    The claim is a reservation that the Call re-checks (``start_call`` wants the
+    lead still held by this agent), so on PostgreSQL it commits without waiting
+    for the disk: a claim lost in a crash cannot make two agents call one lead.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     agent_session = agents.lock_agent_session(session, user_id, now)
     agents.require_state(agent_session, AgentState.READY)
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise AgentError(UNKNOWN_CAMPAIGN)
-    if not _is_assigned(session, user_id, campaign_id):
-        raise AgentError(NOT_ASSIGNED)
+    campaign = _assigned_campaign(session, user_id, campaign_id)
     held = held_lead(session, user_id)
     if held is not None and held.campaign_id == campaign_id:
         return Claimed(held, campaign, is_new_claim=False)
@@ -99,9 +105,9 @@ def claim_next_lead(
     if campaign.status != CampaignStatus.RUNNING:
         return Refusal(compliance.CAMPAIGN_NOT_RUNNING)
     for _attempt in range(_CLAIM_ATTEMPTS):
-        lead_id = session.scalar(claim_statement(campaign, user_id, now))
-        if lead_id is not None:
-            lead = session.get_one(Lead, lead_id, populate_existing=True)
+        statement, values = claim_statement(campaign, user_id, now)
+        lead = session.scalars(statement, values).first()
+        if lead is not None:
             return Claimed(lead, campaign, is_new_claim=True)
         refusal = compliance.why_nothing_dialable(session, campaign, now)
         if refusal.code != compliance.ALL_LEADS_HELD:
@@ -109,28 +115,43 @@ def claim_next_lead(
     return refusal
 
 
-def _is_assigned(session: Session, user_id: int, campaign_id: int) -> bool:
-    return (
-        session.scalar(
-            select(CampaignAgent.id).where(
-                CampaignAgent.campaign_id == campaign_id, CampaignAgent.user_id == user_id
-            )
+def _assigned_campaign(session: Session, user_id: int, campaign_id: int) -> Campaign:
+    """The campaign, when the agent is assigned to it (one query for both questions)."""
+    found = session.execute(
+        select(Campaign, CampaignAgent.id)
+        .outerjoin(
+            CampaignAgent,
+            (CampaignAgent.campaign_id == Campaign.id) & (CampaignAgent.user_id == user_id),
         )
-        is not None
-    )
+        .where(Campaign.id == campaign_id)
+    ).first()
+    if found is None:
+        raise AgentError(UNKNOWN_CAMPAIGN)
+    campaign, assignment = found
+    if assignment is None:
+        raise AgentError(NOT_ASSIGNED)
+    return campaign
 
 
-def claim_statement(campaign: Campaign, user_id: int, now: datetime):  # noqa: ANN201
-    """One UPDATE that claims the next dialable lead and returns its id (or nothing).
+def claim_statement(campaign: Campaign, user_id: int, now: datetime) -> tuple[Any, dict[str, Any]]:
+    """One UPDATE that claims the next dialable lead and returns it (or nothing), with its values.
 
     Due retries come first (oldest first), then new leads in list order. On
     PostgreSQL each candidate is locked with SKIP LOCKED, so concurrent claims
     pass each other instead of queueing; SQLite runs writers one at a time.
     """
-    rules = compliance.dialable_filters(campaign, now)
+    values = {**compliance.dialable_values(campaign, now), "b_user_id": user_id, "b_now": now}
+    return _claim_template(), values
+
+
+@functools.cache
+def _claim_template() -> Any:
+    # Built once: every claim binds its own values into the same statement.
+    now = bindparam("b_now", type_=UTCDateTime())
     retry = (
         select(Lead.id)
-        .where(Lead.status == LeadStatus.RETRY, Lead.next_call_at <= now, *rules)
+        .where(Lead.status == LeadStatus.RETRY, Lead.next_call_at <= now)
+        .where(*compliance.dialable_filters())
         .order_by(Lead.next_call_at, Lead.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -141,8 +162,8 @@ def claim_statement(campaign: Campaign, user_id: int, now: datetime):  # noqa: A
         .where(
             Lead.status == LeadStatus.NEW,
             (Lead.next_call_at.is_(None)) | (Lead.next_call_at <= now),
-            *rules,
         )
+        .where(*compliance.dialable_filters())
         .order_by(Lead.next_call_at, Lead.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -151,14 +172,18 @@ def claim_statement(campaign: Campaign, user_id: int, now: datetime):  # noqa: A
     # The union reads the second arm only when the first found nothing.
     pick = union_all(select(retry.c.id), select(fresh.c.id)).limit(1).scalar_subquery()
     running = select(Campaign.id).where(
-        Campaign.id == campaign.id, Campaign.status == CampaignStatus.RUNNING
+        Campaign.id == bindparam("b_campaign_id"), Campaign.status == CampaignStatus.RUNNING
     )
     return (
         update(Lead)
         .where(Lead.id == pick, Lead.campaign_id.in_(running))
-        .values(status=LeadStatus.CLAIMED, claimed_by_id=user_id, claimed_at=now)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
+        .values(
+            status=LeadStatus.CLAIMED,
+            claimed_by_id=bindparam("b_user_id", type_=Integer()),
+            claimed_at=now,
+        )
+        .returning(Lead)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
+from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from dialer.access import roles
 from dialer.domain import accounts, agents, dialing
 from dialer.extensions import db
+from dialer.jobs import calls as call_jobs
 from dialer.models import Role, utcnow
 from dialer.timefmt import to_local
 from dialer.web.desk_text import desk_text
@@ -35,6 +38,9 @@ def desktop() -> str | Response:
     if agent_session is None:  # logged out elsewhere, or by a supervisor
         logout_user()
         return redirect(url_for("auth.login"))
+    # Is the phone registered? Without Redis the page still works, unchecked.
+    with contextlib.suppress(RedisError):
+        call_jobs.enqueue_extension_check(agent_session.id)
     state: dict[str, Any] = {
         **agents.snapshot(db.session, agent_session, utcnow()),
         **work_on_screen(db.session, agent_session),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -60,16 +60,20 @@ def load_user_from_token(req: Any) -> User | None:
     token = _bearer_token(req)
     if token is None or not req.path.startswith("/api/"):
         return None
-    return api_tokens.user_for_token(db.session, token, utcnow())
+    user = api_tokens.user_for_token(db.session, token, utcnow())
+    g.token_user_id = user.id if user is not None else None
+    return user
 
 
 def is_token_request() -> bool:
     """True when a valid Bearer token of the signed-in user came with the request."""
-    token = _bearer_token(request)
-    if token is None or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return False
-    user = api_tokens.user_for_token(db.session, token, utcnow())
-    return user is not None and user.id == current_user.id
+    if "token_user_id" not in g:  # signed in by cookie: does a token come along too?
+        token = _bearer_token(request)
+        user = api_tokens.user_for_token(db.session, token, utcnow()) if token else None
+        g.token_user_id = user.id if user is not None else None
+    return g.token_user_id == current_user.id
 
 
 @bp.before_request
@@ -249,16 +253,15 @@ def next_lead() -> Response:
     """Get Lead: the claimed lead with its campaign and survey, or why there is none."""
     campaign_id = int_field(json_body(), "campaign_id")
     got = dialing.claim_next_lead(db.session, current_user.id, campaign_id, utcnow())
-    db.session.commit()
     if isinstance(got, Claimed):
-        return jsonify(lead=lead_card(got.lead), reason=None)
-    campaign = db.session.get(Campaign, campaign_id)
-    reason = {
-        "code": got.code,
-        "message": refusal_message(got, campaign.status if campaign else ""),
-        "until": got.until.isoformat() if got.until else None,
-    }
-    return jsonify(lead=None, reason=reason)
+        body = {"lead": lead_card(got.lead), "reason": None}  # drawn before commit expires it
+    else:
+        campaign = db.session.get(Campaign, campaign_id)
+        message = refusal_message(got, campaign.status if campaign else "")
+        until = got.until.isoformat() if got.until else None
+        body = {"lead": None, "reason": {"code": got.code, "message": message, "until": until}}
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.post("/calls")

@@ -505,6 +505,7 @@
 
   take(agent);
   listen();
+  document.body.dataset.ready = "1"; // every control is wired
   setInterval(drawTimers, 1000);
   // A second heartbeat beside the stream, for proxies that buffer it.
   setInterval(() => {

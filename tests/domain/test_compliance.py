@@ -15,8 +15,8 @@ SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS = CallingHours(frozenset({1, 2, 3, 4, 5}), time(8, 0), time(20, 0))
 
 
-def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=SAIGON)
+def local(year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SAIGON)
 
 
 def test_the_window_includes_its_start_and_excludes_its_end() -> None:
@@ -38,6 +38,13 @@ def test_an_overnight_window_belongs_to_the_day_it_starts() -> None:
     assert nights.is_open_at(local(2026, 11, 28, 1, 0))  # Saturday 01:00, still Friday's night
     assert not nights.is_open_at(local(2026, 11, 29, 1, 0))  # Sunday 01:00
     assert not nights.is_open_at(local(2026, 11, 27, 12, 0))
+
+
+def test_a_window_starting_where_it_ends_is_the_whole_day() -> None:
+    always = CallingHours(frozenset({2}), time(0, 0), time(0, 0))
+    assert always.is_open_at(local(2026, 11, 24, 0, 0))
+    assert always.is_open_at(local(2026, 11, 24, 23, 59, 59))
+    assert not always.is_open_at(local(2026, 11, 25, 0, 0))
 
 
 def test_the_next_opening_skips_closed_days() -> None:

@@ -43,6 +43,15 @@ def claim(user_id: int, campaign_id: int, now=MORNING) -> Claimed | Refusal:  # 
     return dialing.claim_next_lead(db.session, user_id, campaign_id, now)
 
 
+def held(**campaign: object):  # noqa: ANN201
+    """A signed-in agent holding the one lead of a campaign: (user, session, campaign, lead)."""
+    user, agent_session = make_agent(db.session)
+    made = make_campaign(db.session, agents=[user], **campaign)
+    lead = make_lead(db.session, made)
+    claim(user.id, made.id)
+    return user, agent_session, made, lead
+
+
 def test_get_lead_claims_due_retries_first_then_new_leads_in_list_order(ctx) -> None:
     user, _ = make_agent(db.session)
     campaign = make_campaign(db.session, agents=[user])
@@ -138,10 +147,7 @@ def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:  # 
 
 
 def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:
-    user, agent_session = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user], survey=standard_survey(db.session))
-    lead = make_lead(db.session, campaign)
-    claim(user.id, lead.campaign_id)
+    user, agent_session, campaign, lead = held(survey=standard_survey(db.session))
     call, request = _start(user.id, lead.id)
     assert request is not None and request.call_id == call.call_uid
     assert (request.extension, request.number, request.caller_id) == (
@@ -182,10 +188,7 @@ def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:
 def test_an_unanswered_call_schedules_the_retry_from_the_campaign_rules(
     ctx, status: str, minutes: int
 ) -> None:
-    user, agent_session = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user], survey=standard_survey(db.session))
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, agent_session, campaign, lead = held(survey=standard_survey(db.session))
     call, _ = _start(user.id, lead.id)
     apply_port_event(
         db.session, CallEnded(at=MORNING, call_id=call.call_uid, status=status, cause=17)
@@ -211,10 +214,7 @@ def test_the_last_attempt_finishes_the_lead(ctx) -> None:
 
 
 def test_the_originate_step_runs_once_per_call(ctx) -> None:
-    user, _ = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user])
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, _, campaign, lead = held()
     call, request = _start(user.id, lead.id)
     assert request is not None and call.state == CallState.ORIGINATING
     again, notices = dialing.prepare_originate(db.session, call.id, MORNING, **TIMEOUTS)
@@ -222,10 +222,7 @@ def test_the_originate_step_runs_once_per_call(ctx) -> None:
 
 
 def test_a_number_blacklisted_after_the_call_was_pressed_is_never_dialled(ctx) -> None:
-    user, agent_session = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user])
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, agent_session, campaign, lead = held()
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     blacklist(db.session, lead.phone)
     request, notices = dialing.prepare_originate(db.session, call.id, MORNING, **TIMEOUTS)
@@ -237,10 +234,7 @@ def test_a_number_blacklisted_after_the_call_was_pressed_is_never_dialled(ctx) -
 
 
 def test_calling_hours_are_checked_again_before_the_originate(ctx) -> None:
-    user, _ = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user])
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, _, campaign, lead = held()
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     night = MORNING + timedelta(hours=12)  # 22:00 in Saigon
     request, _ = dialing.prepare_originate(db.session, call.id, night, **TIMEOUTS)
@@ -249,10 +243,7 @@ def test_calling_hours_are_checked_again_before_the_originate(ctx) -> None:
 
 
 def test_hanging_up_before_the_customer_answers_is_a_cancel(ctx) -> None:
-    user, agent_session = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user])
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, agent_session, campaign, lead = held()
     call, _ = _start(user.id, lead.id)
     apply_port_event(db.session, CallRinging(at=MORNING, call_id=call.call_uid, leg=Leg.CUSTOMER))
     tell_pbx, _ = dialing.request_hangup(db.session, user.id, call.id, MORNING)
@@ -269,10 +260,7 @@ def test_hanging_up_before_the_customer_answers_is_a_cancel(ctx) -> None:
 
 
 def test_cancelling_before_the_originate_was_sent_needs_no_pbx(ctx) -> None:
-    user, _ = make_agent(db.session)
-    campaign = make_campaign(db.session, agents=[user])
-    lead = make_lead(db.session, campaign)
-    claim(user.id, campaign.id)
+    user, _, campaign, lead = held()
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     tell_pbx, _ = dialing.request_hangup(db.session, user.id, call.id, MORNING)
     assert not tell_pbx and call.status == CallStatus.CANCEL

@@ -56,7 +56,7 @@ def sign_in(page, live_server) -> None:  # noqa: ANN001
     page.fill("input[name=extension]", "1001")
     page.click("button[type=submit].primary")
     page.get_by_test_id("agent-bar").wait_for()
-    page.wait_for_function("() => document.querySelector('#get-lead') !== null")
+    page.wait_for_selector("body[data-ready]", state="attached")
 
 
 def bar_colour(page) -> str:  # noqa: ANN001
@@ -281,3 +281,13 @@ def test_an_unregistered_phone_blocks_calling_with_the_reason(
     pbx.set_registered("1001", True)
     wait_state(page, "ready")
     assert not page.get_by_test_id("alert").is_visible()
+
+
+def test_signing_in_on_an_unregistered_phone_shows_the_error_state(
+    app, desk, live_server, page, pbx
+) -> None:
+    pbx.set_registered("1001", False)
+    sign_in(page, live_server)
+    wait_state(page, "unavailable")
+    assert page.get_by_test_id("state").inner_text() == "Extension unavailable"
+    assert page.get_by_test_id("get-lead").is_disabled()
