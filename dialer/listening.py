@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from dialer import live
-from dialer.domain import agents, calls
+from dialer.domain import agents, calls, inbound
 from dialer.domain.events import apply_port_event
 from dialer.domain.notices import Notice
 from dialer.extensions import db, redis_hub
@@ -54,8 +54,14 @@ def in_transaction(app: Flask, work: Callable[[], list[Notice]]) -> list[Notice]
 
 def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
     """Close the calls we think are up that the PBX no longer has."""
-    live_ids = {channel.call_id for channel in port.live_channels() if channel.call_id}
-    return in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
+    channels = port.live_channels()
+    live_ids = {channel.call_id for channel in channels if channel.call_id}
+    live_linkedids = {channel.linkedid for channel in channels}
+    notices = in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
+    notices += in_transaction(
+        app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
+    )
+    return notices
 
 
 def sweep(app: Flask, now: datetime) -> list[Notice]:

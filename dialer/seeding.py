@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import time
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dialer.domain.leads import confirm_mapping, create_import, run_import
 from dialer.domain.passwords import hash_password
 from dialer.models import (
     Campaign,
     CampaignAgent,
     Extension,
-    Lead,
     PauseReason,
     Queue,
     QueueMember,
@@ -54,10 +52,17 @@ def seed(session: Session, *, folder: Path = SEEDS, region: str = "VN") -> dict[
     survey.family_id = survey.id
     campaign = _campaign(data["campaign"], survey, users)
     session.add(campaign)
-    session.flush()
-    leads = _leads(folder / data["campaign"]["leads_file"], campaign, region)
-    session.add_all(leads)
-    return {"users": len(users), "leads": len(leads)}
+    session.commit()  # the importer commits chunk by chunk on its own
+    imported = _import_leads(session, campaign, folder / data["campaign"]["leads_file"], region)
+    return {"users": len(users), "leads": imported}
+
+
+def _import_leads(session: Session, campaign: Campaign, path: Path, region: str) -> int:
+    """Load the demo leads through the same import as a manager's upload."""
+    lead_import = create_import(session, campaign, path, path.name)
+    confirm_mapping(session, lead_import, lead_import.mapping)
+    session.commit()
+    return run_import(session, lead_import.id, region=region).imported
 
 
 def _user(data: dict[str, Any], extensions: dict[str, Extension]) -> User:
@@ -99,34 +104,3 @@ def _campaign(data: dict[str, Any], survey: Survey, users: dict[str, User]) -> C
     )
     campaign.agents = [CampaignAgent(user=users[name]) for name in data["agents"]]
     return campaign
-
-
-def _dialable(raw: str) -> str:
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    if raw.strip().startswith(("+", "(+")) or (digits.startswith("84") and len(digits) == 11):
-        return "+" + digits
-    return digits if digits.startswith("0") else "0" + digits
-
-
-def _leads(path: Path, campaign: Campaign, region: str) -> list[Lead]:
-    leads = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line_no, row in enumerate(csv.DictReader(handle), start=2):
-            raw = row["Số điện thoại"]
-            number = phonenumbers.parse(_dialable(raw), region)
-            full_name = row["Họ tên"].split()
-            leads.append(
-                Lead(
-                    campaign_id=campaign.id,
-                    line_no=line_no,
-                    phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                    phone_raw=raw,
-                    last_name=" ".join(full_name[:-1]),
-                    first_name=full_name[-1],
-                    email=row["Email"],
-                    custom={
-                        k: v for k, v in row.items() if k in ("Tỉnh/Thành", "Gói cước", "Ghi chú")
-                    },
-                )
-            )
-    return leads

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dialer.extensions import db
-from dialer.models import Campaign, Lead, PauseReason, Queue, User
+from dialer.models import Campaign, Lead, LeadImport, PauseReason, Queue, User
 from dialer.seeding import SeedRefused, seed
 
 
@@ -25,6 +25,10 @@ def test_seed_loads_the_demo_people_campaign_and_leads(ctx) -> None:
     phones = list(db.session.scalars(select(Lead.phone)))
     assert len(phones) >= 200 and all(p.startswith("+84") for p in phones)
     assert len(set(phones)) == len(phones)
+    # The demo leads went through the same import as an upload, with nothing rejected.
+    lead_import = db.session.scalar(select(LeadImport))
+    assert lead_import.status == "done" and lead_import.rejected == 0
+    assert lead_import.imported == len(phones)
 
 
 def test_seed_refuses_a_database_that_has_users(ctx) -> None:

@@ -305,6 +305,7 @@ def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -
     Only agents are forced out this way (staff sign out themselves).
     """
     user = session.get(User, user_id)
+    # Only agents are forced out: a supervisor must not end a manager's or an admin's session.
     if user is None or user.role != Role.AGENT or user.id == actor.id:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)

@@ -245,13 +245,13 @@ def reconcile_calls(
 ) -> list[Notice]:
     """Close the calls we believe are up that the PBX no longer has (after a reconnect).
 
-    Only the calls we placed carry our call id on their channels; inbound
-    queue calls are matched by the inbound module. A call whose Originate left
-    less than ``grace_s`` ago may not have a channel yet.
+    A call whose Originate left less than ``grace_s`` ago may not have a
+    channel yet.
     """
     cutoff = now - timedelta(seconds=grace_s)
     suspects = session.execute(
         select(Call.id, Call.call_uid).where(
+            # Inbound calls carry no call id of ours: inbound.reconcile_queue_calls closes them.
             Call.direction == Direction.OUTBOUND,
             Call.state.in_([CallState.RINGING, CallState.DIALING, CallState.CONNECTED])
             | ((Call.state == CallState.ORIGINATING) & (Call.created_at < cutoff)),
@@ -269,6 +269,7 @@ def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) ->
     cutoff = now - timedelta(seconds=stale_after_s)
     stale = session.scalars(
         select(Call.id).where(
+            # A caller may wait in a queue for minutes: only our Originates can go stale.
             Call.direction == Direction.OUTBOUND,
             Call.state.in_([CallState.QUEUED, CallState.ORIGINATING]),
             Call.ringing_at.is_(None),

@@ -29,7 +29,7 @@ from dialer.models import Lead, LeadStatus, utcnow
 _LOCK_CLASS = 8004
 _POSTGRES_WRITERS = 2
 _LEADS = (
-    "leads (id, campaign_id, import_id, line_no, phone, phone_raw, first_name, last_name, email, "
+    "leads (campaign_id, import_id, line_no, phone, phone_raw, first_name, last_name, email, "
     "timezone, custom, status, attempts, created_at)"
 )
 _REJECTIONS = "lead_import_rejections (import_id, line_no, raw_value, reason, detail)"
@@ -132,12 +132,12 @@ class ChunkWriter:
         self.on_written = on_written
         self.postgres = engine.dialect.name == "postgresql"
         writers = _POSTGRES_WRITERS if self.postgres else 0
-        self._inline = None if self.postgres else engine.connect()
+        self._inline = engine.connect() if writers == 0 else None
         self._queue: queue.Queue[tuple[PreparedChunk, float] | None] = queue.Queue(1)
         self._report = threading.Lock()
         self._errors: list[BaseException] = []
         self._ids: Connection | None = None
-        if self.postgres:
+        if self.postgres and writers:
             # Two writers commit in any order; ids taken here, in file order, keep the
             # leads in the order of the file (Get Lead takes the lowest id first).
             self._ids = engine.connect()
@@ -239,8 +239,7 @@ class ChunkWriter:
         fresh = leads[new]
         refused = [chunk.rejections, _in_campaign(leads[theirs])]
         if self.postgres:
-            assert chunk.ids is not None or fresh.empty
-            ids = chunk.ids[new] if chunk.ids is not None else np.zeros(0, dtype=np.int64)
+            ids = chunk.ids[new] if chunk.ids is not None else None
             _copy_leads(connection, self.campaign_id, self.import_id, fresh, ids)
         else:
             lost = _insert_leads_sqlite(connection, self.campaign_id, self.import_id, fresh)
@@ -277,28 +276,33 @@ def _in_campaign(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def _copy_leads(
-    connection: Connection, campaign_id: int, import_id: int, leads: pd.DataFrame, ids: np.ndarray
+    connection: Connection,
+    campaign_id: int,
+    import_id: int,
+    leads: pd.DataFrame,
+    ids: np.ndarray | None,
 ) -> None:
+    """COPY the leads; with ``ids`` (reserved in file order) they are stored under those ids."""
     if leads.empty:
         return
-    constant_head = f"\t{campaign_id}\t{import_id}\t"
+    constant_head = f"{campaign_id}\t{import_id}\t"
     constant_tail = f"\t{LeadStatus.NEW.value}\t0\t{utcnow().isoformat()}"
-    template = "{}" + constant_head + "\t".join(["{}"] * 8) + constant_tail
-    body = "\n".join(
-        map(
-            template.format,
-            ids.tolist(),
-            leads["line_no"].tolist(),
-            leads["phone"].tolist(),
-            _copy_text(leads["phone_raw"]),
-            _copy_text(leads["first_name"]),
-            _copy_text(leads["last_name"]),
-            _copy_text(leads["email"]),
-            leads["timezone"].fillna("\\N").tolist(),
-            _copy_text(leads["custom"]),
-        )
-    )
-    _copy(connection, _LEADS, body)
+    columns = [
+        leads["line_no"].tolist(),
+        leads["phone"].tolist(),
+        _copy_text(leads["phone_raw"]),
+        _copy_text(leads["first_name"]),
+        _copy_text(leads["last_name"]),
+        _copy_text(leads["email"]),
+        leads["timezone"].fillna("\\N").tolist(),
+        _copy_text(leads["custom"]),
+    ]
+    template = constant_head + "\t".join(["{}"] * len(columns)) + constant_tail
+    target = _LEADS
+    if ids is not None:
+        template, target = "{}\t" + template, "leads (id, " + _LEADS.removeprefix("leads (")
+        columns.insert(0, ids.tolist())
+    _copy(connection, target, "\n".join(map(template.format, *columns)))
 
 
 def _copy_text(values: pd.Series) -> list[str]:

@@ -26,6 +26,7 @@ def job_id(import_id: int) -> str:
 
 
 def progress_key(import_id: int) -> str:
+    """Where an import's live progress is kept in Redis."""
     return f"dialer:lead-import:{import_id}:progress"
 
 

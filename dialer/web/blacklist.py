@@ -25,7 +25,8 @@ from dialer.domain.leads import reason_label
 from dialer.extensions import db
 from dialer.web import leadmessages as messages
 from dialer.web import uploads
-from dialer.web.leadforms import BlacklistAddForm, BlacklistUploadForm, ConfirmActionForm
+from dialer.web.forms import ConfirmForm
+from dialer.web.leadforms import BlacklistAddForm, BlacklistUploadForm
 
 bp = Blueprint("blacklist", __name__, url_prefix="/blacklist")
 PER_PAGE = 50
@@ -55,7 +56,7 @@ def _page(add: BlacklistAddForm, upload: BlacklistUploadForm, status: int = 200)
             pages=max(1, -(-total // PER_PAGE)),
             add=add,
             upload=upload,
-            action=ConfirmActionForm(),
+            action=ConfirmForm(),
         ),
         status,
     )
@@ -87,7 +88,7 @@ def add() -> Any:
 @bp.route("/<int:entry_id>/remove", methods=["POST"])
 @roles(*MANAGERS)
 def remove(entry_id: int) -> Any:
-    if not ConfirmActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     entry = numbers.remove_number(db.session, entry_id)
     if entry is None:

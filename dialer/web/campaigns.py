@@ -45,10 +45,10 @@ from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
 from dialer.web import leadmessages as messages
 from dialer.web import uploads
+from dialer.web.forms import ConfirmForm
 from dialer.web.leadforms import (
     RETRY_FIELDS,
     CampaignForm,
-    ConfirmActionForm,
     MappingForm,
     UploadForm,
 )
@@ -62,6 +62,7 @@ bp.register_error_handler(RequestEntityTooLarge, uploads.too_large)
 
 @bp.context_processor
 def page_words() -> dict[str, Any]:
+    """The helpers the campaign templates use to put codes into words."""
     return {
         "missing_label": messages.missing_label,
         "import_status": messages.import_status,
@@ -110,7 +111,7 @@ def detail(campaign_id: int) -> str:
         dialable=dialable_leads(db.session, campaign),
         imports=imports,
         upload=UploadForm(),
-        action=ConfirmActionForm(),
+        action=ConfirmForm(),
         limit_mb=current_app.config["DIALER_MAX_UPLOAD_MB"],
     )
 
@@ -167,7 +168,7 @@ def stop(campaign_id: int) -> Any:
 
 def change_status(campaign_id: int, action: str) -> Any:
     campaign = _campaign(campaign_id)
-    if not ConfirmActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         if action == "start":
@@ -263,7 +264,7 @@ def import_page(campaign_id: int, import_id: int) -> str:
         rejections=lead_imports.rejections(db.session, import_id, REPORT_ROWS) if finished else [],
         reason_label=lambda reason: lead_imports.reason_label(reason, _),
         detail_text=lambda detail: lead_imports.detail_text(detail, _),
-        action=ConfirmActionForm(),
+        action=ConfirmForm(),
         can_retry=_can_retry(lead_import),
     )
 
@@ -293,7 +294,7 @@ def rejection_report(campaign_id: int, import_id: int) -> Response:
 @roles(*MANAGERS)
 def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
-    if not ConfirmActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     if _can_retry(lead_import):
         lead_import.status = ImportStatus.QUEUED

@@ -36,6 +36,7 @@ from dialer.models import QuestionKind
 
 
 def weekday_choices() -> list[SelectChoice]:
+    """ISO weekdays, Monday first."""
     return [
         SelectChoice("1", _l("Mon")),
         SelectChoice("2", _l("Tue")),
@@ -94,6 +95,7 @@ class UploadForm(FlaskForm):
 
 
 def mapping_choices() -> list[SelectChoice]:
+    """What a column of a lead file can be."""
     return [
         SelectChoice(PHONE, _l("Phone number")),
         SelectChoice(FULL_NAME, _l("Full name")),
@@ -110,11 +112,8 @@ class MappingForm(FlaskForm):
     columns = FieldList(SelectField(choices=mapping_choices()), min_entries=0)
 
 
-class ConfirmActionForm(FlaskForm):
-    """A button that posts with a CSRF token (start, pause, stop, remove, retry)."""
-
-
 def kind_choices() -> list[SelectChoice]:
+    """The question types of the survey designer."""
     return [
         SelectChoice(QuestionKind.SINGLE_CHOICE, _l("Single choice")),
         SelectChoice(QuestionKind.MULTIPLE_CHOICE, _l("Multiple choice")),
