@@ -48,7 +48,19 @@ def demo_processes(host: str, port: int, ami_port: int) -> dict[str, list[str]]:
             "--with-threads",
             "--no-reload",
         ],
-        "worker": [*flask, "worker"],
+        # Calls get a worker of their own that does not fork per job: a forked job
+        # reconnects to the database and the PBX, too slow for Call -> ring (<100 ms).
+        "calls-worker": [*flask, "worker", "--queue", "calls", "--no-fork"],
+        "worker": [
+            *flask,
+            "worker",
+            "--queue",
+            "default",
+            "--queue",
+            "imports",
+            "--queue",
+            "exports",
+        ],
         "ami-listener": [*flask, "ami-listener"],
     }
 
