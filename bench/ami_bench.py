@@ -25,9 +25,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from asterisk.manager import Manager  # noqa: E402
 
-from dialer.telephony.ami import AmiAdapter, AmiSettings  # noqa: E402
+from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings  # noqa: E402
 from dialer.telephony.port import AgentFirstCall, CallEnded, ConnectionHealth  # noqa: E402
-from dialer.telephony.simulator import PbxSimulator  # noqa: E402
+from dialer.telephony.simulator.pbx import PbxSimulator  # noqa: E402
 from tests.telephony.ami_server import ScriptedAmi, parse, scripted_settings  # noqa: E402
 from tests.telephony.transcripts import load  # noqa: E402
 

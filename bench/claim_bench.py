@@ -76,8 +76,9 @@ def build(app: object) -> tuple[int, list[str]]:
     """100,000 leads, 200 agents signed in on their extensions; (campaign id, tokens)."""
     from flask_migrate import upgrade
 
-    from dialer.domain import accounts, api_tokens
-    from dialer.domain.passwords import hash_password
+    from dialer.domain.people import accounts
+    from dialer.domain.people import tokens as api_tokens
+    from dialer.domain.people.passwords import hash_password
     from dialer.extensions import db
     from dialer.models import Campaign, CampaignAgent, Extension, Role, User, utcnow
 

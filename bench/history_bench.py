@@ -176,7 +176,7 @@ def _app(url: str) -> Any:
 def _measure(url: str) -> int:
     from zoneinfo import ZoneInfo
 
-    from dialer.domain import history
+    from dialer.domain.contacts import history
     from dialer.extensions import db
 
     app = _app(url)

@@ -128,8 +128,8 @@ def _migrate(url: str, instance: Path) -> None:
 
 def _import_in_this_process(url: str, instance: str, file: str) -> dict[str, Any]:
     """The child: one import, timed end to end, with this process's peak memory."""
-    from dialer.domain.campaigns import create_campaign
-    from dialer.domain.leads import confirm_mapping, create_import, run_import
+    from dialer.domain.campaigns.lifecycle import create_campaign
+    from dialer.domain.leads.imports import confirm_mapping, create_import, run_import
     from dialer.extensions import db
     from dialer.models import BlacklistNumber
 

@@ -11,7 +11,8 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, commands. Starts no thread or connection."""
-    from dialer import access, cli, i18n, schema, timefmt, web
+    from dialer import access, i18n, schema, timefmt, web
+    from dialer.cli import commands as cli
     from dialer.config import load_config
     from dialer.extensions import csrf, db, login_manager, migrate, redis_hub
 
@@ -36,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     access.init_app(app)
     schema.init_app(app)
     web.register_blueprints(app)
+    web.init_refusals(app)
     cli.register_commands(app)
     return app
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialer.domain.leads import confirm_mapping, create_import, run_import
-from dialer.domain.passwords import hash_password
+from dialer.domain.leads.imports import confirm_mapping, create_import, run_import
+from dialer.domain.people.passwords import hash_password
 from dialer.models import (
     Campaign,
     CampaignAgent,

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dialer.domain import accounts
-from dialer.domain.passwords import hash_password
+from dialer.domain.people import accounts
+from dialer.domain.people.passwords import hash_password
 from dialer.models import (
     AgentSession,
     BlacklistNumber,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.domain.passwords import hash_password
+from dialer.domain.people.passwords import hash_password
 from dialer.models import Extension, Role, User
 
 

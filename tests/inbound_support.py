@@ -11,9 +11,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from dialer.domain import accounts, inbound
-from dialer.domain.contacts import number_key
+from dialer.domain.contacts.directory import number_key
+from dialer.domain.dialing import inbound
 from dialer.domain.notices import Notice
+from dialer.domain.people import accounts
 from dialer.models import AgentSession, Call, CallState, Direction, User
 from dialer.telephony.port import (
     QueueCallAbandoned,

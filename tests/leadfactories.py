@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dialer.domain.leads import confirm_mapping, create_import
+from dialer.domain.leads.imports import confirm_mapping, create_import
 from dialer.models import (
     BlacklistNumber,
     Campaign,

@@ -13,14 +13,14 @@ from flask import Flask
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
+from dialer.cli.ami import settings_from_config
 from dialer.extensions import redis_hub
 from dialer.jobs.calls import QUEUE
 from dialer.jobs.runtime import bind_app
-from dialer.listening import PortEventHandler
-from dialer.telephony.ami import AmiAdapter
-from dialer.telephony.ami_cli import settings_from_config
+from dialer.processes.listener import PortEventHandler
+from dialer.telephony.ami.adapter import AmiAdapter
 from dialer.telephony.listener import run_listener
-from dialer.telephony.simulator import PbxSimulator
+from dialer.telephony.simulator.pbx import PbxSimulator
 
 
 def start_simulator(app: Flask, speed: float) -> PbxSimulator:

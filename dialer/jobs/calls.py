@@ -11,7 +11,9 @@ from flask import current_app
 from rq.job import Job
 
 from dialer import live
-from dialer.domain import agents, calls, dialing
+from dialer.domain.dialing import calls
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.jobs.runtime import job
 from dialer.models import AgentSession, Call, CallState, utcnow

@@ -10,7 +10,7 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from dialer.domain.leads import Progress, run_import
+from dialer.domain.leads.imports import Progress, run_import
 from dialer.extensions import db, redis_hub
 from dialer.jobs.runtime import job
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from dialer.telephony.ami import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
 from dialer.telephony.port import EventHandler
 
 

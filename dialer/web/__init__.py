@@ -6,39 +6,39 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import (
-        agent,
-        api,
-        api_inbound,
-        auth,
-        blacklist,
-        campaigns,
-        errors,
-        events,
-        history,
-        home,
-        inbound,
-        manager,
-        openapi,
-        supervisor,
-        surveys,
-    )
+    from dialer.web import errors, home
+    from dialer.web.agent import caller_view, desktop, history
+    from dialer.web.api import agent as api_agent
+    from dialer.web.api import events, openapi
+    from dialer.web.api import inbound as api_inbound
+    from dialer.web.auth import signin
+    from dialer.web.manager import blacklist, campaigns, surveys
+    from dialer.web.manager import home as manager_home
+    from dialer.web.supervisor import wallboard
 
     for module in (
-        auth,
+        signin,
         home,
-        agent,
-        api,
+        desktop,
+        api_agent,
         api_inbound,
         events,
         openapi,
-        inbound,
+        caller_view,
         history,
-        supervisor,
-        manager,
+        wallboard,
+        manager_home,
         campaigns,
         surveys,
         blacklist,
         errors,
     ):
         app.register_blueprint(module.bp)
+
+
+def init_refusals(app: Flask) -> None:
+    """One handler for every domain refusal, with the sentences of every audience."""
+    from dialer.web import refusals
+    from dialer.web.api.messages import REFUSALS as agent_refusals
+
+    refusals.init_app(app, agent_refusals)

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dialer.domain import agents
-from dialer.domain.agents import AgentError
+from dialer.domain.people import agents
+from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import (
     ActivityKind,

@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from sqlalchemy import select
 
-from dialer.domain.campaigns import (
+from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
     Missing,
@@ -18,7 +18,7 @@ from dialer.domain.campaigns import (
     pause_campaign,
     start_campaign,
 )
-from dialer.domain.surveys import QuestionSpec, SurveyError, create_survey, save_survey
+from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, save_survey
 from dialer.extensions import db
 from dialer.models import (
     Campaign,

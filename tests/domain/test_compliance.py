@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dialer.domain import compliance
-from dialer.domain.compliance import CallingHours
+from dialer.domain.dialing import compliance
+from dialer.domain.dialing.compliance import CallingHours
 from dialer.extensions import db
 from dialer.models import CampaignStatus, LeadStatus
 from tests.dialing_factories import MORNING, blacklist, make_campaign, make_lead

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from dialer.domain.contacts import (
+from dialer.domain.contacts.directory import (
     ContactInput,
     ContactInvalid,
     find_contact,

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from dialer.domain import calls, compliance, dialing
-from dialer.domain.agents import AgentError
-from dialer.domain.compliance import Refusal
-from dialer.domain.dialing import Claimed
-from dialer.domain.events import apply_port_event
+from dialer.domain.dialing import calls, compliance
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing.compliance import Refusal
+from dialer.domain.dialing.events import apply_port_event
+from dialer.domain.dialing.outbound import Claimed
+from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import (
     AgentState,
@@ -137,7 +138,7 @@ def _start(user_id: int, lead_id: int):  # noqa: ANN202
 
 
 def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:  # noqa: ANN001
-    from dialer.domain.agents import lock_agent_session
+    from dialer.domain.people.agents import lock_agent_session
 
     call_id = lock_agent_session(db.session, user_id, at).current_call_id
     call = db.session.get(calls.Call, call_id)

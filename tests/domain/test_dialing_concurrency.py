@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from dialer.domain import dialing
-from dialer.domain.dialing import Claimed
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing.outbound import Claimed
 from dialer.extensions import db
 from dialer.models import Lead, LeadStatus
 from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead

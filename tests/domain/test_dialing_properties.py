@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialer.domain import dialing
-from dialer.domain.compliance import CallingHours, Refusal
-from dialer.domain.dialing import Claimed
-from dialer.domain.events import apply_port_event
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing.compliance import CallingHours, Refusal
+from dialer.domain.dialing.events import apply_port_event
+from dialer.domain.dialing.outbound import Claimed
 from dialer.extensions import db
 from dialer.models import LeadStatus
 from dialer.telephony.port import CallConnected, CallEnded

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dialer.domain import dialing, survey_answers
-from dialer.domain.agents import AgentError
-from dialer.domain.events import apply_port_event
-from dialer.domain.survey_answers import SurveyInvalid
+from dialer.domain.campaigns import answers as survey_answers
+from dialer.domain.campaigns.answers import SurveyInvalid
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing.events import apply_port_event
+from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import AgentState, SurveyAnswer, SurveyResponse
 from dialer.telephony.port import CallConnected, CallEnded

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dialer.domain import accounts, history
-from dialer.domain.history import Tab
-from dialer.domain.notes import save_xcm
+from dialer.domain.contacts import history
+from dialer.domain.contacts.history import Tab
+from dialer.domain.contacts.xcm import save_xcm
+from dialer.domain.people import accounts
 from dialer.extensions import db
 from dialer.models import ActivityKind, AgentActivity, PauseReason, Role
 from tests.factories import make_user

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from dialer.domain import inbound
+from dialer.domain.dialing import inbound
 from dialer.extensions import db
 from dialer.models import AgentSession, Call, Contact
 from tests.inbound_support import QueueCallScript, outbound_call, signed_in_agent

@@ -12,14 +12,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dialer.domain.leadcolumns import (
+from dialer.domain.leads.columns import (
     CUSTOM,
     MappingError,
     check_mapping,
     guess_mapping,
     parse_map_options,
 )
-from dialer.domain.leadfiles import FileLimits, UnreadableFile, open_lead_file
+from dialer.domain.leads.files import FileLimits, UnreadableFile, open_lead_file
 
 ROWS = [
     ["Số điện thoại", "Họ tên", "Ghi chú"],

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from dialer.domain.leads import (
+from dialer.domain.leads.imports import (
     progress_of,
     rejections,
     run_import,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from dialer.domain.notes import XcmRefused, report_for_call, save_xcm
+from dialer.domain.contacts.xcm import XcmRefused, report_for_call, save_xcm
 from dialer.extensions import db
 from dialer.models import Contact, XcmReport
 from tests.factories import make_user

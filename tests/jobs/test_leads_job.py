@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.gen_leads import generate
-from dialer.domain.leads import rejections
+from dialer.domain.leads.imports import rejections
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
 from dialer.models import ImportStatus, Lead, LeadImport

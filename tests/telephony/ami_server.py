@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from dialer.telephony.ami import AmiSettings
-from dialer.telephony.ami_calls import Flow
-from dialer.telephony.ami_protocol import AmiFramer, AmiMessage
-from dialer.telephony.ami_translate import AmiTranslator
+from dialer.telephony.ami.adapter import AmiSettings
+from dialer.telephony.ami.calls import Flow
+from dialer.telephony.ami.protocol import AmiFramer, AmiMessage
+from dialer.telephony.ami.translate import AmiTranslator
 from dialer.telephony.port import PortEvent
 from tests.telephony import transcripts
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from dialer.telephony.ami import AmiAdapter, AmiSettings
-from dialer.telephony.ami_cli import check_pbx, settings_from_config
+from dialer.cli.ami import check_pbx, settings_from_config
+from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
 from dialer.telephony.listener import run_listener
 from dialer.telephony.port import (
     AgentFirstCall,
@@ -341,7 +341,7 @@ def test_ami_check_command_prints_one_line_and_exits_by_result(
 ) -> None:
     from flask import Flask
 
-    from dialer.telephony.ami_cli import ami_check_command
+    from dialer.cli.ami import ami_check_command
 
     app = Flask(__name__)
     app.config.update(ami_config(server, secret))
@@ -356,7 +356,7 @@ def test_ami_listener_command_hands_events_to_the_factorys_handler(server: Scrip
 
     from flask import Flask
 
-    from dialer.telephony.ami_cli import make_listener_command
+    from dialer.cli.ami import make_listener_command
 
     app = Flask(__name__)
     app.config.update(ami_config(server))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.telephony.ami_protocol import AmiFramer, AmiMessage, encode_action
+from dialer.telephony.ami.protocol import AmiFramer, AmiMessage, encode_action
 from dialer.telephony.port import UnsafeValueError
 from tests.telephony.transcripts import load, names
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from dialer.telephony.ami import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
 from dialer.telephony.port import (
     AgentFirstCall,
     CallConnected,
@@ -32,7 +32,7 @@ from dialer.telephony.port import (
     TelephonyError,
     UnsafeValueError,
 )
-from dialer.telephony.simulator import PbxSimulator
+from dialer.telephony.simulator.pbx import PbxSimulator
 
 SPEED = 0.02  # simulator seconds: a 5 s talk takes 0.1 s
 ASTERISK_ENV = ("AMI_HOST", "AMI_PORT", "AMI_USERNAME", "AMI_SECRET")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.domain import outcomes
-from dialer.domain.outcomes import CallFacts, outbound_outcome
+from dialer.telephony.ami import outcomes
+from dialer.telephony.ami.outcomes import CallFacts, outbound_outcome
 from dialer.telephony.port import (
     CallAnswered,
     CallConnected,

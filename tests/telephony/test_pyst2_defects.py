@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 from asterisk.manager import Manager
 
-from dialer.telephony.ami import AmiAdapter, AmiSettings
-from dialer.telephony.ami_manager import AmiManager
+from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.manager import AmiManager
 from dialer.telephony.port import (
     AgentFirstCall,
     CallRinging,

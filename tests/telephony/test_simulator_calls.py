@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dialer.telephony.simulator import PbxSimulator
+from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.telephony.transcripts import AmiRecorder, Message
 
 USER, SECRET, SPEED = "dialer", "sim-test-secret", 0.01

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from dialer.telephony.sim_cli import pbx_sim
-from dialer.telephony.simulator import PbxSimulator
+from dialer.cli.pbx_sim import pbx_sim
+from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.telephony.transcripts import AmiRecorder
 
 USER, SECRET, SPEED = "dialer", "sim-cli-secret", 0.01
 ROOT = Path(__file__).resolve().parents[2]
-RUN_GROUP = "from dialer.telephony.sim_cli import pbx_sim; pbx_sim(prog_name='pbx-sim')"
+RUN_GROUP = "from dialer.cli.pbx_sim import pbx_sim; pbx_sim(prog_name='pbx-sim')"
 
 
 @pytest.fixture

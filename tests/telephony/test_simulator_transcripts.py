@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dialer.telephony.simulator import PbxSimulator
+from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.telephony.transcripts import (
     CHANNEL_KEYS,
     CLIENT,

@@ -150,7 +150,7 @@ def test_a_manual_call_out_refuses_bad_and_blacklisted_numbers(app, client) -> N
 
 
 def _answered_call(app, client, token) -> int:  # noqa: ANN001
-    from dialer.domain.events import apply_port_event
+    from dialer.domain.dialing.events import apply_port_event
     from dialer.jobs.calls import originate
     from dialer.models import utcnow
     from dialer.telephony.port import CallConnected, CallEnded
@@ -163,7 +163,7 @@ def _answered_call(app, client, token) -> int:  # noqa: ANN001
         "call"
     ]["id"]
     with app.app_context():
-        from dialer.domain import dialing
+        from dialer.domain.dialing import outbound as dialing
 
         dialing.prepare_originate(db.session, call_id, utcnow(), ring_timeout_s=5, dial_timeout_s=5)
         uid = db.session.get(Call, call_id).call_uid

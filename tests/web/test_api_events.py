@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 from dialer import live
-from dialer.domain import agents
+from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, AgentState, utcnow
 from tests.web.desk import api_login, make_desk
@@ -77,7 +77,7 @@ def test_a_signed_out_agents_stream_says_so_and_ends(app, client) -> None:
     api_login(client)
     token_client = app.test_client()
     with app.app_context():
-        from dialer.domain import accounts
+        from dialer.domain.people import accounts
 
         user = db.session.query(AgentSession).one().user
         accounts.end_agent_session(

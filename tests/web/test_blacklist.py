@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy import select
 
-from dialer.domain.blacklist import is_blacklisted
-from dialer.domain.leads import rejections, run_import
+from dialer.domain.campaigns.blacklist import is_blacklisted
+from dialer.domain.leads.imports import rejections, run_import
 from dialer.extensions import db
 from dialer.models import BlacklistNumber, Campaign
 from tests.leadfactories import (

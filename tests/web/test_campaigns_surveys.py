@@ -68,7 +68,7 @@ def test_validation_names_the_question_that_is_wrong(app, client):
 def test_editing_an_answered_survey_makes_version_2_and_says_so(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        from dialer.domain.surveys import QuestionSpec, create_survey
+        from dialer.domain.campaigns.surveys import QuestionSpec, create_survey
 
         survey = create_survey(db.session, "NPS", [QuestionSpec("rating", "Điểm?")])
         agent = make_user(db.session, "agent1")

@@ -7,7 +7,7 @@ import re
 
 from dialer.extensions import db
 from dialer.models import Queue, QueueMember
-from dialer.web.agent import queue_label
+from dialer.web.agent.desktop import queue_label
 from tests.dialing_factories import AGENT_PASSWORD
 from tests.web.desk import make_desk, page_csrf
 from tests.web.helpers import login

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from dialer.domain import accounts
-from dialer.domain.notes import save_xcm
+from dialer.domain.contacts.xcm import save_xcm
+from dialer.domain.people import accounts
 from dialer.extensions import db
 from dialer.models import Call, Contact, User, XcmReport, utcnow
 from dialer.timefmt import format_duration

@@ -1,0 +1,1 @@
+"""Every ``flask`` command of the product, registered in one place."""

@@ -1,0 +1,1 @@
+"""Campaigns: their life cycle, surveys and saved answers, and the blacklist."""

@@ -1,0 +1,202 @@
+"""Signing in and out: credentials, agent sessions on an extension, the activity log (A1, A5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.domain import audit
+from dialer.domain.people.passwords import hash_password, needs_rehash, verify_password
+from dialer.models import (
+    ActivityKind,
+    AgentActivity,
+    AgentSession,
+    AgentState,
+    Extension,
+    Role,
+    User,
+    utcnow,
+)
+
+
+class LoginRefused(Exception):
+    """Sign-in refused; ``code`` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+BAD_CREDENTIALS = "bad_credentials"
+EXTENSION_REQUIRED = "extension_required"
+UNKNOWN_EXTENSION = "unknown_extension"
+EXTENSION_IN_USE = "extension_in_use"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    agent_session: AgentSession | None
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same time either way)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    hashed = user.password_hash if user is not None else None
+    if not verify_password(hashed, password) or user is None or not user.is_active_user:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    extension: str | None,
+    *,
+    now: datetime | None = None,
+) -> SignIn:
+    """Check credentials; for an agent, open an agent session on the extension (Ready)."""
+    now = now or utcnow()
+    user = authenticate(session, username, password)
+    if user is None:
+        raise LoginRefused(BAD_CREDENTIALS, "Wrong agent id or password.")
+    user.last_login_at = now
+    if user.role != Role.AGENT:
+        audit.record(session, "login", actor_id=user.id, target=user)
+        return SignIn(user, None)
+    return SignIn(user, start_agent_session(session, user, extension, now=now))
+
+
+def start_agent_session(
+    session: Session, user: User, extension_number: str | None, *, now: datetime
+) -> AgentSession:
+    """Open the agent's session on an extension nobody else holds; close any older one."""
+    number = (extension_number or "").strip()
+    if not number:
+        raise LoginRefused(EXTENSION_REQUIRED, "Enter your extension.")
+    extension = session.scalar(
+        select(Extension).where(Extension.number == number, Extension.is_enabled.is_(True))
+    )
+    if extension is None:
+        raise LoginRefused(UNKNOWN_EXTENSION, "This extension does not exist.")
+    holder = session.scalar(
+        select(AgentSession).where(
+            AgentSession.extension_id == extension.id,
+            AgentSession.logout_at.is_(None),
+            AgentSession.user_id != user.id,
+        )
+    )
+    if holder is not None:
+        raise LoginRefused(EXTENSION_IN_USE, "Another agent is signed in on this extension.")
+    for older in open_sessions(session, user.id):
+        end_agent_session(session, older, kind=ActivityKind.LOGOUT, now=now, detail="new login")
+    agent_session = AgentSession(
+        user=user,
+        extension=extension,
+        state=AgentState.READY,
+        state_since=now,
+        login_at=now,
+        last_heartbeat_at=now,
+    )
+    session.add(agent_session)
+    session.flush()
+    session.add(
+        AgentActivity(
+            user_id=user.id,
+            session_id=agent_session.id,
+            kind=ActivityKind.LOGIN,
+            started_at=now,
+            detail=f"extension {extension.number}",
+        )
+    )
+    return agent_session
+
+
+def open_sessions(session: Session, user_id: int) -> list[AgentSession]:
+    """The agent's sessions that have not been logged out."""
+    return list(
+        session.scalars(
+            select(AgentSession).where(
+                AgentSession.user_id == user_id, AgentSession.logout_at.is_(None)
+            )
+        )
+    )
+
+
+def current_agent_session(session: Session, user_id: int) -> AgentSession | None:
+    """The agent's open session, if any."""
+    sessions = open_sessions(session, user_id)
+    return max(sessions, key=lambda s: s.login_at) if sessions else None
+
+
+def end_agent_session(
+    session: Session,
+    agent_session: AgentSession,
+    *,
+    kind: ActivityKind,
+    now: datetime,
+    actor_id: int | None = None,
+    detail: str = "",
+) -> None:
+    """Close the session: end an open pause, log the logout (or forced logout)."""
+    close_open_pause(session, agent_session, now=now)
+    agent_session.logout_at = now
+    agent_session.state = AgentState.LOGGED_OUT
+    agent_session.state_since = now
+    agent_session.end_reason = str(kind)
+    session.add(
+        AgentActivity(
+            user_id=agent_session.user_id,
+            session_id=agent_session.id,
+            kind=kind,
+            started_at=now,
+            actor_id=actor_id,
+            detail=detail,
+        )
+    )
+
+
+def close_open_pause(session: Session, agent_session: AgentSession, *, now: datetime) -> None:
+    """Give the session's open pause its end time and duration."""
+    pause = session.scalar(
+        select(AgentActivity).where(
+            AgentActivity.session_id == agent_session.id,
+            AgentActivity.kind == ActivityKind.PAUSE,
+            AgentActivity.ended_at.is_(None),
+        )
+    )
+    if pause is not None:
+        pause.ended_at = now
+        pause.duration_s = int((now - pause.started_at).total_seconds())
+
+
+def sign_out(
+    session: Session,
+    user: User,
+    *,
+    now: datetime | None = None,
+    actor: User | None = None,
+) -> None:
+    """End the user's web sessions everywhere and close an agent's open session."""
+    now = now or utcnow()
+    forced = actor is not None and actor.id != user.id
+    for agent_session in open_sessions(session, user.id):
+        end_agent_session(
+            session,
+            agent_session,
+            kind=ActivityKind.FORCED_LOGOUT if forced else ActivityKind.LOGOUT,
+            now=now,
+            actor_id=actor.id if forced and actor else None,
+        )
+    # A cookie carrying the old version is refused from now on.
+    user.session_version += 1
+    audit.record(
+        session, "forced_logout" if forced else "logout", actor_id=(actor or user).id, target=user
+    )

@@ -1,0 +1,1 @@
+"""The manager's results: the overview of campaigns and their progress."""

@@ -1,0 +1,134 @@
+"""The history page: an agent's day of calls with tabs, totals, pages and activity (H1-H4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from dialer.access import ALL_STAFF, roles
+from dialer.domain.contacts import history
+from dialer.extensions import db
+from dialer.models import Role, User, utcnow
+from dialer.timefmt import local_zone
+
+bp = Blueprint("history", __name__, url_prefix="/history")
+
+TAB_LABELS = {
+    history.Tab.ALL: _l("All"),
+    history.Tab.INBOUND: _l("Inbound"),
+    history.Tab.OUTBOUND: _l("Outbound"),
+}
+KIND_LABELS = {
+    "login": _l("Signed in"),
+    "logout": _l("Signed out"),
+    "forced_logout": _l("Signed out by a supervisor"),
+    "pause": _l("Paused"),
+}
+
+
+@bp.get("/")
+@roles(*ALL_STAFF)
+def index() -> str:
+    agent = _agent()
+    day = _day()
+    tab = _tab()
+    page = request.args.get("page", "1")
+    zone = local_zone()
+    calls = history.agent_history(
+        db.session, agent.id, day, zone, tab=tab, page=int(page) if page.isdigit() else 1
+    )
+    activity = history.activity(db.session, agent.id, day, zone)
+    return render_template(
+        "history/index.html",
+        agent=agent,
+        agents=_agents_to_pick(),
+        day=day,
+        calls=calls,
+        tabs=TAB_LABELS,
+        activity=[activity_json(row) for row in activity],
+        paused_s=history.paused_seconds(activity),
+        zone=zone,
+    )
+
+
+def _agent() -> User:
+    value = request.args.get("agent_id", "")
+    if not value.isdigit() or int(value) == current_user.id:
+        return current_user
+    if not history.may_view_agent(current_user, int(value)):
+        abort(403)
+    return db.session.get(User, int(value)) or abort(404)
+
+
+def _day() -> date:
+    value = request.args.get("date", "")
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            flash(_("Give the date as YYYY-MM-DD."), "error")
+    return history.local_day(local_zone())
+
+
+def _tab() -> history.Tab:
+    try:
+        return history.Tab(request.args.get("direction", "all"))
+    except ValueError:
+        return history.Tab.ALL
+
+
+def _agents_to_pick() -> list[User]:
+    if not current_user.has_role(Role.SUPERVISOR, Role.MANAGER):
+        return []
+    return list(
+        db.session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.username))
+    )
+
+
+def activity_json(row: history.ActivityRow) -> dict[str, Any]:
+    """An activity row in the user's language and time zone."""
+    zone = local_zone()
+    reason = row.reason_vi if str(get_locale()) == "vi" else row.reason
+    return {
+        "kind": row.kind,
+        "label": str(KIND_LABELS.get(row.kind, row.kind)),
+        "started_at": row.started_at.isoformat(),
+        "start": row.started_at.astimezone(zone).strftime("%H:%M:%S"),
+        "end": row.ended_at.astimezone(zone).strftime("%H:%M:%S") if row.ended_at else "",
+        "duration_s": row.duration_s,
+        "reason": reason,
+        "detail": row.detail,
+    }
+
+
+@bp.app_template_global("show_cw")
+def show_cw() -> dict[str, Any]:
+    """The signed-in agent's Show CW box, for the desktop's first paint."""
+    return summary_json(history.summary(db.session, current_user.id, local_zone()))
+
+
+def summary_json(box: history.Summary) -> dict[str, Any]:
+    """The Show CW box as the API and the desktop script read it."""
+    current = None
+    if box.current is not None:
+        current = {
+            "call_id": box.current.call_id,
+            "direction": box.current.direction,
+            "number": box.current.number,
+            "state": box.current.state,
+            "since": box.since.isoformat() if box.since else None,
+        }
+    return {
+        "now": utcnow().isoformat(),
+        "current": current,
+        "inbound_today": box.inbound_today,
+        "outbound_today": box.outbound_today,
+        "is_vip": box.is_vip,
+    }

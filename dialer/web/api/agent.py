@@ -1,0 +1,348 @@
+"""The JSON API of the agent desktop: every agent action, by cookie session or Bearer token.
+
+Errors are ``{"code": ..., "message": ...}`` with a stable code. A request
+signed in by cookie must carry the page's CSRF token (``X-CSRFToken``); a
+request authenticated by a Bearer token is exempt (a browser never adds that
+header across sites by itself). The desktop page uses these endpoints too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
+from werkzeug.wrappers import Response
+
+from dialer import live
+from dialer.access import ALL_STAFF, public, roles
+from dialer.domain.campaigns import answers as survey_answers
+from dialer.domain.campaigns.answers import SurveyInvalid
+from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing.outbound import Claimed
+from dialer.domain.notices import Notice
+from dialer.domain.people import accounts, agents
+from dialer.domain.people import tokens as api_tokens
+from dialer.domain.people.agents import AgentError
+from dialer.extensions import csrf, db, login_manager, redis_hub
+from dialer.jobs import calls as call_jobs
+from dialer.models import Call, Campaign, Role, User, utcnow
+from dialer.web.api.messages import error_message, question_problems, refusal_message
+from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
+from dialer.web.auth import throttle
+from dialer.web.auth.signin import login_messages
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # checked below, for cookie sessions only
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ApiError(Exception):
+    """An API refusal: HTTP status, stable code, human message, extra fields."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+# ------------------------------------------------------------- plumbing
+
+
+def _bearer_token(req: Any) -> str | None:
+    header = req.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+@login_manager.request_loader
+def load_user_from_token(req: Any) -> User | None:
+    """The user of a valid ``Authorization: Bearer`` token (API requests only)."""
+    token = _bearer_token(req)
+    if token is None or not req.path.startswith("/api/"):
+        return None
+    user = api_tokens.user_for_token(db.session, token, utcnow())
+    g.token_user_id = user.id if user is not None else None
+    return user
+
+
+def is_token_request() -> bool:
+    """True when a valid Bearer token of the signed-in user came with the request."""
+    if not current_user.is_authenticated:
+        return False
+    if "token_user_id" not in g:  # signed in by cookie: does a token come along too?
+        token = _bearer_token(request)
+        user = api_tokens.user_for_token(db.session, token, utcnow()) if token else None
+        g.token_user_id = user.id if user is not None else None
+    return g.token_user_id == current_user.id
+
+
+@bp.before_request
+def _check_csrf_for_cookie_sessions() -> None:
+    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.endpoint == "api.create_session" or is_token_request():
+        return
+    csrf.protect()
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> tuple[Response, int]:
+    return jsonify(code=error.code, message=error.message, **error.extra), error.status
+
+
+@bp.errorhandler(AgentError)
+def _agent_error(error: AgentError) -> tuple[Response, int]:
+    status, message = error_message(error.code, error.params)
+    return jsonify(code=error.code, message=message), status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError) -> tuple[Response, int]:
+    return jsonify(code="csrf_failed", message=_csrf_message()), 400
+
+
+def _csrf_message() -> str:
+    return _("The page is out of date. Reload it and try again.")
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; a 400 naming the problem otherwise."""
+    if not request.is_json:
+        raise ApiError(415, "json_required", _("Send the request body as application/json."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", _("The request body is not a JSON object."))
+    return body
+
+
+def int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    """A whole-number field of the body."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ApiError(
+            422, "invalid_field", _("%(field)s must be a whole number.", field=name), field=name
+        )
+    return int(value)
+
+
+def committed(notices: list[Notice]) -> None:
+    """Commit the request's transaction, then push its notices to the screens."""
+    db.session.commit()
+    live.publish_notices(redis_hub.client, notices)
+
+
+def agent_state() -> dict[str, Any]:
+    """The signed-in agent's bar and work on screen (raises NOT_SIGNED_IN)."""
+    agent_session = accounts.current_agent_session(db.session, current_user.id)
+    if agent_session is None:
+        raise AgentError(agents.NOT_SIGNED_IN)
+    return {
+        **agents.snapshot(db.session, agent_session, utcnow()),
+        **work_on_screen(db.session, agent_session),
+    }
+
+
+# ------------------------------------------------------------- session
+
+
+@bp.post("/session")
+@public
+def create_session() -> tuple[Response, int]:
+    """Agent login: a cookie session and a Bearer token."""
+    body = json_body()
+    username = str(body.get("agent_id") or body.get("username") or "")
+    password, extension = str(body.get("password") or ""), body.get("extension")
+    address = request.remote_addr or "unknown"
+    if throttle.seconds_locked(username, address):
+        raise ApiError(429, "too_many_failures", _("Too many failed sign-ins. Try again later."))
+    try:
+        signed_in = accounts.sign_in(db.session, username, password, extension and str(extension))
+    except accounts.LoginRefused as refused:
+        db.session.rollback()
+        if refused.code == accounts.BAD_CREDENTIALS:
+            throttle.record_failure(username, address)
+        raise ApiError(401, refused.code, login_messages()[refused.code]) from None
+    token, expires_at = api_tokens.issue_token(db.session, signed_in.user, utcnow())
+    db.session.commit()
+    throttle.clear_failures(username, address)
+    session.clear()
+    login_user(signed_in.user)
+    if signed_in.agent_session is not None:
+        call_jobs.enqueue_extension_check(signed_in.agent_session.id)
+    body = {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": expires_at.isoformat(),
+        "user": {"id": signed_in.user.id, "username": signed_in.user.username},
+        "agent": agent_state() if signed_in.agent_session is not None else None,
+    }
+    return jsonify(body), 201
+
+
+@bp.delete("/session")
+@roles(*ALL_STAFF)
+def delete_session() -> Response:
+    """Sign out everywhere: cookies and tokens end, held leads go back."""
+    user = current_user._get_current_object()
+    committed(agents.sign_out(db.session, user, utcnow()))
+    logout_user()
+    session.clear()
+    return jsonify(signed_out=True)
+
+
+# --------------------------------------------------------------- agent
+
+
+@bp.get("/agent")
+@roles(Role.AGENT)
+def get_agent() -> Response:
+    """The agent's state, extension, queues, timers, current call and lead."""
+    return jsonify(agent_state())
+
+
+@bp.get("/pause-reasons")
+@roles(Role.AGENT)
+def get_pause_reasons() -> Response:
+    """The manager's pause reasons an agent may pick."""
+    return jsonify([reason_card(r) for r in agents.pausable_reasons(db.session)])
+
+
+@bp.post("/agent/pause")
+@roles(Role.AGENT)
+def pause() -> Response:
+    """Pause with a reason from the list."""
+    reason_id = int_field(json_body(), "reason_id", required=False)
+    committed(agents.pause(db.session, current_user.id, reason_id, utcnow()))
+    return jsonify(agent_state())
+
+
+@bp.post("/agent/ready")
+@roles(Role.AGENT)
+def ready() -> Response:
+    """Back to Ready (from a pause, or from wrap-up)."""
+    committed(agents.unpause(db.session, current_user.id, utcnow()))
+    return jsonify(agent_state())
+
+
+@bp.post("/agent/heartbeat")
+@roles(Role.AGENT)
+def heartbeat() -> tuple[str, int]:
+    """The screen is alive (the event stream does this too while it is open)."""
+    agents.record_heartbeat(db.session, current_user.id, utcnow())
+    db.session.commit()
+    return "", 204
+
+
+# --------------------------------------------------------- get lead, calls
+
+
+@bp.get("/campaigns")
+@roles(Role.AGENT)
+def get_campaigns() -> Response:
+    """The running campaigns the agent may work."""
+    return jsonify(
+        [campaign_card(c) for c in dialing.working_campaigns(db.session, current_user.id)]
+    )
+
+
+@bp.post("/leads/next")
+@roles(Role.AGENT)
+def next_lead() -> Response:
+    """Get Lead: the claimed lead with its campaign and survey, or why there is none."""
+    campaign_id = int_field(json_body(), "campaign_id")
+    got = dialing.claim_next_lead(db.session, current_user.id, campaign_id, utcnow())
+    if isinstance(got, Claimed):
+        body = {"lead": lead_card(got.lead), "reason": None}  # drawn before commit expires it
+    else:
+        campaign = db.session.get(Campaign, campaign_id)
+        message = refusal_message(got, campaign.status if campaign else "")
+        until = got.until.isoformat() if got.until else None
+        body = {"lead": None, "reason": {"code": got.code, "message": message, "until": until}}
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/calls")
+@roles(Role.AGENT)
+def start_call() -> tuple[Response, int]:
+    """Call the held lead (``lead_id``) or a typed number (``number``), agent's phone first."""
+    body = json_body()
+    lead_id = int_field(body, "lead_id", required=False)
+    number = None if lead_id is not None else str(body.get("number") or "")
+    call, notices = dialing.start_call(
+        db.session,
+        current_user.id,
+        utcnow(),
+        lead_id=lead_id,
+        number=number,
+        region=current_app.config["DIALER_DEFAULT_REGION"],
+    )
+    committed(notices)
+    try:
+        call_jobs.enqueue_originate(call.id)
+    except RedisError:
+        committed(dialing.fail_originate(db.session, call.id, utcnow(), "not dialled"))
+        raise ApiError(
+            503, "queue_unavailable", _("The dialer cannot place calls right now.")
+        ) from None
+    return jsonify(call=agents.call_view(call), agent=agent_state()), 201
+
+
+def own_call(call_id: int) -> Call:
+    """The agent's own call; 404 for any other."""
+    call = db.session.get(Call, call_id)
+    if call is None or call.agent_id != current_user.id:
+        raise AgentError(dialing.UNKNOWN_CALL)
+    return call
+
+
+@bp.get("/calls/<int:call_id>")
+@roles(Role.AGENT)
+def get_call(call_id: int) -> Response:
+    """A call's state and outcome."""
+    return jsonify(call=agents.call_view(own_call(call_id)))
+
+
+@bp.post("/calls/<int:call_id>/hangup")
+@roles(Role.AGENT)
+def hangup(call_id: int) -> Response:
+    """Hang up, or cancel before the customer answers (CANCEL)."""
+    tell_pbx, notices = dialing.request_hangup(db.session, current_user.id, call_id, utcnow())
+    committed(notices)
+    if tell_pbx:
+        call_jobs.enqueue_hangup(call_id)
+    return jsonify(call=agents.call_view(own_call(call_id)))
+
+
+@bp.put("/calls/<int:call_id>/survey")
+@roles(Role.AGENT)
+def save_survey(call_id: int) -> tuple[Response, int]:
+    """Save the call's survey once per Idempotency-Key; the same key again returns the first."""
+    answers = json_body().get("answers")
+    if not isinstance(answers, dict):
+        raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
+    try:
+        saved = survey_answers.save_survey(
+            db.session,
+            current_user.id,
+            call_id,
+            request.headers.get("Idempotency-Key", ""),
+            answers,
+            utcnow(),
+        )
+    except SurveyInvalid as invalid:
+        db.session.rollback()
+        raise ApiError(
+            422,
+            "survey_invalid",
+            _("Some answers need attention."),
+            errors=question_problems(invalid.errors),
+        ) from None
+    committed(saved.notices)
+    body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
+    return jsonify(body), 201 if saved.is_new else 200

@@ -1,0 +1,103 @@
+"""The JSON shapes of the agent desktop's API: a lead card, its campaign and its survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.domain.dialing import outbound as dialing
+from dialer.models import (
+    AgentSession,
+    AgentState,
+    Call,
+    CallState,
+    Campaign,
+    Lead,
+    PauseReason,
+    Survey,
+    SurveyResponse,
+)
+
+
+def campaign_card(campaign: Campaign) -> dict[str, Any]:
+    """What the agent sees of a campaign."""
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "description": campaign.description,
+        "status": campaign.status,
+        "caller_id": campaign.caller_id,
+        "max_attempts": campaign.max_attempts,
+        "calling_hours": {
+            "days": campaign.call_days,
+            "start": campaign.call_start.strftime("%H:%M"),
+            "end": campaign.call_end.strftime("%H:%M"),
+            "timezone": campaign.timezone,
+        },
+    }
+
+
+def survey_card(survey: Survey | None) -> dict[str, Any] | None:
+    """A survey's questions in order, as the form draws them."""
+    if survey is None:
+        return None
+    return {
+        "id": survey.id,
+        "name": survey.name,
+        "description": survey.description,
+        "questions": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "text": q.text,
+                "options": list(q.options or []),
+                "is_required": q.is_required,
+            }
+            for q in survey.questions
+        ],
+    }
+
+
+def lead_card(lead: Lead) -> dict[str, Any]:
+    """The lead screen: the lead, its campaign and the campaign's survey."""
+    return {
+        "id": lead.id,
+        "name": lead.full_name,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "phone": lead.phone,
+        "phone_raw": lead.phone_raw,
+        "email": lead.email,
+        "custom": dict(lead.custom or {}),
+        "attempts": lead.attempts,
+        "last_status": lead.last_status,
+        "status": lead.status,
+        "campaign": campaign_card(lead.campaign),
+        "survey": survey_card(lead.campaign.survey),
+    }
+
+
+def reason_card(reason: PauseReason) -> dict[str, Any]:
+    """A pause reason as the pause dialog lists it."""
+    return {"id": reason.id, "code": reason.code, "name": reason.name, "name_vi": reason.name_vi}
+
+
+def work_on_screen(session: Session, agent_session: AgentSession) -> dict[str, Any]:
+    """The lead and survey the desktop should show now: the held lead, or the last call's."""
+    lead = dialing.held_lead(session, agent_session.user_id)
+    call = (
+        session.get(Call, agent_session.current_call_id) if agent_session.current_call_id else None
+    )
+    showing_call = call is not None and (
+        call.state != CallState.ENDED or agent_session.state == AgentState.WRAPUP
+    )
+    if lead is None and showing_call and call is not None and call.lead_id is not None:
+        lead = session.get(Lead, call.lead_id)
+    saved = (
+        call is not None
+        and session.scalar(select(SurveyResponse.id).where(SurveyResponse.call_id == call.id))
+        is not None
+    )
+    return {"lead": lead_card(lead) if lead is not None else None, "survey_saved": saved}

@@ -1,0 +1,1 @@
+"""Signing in and out, the language choice, and sign-in throttling."""

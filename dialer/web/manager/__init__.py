@@ -1,0 +1,1 @@
+"""The campaign manager's pages: home, campaigns and lead uploads, surveys, the blacklist."""

@@ -1,0 +1,147 @@
+"""WTForms of the manager pages: campaigns, uploads and mapping, surveys, blacklist."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from dialer.domain.campaigns.lifecycle import MAX_ATTEMPTS, MAX_RETRY_MINUTES
+from dialer.domain.leads.columns import (
+    CUSTOM,
+    EMAIL,
+    FIRST_NAME,
+    FULL_NAME,
+    IGNORE,
+    LAST_NAME,
+    PHONE,
+    TIMEZONE,
+)
+from dialer.models import QuestionKind
+
+
+def weekday_choices() -> list[SelectChoice]:
+    """ISO weekdays, Monday first."""
+    return [
+        SelectChoice("1", _l("Mon")),
+        SelectChoice("2", _l("Tue")),
+        SelectChoice("3", _l("Wed")),
+        SelectChoice("4", _l("Thu")),
+        SelectChoice("5", _l("Fri")),
+        SelectChoice("6", _l("Sat")),
+        SelectChoice("7", _l("Sun")),
+    ]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _retry(label: str) -> IntegerField:
+    return IntegerField(
+        label, validators=[InputRequired(), NumberRange(min=0, max=MAX_RETRY_MINUTES)]
+    )
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Information for agents"), validators=[Length(max=4000)])
+    caller_id = StringField(
+        _l("Caller id"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("The number customers see, e.g. 028 3812 3456 or +842838123456."),
+    )
+    survey_id = SelectField(_l("Survey"), coerce=int, validate_choice=True)
+    agents = CheckboxesField(_l("Agents who work this campaign"), coerce=int)
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
+    call_days = CheckboxesField(_l("Calling days"), choices=weekday_choices())
+    call_start = TimeField(_l("Calls from"), validators=[InputRequired()])
+    call_end = TimeField(_l("Calls until"), validators=[InputRequired()])
+    max_attempts = IntegerField(
+        _l("Max attempts per lead"), validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)]
+    )
+    retry_busy = _retry(_l("Retry after BUSY (minutes)"))
+    retry_noanswer = _retry(_l("Retry after NOANSWER (minutes)"))
+    retry_fail = _retry(_l("Retry after FAIL (minutes)"))
+    retry_cancel = _retry(_l("Retry after CANCEL (minutes)"))
+
+
+RETRY_FIELDS = {
+    "BUSY": "retry_busy",
+    "NOANSWER": "retry_noanswer",
+    "FAIL": "retry_fail",
+    "CANCEL": "retry_cancel",
+}
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Lead file (CSV, TXT or XLSX)"), validators=[FileRequired()])
+
+
+def mapping_choices() -> list[SelectChoice]:
+    """What a column of a lead file can be."""
+    return [
+        SelectChoice(PHONE, _l("Phone number")),
+        SelectChoice(FULL_NAME, _l("Full name")),
+        SelectChoice(LAST_NAME, _l("Family name")),
+        SelectChoice(FIRST_NAME, _l("Given name")),
+        SelectChoice(EMAIL, _l("Email")),
+        SelectChoice(TIMEZONE, _l("Time zone")),
+        SelectChoice(CUSTOM, _l("Custom field (shown to the agent)")),
+        SelectChoice(IGNORE, _l("Do not import")),
+    ]
+
+
+class MappingForm(FlaskForm):
+    columns = FieldList(SelectField(choices=mapping_choices()), min_entries=0)
+
+
+def kind_choices() -> list[SelectChoice]:
+    """The question types of the survey designer."""
+    return [
+        SelectChoice(QuestionKind.SINGLE_CHOICE, _l("Single choice")),
+        SelectChoice(QuestionKind.MULTIPLE_CHOICE, _l("Multiple choice")),
+        SelectChoice(QuestionKind.TEXT, _l("Text")),
+        SelectChoice(QuestionKind.NUMBER, _l("Number")),
+        SelectChoice(QuestionKind.RATING, _l("Rating 1-5")),
+        SelectChoice(QuestionKind.YES_NO, _l("Yes / no")),
+    ]
+
+
+class QuestionForm(Form):
+    kind = SelectField(_l("Type"), choices=kind_choices())
+    text = TextAreaField(_l("Question"), validators=[Length(max=2000)])
+    options = TextAreaField(_l("Options, one a line"), validators=[Length(max=4000)])
+    is_required = BooleanField(_l("Required"))
+
+
+class SurveyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
+    questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=100)
+
+
+class BlacklistAddForm(FlaskForm):
+    number = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=64)])
+    reason = StringField(_l("Reason"), validators=[Length(max=255)])
+
+
+class BlacklistUploadForm(FlaskForm):
+    file = FileField(_l("File of numbers (CSV, TXT or XLSX)"), validators=[FileRequired()])
+    reason = StringField(_l("Reason"), validators=[Length(max=255)])

@@ -1,0 +1,148 @@
+"""The words a manager reads for each refusal of the campaign, survey, import, blacklist rules."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from dialer.domain.campaigns.blacklist import BlacklistError
+from dialer.domain.campaigns.lifecycle import CampaignError, Missing
+from dialer.domain.campaigns.surveys import SurveyError
+from dialer.domain.leads.columns import MappingError
+from dialer.domain.leads.files import UnreadableFile
+
+
+def missing_label(missing: str) -> str:
+    """What a campaign lacks before it may start, in words."""
+    labels = {
+        Missing.CALLER_ID: _("a caller id"),
+        Missing.SURVEY: _("a survey"),
+        Missing.LEADS: _("at least one lead that can be called"),
+    }
+    return labels.get(missing, missing)  # type: ignore[call-overload]
+
+
+def import_status(status: str) -> str:
+    """An import's status in words."""
+    labels = {
+        "uploaded": _("waiting for the columns"),
+        "queued": _("waiting for a worker"),
+        "running": _("importing"),
+        "done": _("done"),
+        "failed": _("failed"),
+    }
+    return labels.get(status, status)
+
+
+def day_names(days: str) -> str:
+    """ISO weekday digits ("12345") as short day names."""
+    names = {
+        "1": _("Mon"),
+        "2": _("Tue"),
+        "3": _("Wed"),
+        "4": _("Thu"),
+        "5": _("Fri"),
+        "6": _("Sat"),
+        "7": _("Sun"),
+    }
+    return ", ".join(names[d] for d in days if d in names)
+
+
+def delimiter_label(delimiter: str | None) -> str:
+    """The delimiter as a word."""
+    labels = {",": _("comma"), ";": _("semicolon"), "\t": _("tab"), "|": _("pipe")}
+    return labels.get(delimiter or "", delimiter or "—")
+
+
+def campaign_error(error: CampaignError) -> str:
+    """A refused campaign change, in words."""
+    if error.code == "not_ready":
+        missing = ", ".join(missing_label(m) for m in error.values["missing"])
+        return _("The campaign cannot start yet. It needs %(missing)s.", missing=missing)
+    texts = {
+        "name_missing": _("Give the campaign a name."),
+        "name_taken": _("Another campaign already has this name."),
+        "caller_id_invalid": _("The caller id is not a valid phone number."),
+        "zone_unknown": _("This is not a time zone name (for example Asia/Ho_Chi_Minh)."),
+        "days_missing": _("Pick at least one calling day."),
+        "hours_backwards": _("Calling hours must end after they start."),
+        "attempts_range": _("Max attempts must be between 1 and %(max)s.", max=20),
+        "retry_range": _("Retry delays must be between 0 and 10080 minutes."),
+        "retry_outcome": _("Unknown call outcome in the retry delays."),
+        "survey_unknown": _("This survey does not exist."),
+        "not_running": _("Only a running campaign can be paused."),
+        "agent_unknown": _("Only agents can be assigned to a campaign."),
+    }
+    return texts.get(error.code, str(error))
+
+
+def status_changed(action: str) -> str:
+    """The confirmation after start, pause or stop."""
+    texts = {
+        "start": _("The campaign is running."),
+        "pause": _("The campaign is paused."),
+        "stop": _("The campaign is stopped."),
+    }
+    return texts[action]
+
+
+def unreadable(error: UnreadableFile) -> str:
+    """Why a file could not be read at all; nothing was imported."""
+    texts = {
+        "empty": _("The file is empty."),
+        "binary": _("This is not a text or spreadsheet file."),
+        "unknown_encoding": _(
+            "The file's text encoding is not recognised. Save it as CSV UTF-8 and upload it again."
+        ),
+        "xls": _("Excel 97-2003 (.xls) files are not supported. Save it as .xlsx or CSV."),
+        "ods": _("OpenDocument spreadsheets are not supported. Save it as .xlsx or CSV."),
+        "bad_xlsx": _("The spreadsheet is damaged and cannot be opened."),
+        "not_xlsx": _("This zip archive is not an Excel workbook."),
+        "zip_bomb": _(
+            "The workbook unpacks to far more than a lead list can hold; it was refused."
+        ),
+        "sheet_too_large": _(
+            "The sheet is larger than allowed. Delete empty formatted rows and columns, "
+            "or save it as CSV."
+        ),
+        "too_many_rows": _("The file has more rows than allowed."),
+        "too_many_columns": _("The file has more columns than allowed."),
+        "bad_header": _("The header line cannot be read."),
+    }
+    return _("Nothing was imported: %(why)s", why=texts.get(error.code, str(error)))
+
+
+def mapping_or_file_error(error: MappingError | UnreadableFile) -> str:
+    """A mapping that cannot be used, in words."""
+    if isinstance(error, UnreadableFile):
+        return unreadable(error)
+    texts = {
+        "no_phone": _("Choose the column that holds the phone numbers."),
+        "field_twice": _("Two columns are mapped to the same field."),
+        "already_started": _("This import has already started."),
+    }
+    return texts.get(error.code, _("This mapping cannot be used."))
+
+
+def survey_error(error: SurveyError) -> str:
+    """A survey the designer cannot save, in words."""
+    texts = {
+        "no_questions": _("Add at least one question."),
+        "too_many": _("A survey has at most 100 questions."),
+        "kind_unknown": _("Question %(n)s has an unknown type.", n=error.position),
+        "text_missing": _("Question %(n)s has no text.", n=error.position),
+        "options_missing": _("Question %(n)s needs two or more options.", n=error.position),
+        "options_too_many": _("Question %(n)s has too many options.", n=error.position),
+        "name_missing": _("Give the survey a name."),
+    }
+    return texts.get(error.code, str(error))
+
+
+def blacklist_error(error: BlacklistError) -> str:
+    """A number that cannot be blacklisted, in words."""
+    texts = {
+        "missing_phone": _("Enter a phone number."),
+        "not_a_phone": _("This is not a phone number."),
+        "invalid_number": _("This phone number is not valid."),
+        "already": _("This number is already blacklisted."),
+    }
+    return texts.get(error.code, str(error))
