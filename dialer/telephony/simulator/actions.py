@@ -27,9 +27,9 @@ from dialer.telephony.simulator.wire import (
 )
 
 if TYPE_CHECKING:
-    from dialer.telephony.simulator.server import AmiServer, Session
+    from dialer.telephony.simulator.parts import Client, Pbx
 
-Handler = Callable[["Session", Request], Awaitable[None] | None]
+Handler = Callable[["Client", Request], Awaitable[None] | None]
 
 TRUE_WORDS = {"yes", "true", "y", "t", "1", "on"}
 
@@ -53,8 +53,8 @@ def split_variables(values: list[str]) -> list[tuple[str, str]]:
 class Actions(StatusActions):
     """Dispatches client actions to handlers; the session calls `handle`."""
 
-    def __init__(self, server: AmiServer) -> None:
-        super().__init__(server)
+    def __init__(self, pbx: Pbx) -> None:
+        super().__init__(pbx)
         self.table: dict[str, Handler] = {
             "ping": self.ping,
             "logoff": self.logoff,
@@ -75,7 +75,7 @@ class Actions(StatusActions):
             "listcommands": self.list_commands,
         }
 
-    async def handle(self, session: Session, req: Request) -> None:
+    async def handle(self, session: Client, req: Request) -> None:
         """Run one action for an authenticated session."""
         action = req.action
         if not action:
@@ -100,7 +100,7 @@ class Actions(StatusActions):
 
     # ----------------------------------------------------------------- basics
 
-    def ping(self, session: Session, req: Request) -> None:
+    def ping(self, session: Client, req: Request) -> None:
         """Ping: Pong with the server time."""
         session.write(
             encode(
@@ -110,35 +110,35 @@ class Actions(StatusActions):
             )
         )
 
-    async def logoff(self, session: Session, req: Request) -> None:
+    async def logoff(self, session: Client, req: Request) -> None:
         """Logoff: Goodbye, then the socket closes."""
         session.write(
             encode(response("Goodbye", req.action_id, ("Message", "Thanks for all the fish.")))
         )
         await session.close()
 
-    def events(self, session: Session, req: Request) -> None:
+    def events(self, session: Client, req: Request) -> None:
         """Events: switch this session's events on, off, or to some classes."""
         on = session.set_event_mask(req.get("EventMask"))
         session.write(encode(response("Success", req.action_id, ("Events", "On" if on else "Off"))))
 
-    def list_commands(self, session: Session, req: Request) -> None:
+    def list_commands(self, session: Client, req: Request) -> None:
         """ListCommands: the actions this simulator answers."""
         fields = [(name, f"{name} (Priv: all)") for name in sorted(self.table)]
         session.write(encode(response("Success", req.action_id, *fields)))
 
     # ----------------------------------------------------------------- calls
 
-    async def originate(self, session: Session, req: Request) -> None:
+    async def originate(self, session: Client, req: Request) -> None:
         """Originate: async answers at once, sync once the call is up or failed."""
         parsed = self._originate_request(req)
         if isinstance(parsed, str):
             session.write(error(req.action_id, parsed))
             return
-        calls = self.server.calls
+        calls = self.pbx.calls
         if is_true(req.get("Async")):
             session.write(success(req.action_id, "Originate successfully queued"))
-            self.server.background(
+            self.pbx.background(
                 calls.originate(
                     parsed, lambda r: self._originate_response(req.action_id, parsed, r)
                 )
@@ -149,7 +149,7 @@ class Actions(StatusActions):
         done: asyncio.Future[OriginateResult] = loop.create_future()
         session.hold_events()
         try:
-            task = self.server.background(
+            task = self.pbx.background(
                 calls.originate(parsed, lambda r: done.done() or done.set_result(r))
             )
             await asyncio.wait({task, done}, return_when=asyncio.FIRST_COMPLETED)
@@ -177,7 +177,7 @@ class Actions(StatusActions):
             return "Invalid channel"
         context, exten = req.get("Context").strip(), req.get("Exten").strip()
         application = req.get("Application").strip()
-        if priority and not self.server.dialplan.exists(context, exten):
+        if priority and not self.pbx.dialplan.exists(context, exten):
             return "Extension does not exist."
         caller_text = req.get("CallerID").strip()
         return OriginateRequest(
@@ -210,9 +210,9 @@ class Actions(StatusActions):
             ("CallerIDNum", result.cid_num),
             ("CallerIDName", result.cid_name),
         ]
-        self.server.engine.event("OriginateResponse", "call", fields)
+        self.pbx.engine.event("OriginateResponse", "call", fields)
 
-    def hangup(self, session: Session, req: Request) -> None:
+    def hangup(self, session: Client, req: Request) -> None:
         """Hangup by channel name, Uniqueid, or /regex/ (then a list of what was hung up)."""
         name = req.get("Channel").strip()
         if not name:
@@ -220,7 +220,7 @@ class Actions(StatusActions):
             return
         cause_text = req.get("Cause").strip()
         cause = int(cause_text) if cause_text.isdigit() else 0
-        engine = self.server.engine
+        engine = self.pbx.engine
         if len(name) > 1 and name.startswith("/") and name.endswith("/"):
             self._hangup_matching(session, req, name[1:-1], cause or 16)
             return
@@ -231,13 +231,13 @@ class Actions(StatusActions):
         session.write(success(req.action_id, "Channel Hungup"))
         engine.hangup(chan, cause or 16, soft=True)
 
-    def _hangup_matching(self, session: Session, req: Request, regex: str, cause: int) -> None:
+    def _hangup_matching(self, session: Client, req: Request, regex: str, cause: int) -> None:
         try:
             pattern = re.compile(regex)
         except re.error:
             session.write(error(req.action_id, f"Regex compile failed on: /{regex}/"))
             return
-        engine = self.server.engine
+        engine = self.pbx.engine
         targets = [c for c in engine.channels.values() if pattern.search(c.name)]
         session.write(list_start(req.action_id, "Channels hung up will follow"))
         tail = [("ActionID", req.action_id)] if req.action_id else []
@@ -249,9 +249,7 @@ class Actions(StatusActions):
 
     # ------------------------------------------------------------ variables
 
-    def _variable_request(
-        self, session: Session, req: Request
-    ) -> tuple[str, Channel | None] | None:
+    def _variable_request(self, session: Client, req: Request) -> tuple[str, Channel | None] | None:
         """The variable and channel of a Getvar/Setvar, or None once refused."""
         variable = req.get("Variable").strip()
         if not variable:
@@ -266,7 +264,7 @@ class Actions(StatusActions):
             return None
         return variable, chan
 
-    def getvar(self, session: Session, req: Request) -> None:
+    def getvar(self, session: Client, req: Request) -> None:
         """Getvar: a channel variable (empty when unset)."""
         target = self._variable_request(session, req)
         if target is None:
@@ -277,14 +275,14 @@ class Actions(StatusActions):
             encode(response("Success", req.action_id, ("Variable", variable), ("Value", value)))
         )
 
-    def setvar(self, session: Session, req: Request) -> None:
+    def setvar(self, session: Client, req: Request) -> None:
         """Setvar: set a channel variable (VarSet follows)."""
         target = self._variable_request(session, req)
         if target is None:
             return
         variable, chan = target
         if chan is not None:
-            self.server.engine.set_var(chan, variable, req.get("Value"))
+            self.pbx.engine.set_var(chan, variable, req.get("Value"))
         session.write(success(req.action_id, "Variable Set"))
 
     @staticmethod
@@ -307,7 +305,7 @@ class Actions(StatusActions):
 
     # ---------------------------------------------------------------- queues
 
-    def queue_add(self, session: Session, req: Request) -> None:
+    def queue_add(self, session: Client, req: Request) -> None:
         """QueueAdd: a dynamic member, with app_queue's answers."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue:
@@ -318,7 +316,7 @@ class Actions(StatusActions):
             return
         penalty_text = req.get("Penalty").strip()
         penalty = int(penalty_text) if penalty_text.isdigit() else 0
-        outcome = self.server.queues.add_member(
+        outcome = self.pbx.queues.add_member(
             queue, interface, req.get("MemberName").strip(), is_true(req.get("Paused")), penalty
         )
         messages = {
@@ -333,13 +331,13 @@ class Actions(StatusActions):
             else error(req.action_id, message)
         )
 
-    def queue_remove(self, session: Session, req: Request) -> None:
+    def queue_remove(self, session: Client, req: Request) -> None:
         """QueueRemove: only dynamic members can be removed, as in app_queue."""
         queue, interface = req.get("Queue").strip(), req.get("Interface").strip()
         if not queue or not interface:
             session.write(error(req.action_id, "Need 'Queue' and 'Interface' parameters."))
             return
-        outcome = self.server.queues.remove_member(queue, interface)
+        outcome = self.pbx.queues.remove_member(queue, interface)
         messages = {
             "notthere": "Unable to remove interface: Not there",
             "nosuchqueue": "Unable to remove interface from queue: No such queue",
@@ -350,14 +348,14 @@ class Actions(StatusActions):
         else:
             session.write(error(req.action_id, messages[outcome]))
 
-    def queue_pause(self, session: Session, req: Request) -> None:
+    def queue_pause(self, session: Client, req: Request) -> None:
         """QueuePause: in one queue, or in all when Queue is absent."""
         interface, paused_text = req.get("Interface").strip(), req.get("Paused").strip()
         if not interface or not paused_text:
             session.write(error(req.action_id, "Need 'Interface' and 'Paused' parameters."))
             return
         paused = is_true(paused_text)
-        found = self.server.queues.pause_member(
+        found = self.pbx.queues.pause_member(
             req.get("Queue").strip(), interface, paused, req.get("Reason").strip()
         )
         if not found:
@@ -366,14 +364,14 @@ class Actions(StatusActions):
         text = "Interface paused successfully" if paused else "Interface unpaused successfully"
         session.write(success(req.action_id, text))
 
-    def extension_state(self, session: Session, req: Request) -> None:
+    def extension_state(self, session: Client, req: Request) -> None:
         """ExtensionState: the hint state of an agent extension."""
         exten = req.get("Exten").strip()
         if not exten:
             session.write(error(req.action_id, "Extension not specified"))
             return
         context = req.get("Context").strip() or "default"
-        devices = self.server.devices
+        devices = self.pbx.devices
         status = devices.extension_state(exten, context)
         session.write(
             encode(

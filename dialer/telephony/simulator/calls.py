@@ -84,7 +84,7 @@ class Calls:
     def __init__(self, engine: Engine, dialplan: Dialplan) -> None:
         self.engine = engine
         self.dialplan = dialplan
-        dialplan.calls = self
+        dialplan.dial_app = self.dial
 
     # -------------------------------------------------------------- Originate
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dialer.telephony.simulator.channels import Channel
 
-if TYPE_CHECKING:
-    from dialer.telephony.simulator.engine import Engine
+
+class ChannelControl(Protocol):
+    """What a dialing needs of the engine (the engine satisfies it; no import back)."""
+
+    loop: asyncio.AbstractEventLoop
+
+    def hangup(self, chan: Channel, cause: int, *, soft: bool) -> None:
+        """Hang a channel up."""
+
+    def set_state(self, chan: Channel, state: int) -> None:
+        """Move a channel to a new state."""
+
+    def answer(self, chan: Channel) -> None:
+        """Answer a channel."""
 
 
 async def wait_future(future: asyncio.Future, timeout: float | None) -> bool:
@@ -47,7 +59,9 @@ class Signal:
 class Dialing:
     """An outgoing channel being called: resolves on answer, busy, congestion or hangup."""
 
-    def __init__(self, engine: Engine, chan: Channel, on_ringing: Callable[[], None] | None = None):
+    def __init__(
+        self, engine: ChannelControl, chan: Channel, on_ringing: Callable[[], None] | None = None
+    ):
         self.engine = engine
         self.chan = chan
         self.on_ringing = on_ringing

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from dialer.telephony.simulator.channels import UNKNOWN, Channel
 from dialer.telephony.simulator.devices import Devices, is_agent_extension
 from dialer.telephony.simulator.engine import NORMAL_CLEARING, Engine
 
-if TYPE_CHECKING:
-    from dialer.telephony.simulator.calls import Calls
-    from dialer.telephony.simulator.queue_app import QueueApp
+# The Dial() and Queue() applications live above the dialplan (they start channels in it);
+# they plug themselves in, so the dialplan never imports them.
+DialApp = Callable[[Channel, str, str, float], Awaitable[str]]
+"""Dial(channel, number, context, timeout) -> DIALSTATUS."""
+QueueRun = Callable[[Channel, str, float], Awaitable[str]]
+"""Queue(channel, queue, timeout) -> QUEUESTATUS."""
 
 Script = Callable[[Channel], Awaitable[None]]
 
@@ -102,8 +104,8 @@ class Dialplan:
     def __init__(self, engine: Engine, devices: Devices) -> None:
         self.engine = engine
         self.devices = devices
-        self.calls: Calls | None = None
-        self.queues: QueueApp | None = None
+        self.dial_app: DialApp | None = None
+        self.queue_app: QueueRun | None = None
         self.contexts: dict[str, list[tuple[str, Script]]] = {
             "sim-agent": [
                 ("_1XXX", self._agent_auto_answer),
@@ -307,8 +309,8 @@ class Dialplan:
         configured = chan.get_var("DIAL_TIMEOUT") or ""
         timeout = configured if configured else "30"
         self.step(chan, 2, "Dial", f"Local/{number}@sim-callee,{timeout}")
-        assert self.calls is not None
-        status = await self.calls.dial(chan, number, "sim-callee", _seconds(timeout, 30.0))
+        assert self.dial_app is not None
+        status = await self.dial_app(chan, number, "sim-callee", _seconds(timeout, 30.0))
         cause = chan.hangup_cause
         self.step(chan, 3, "NoOp", f"DIALSTATUS={status} HANGUPCAUSE={cause}")
         self.step(chan, 4, "Hangup")
@@ -336,8 +338,8 @@ class Dialplan:
 
     async def _queue_and_hang_up(self, chan: Channel, priority: int, queue: str) -> None:
         self.step(chan, priority, "Queue", f"{queue},r,,,120")
-        assert self.queues is not None
-        status = await self.queues.run(chan, queue, 120.0)
+        assert self.queue_app is not None
+        status = await self.queue_app(chan, queue, 120.0)
         self.step(chan, priority + 1, "NoOp", f"QUEUESTATUS={status}")
         self.step(chan, priority + 2, "Hangup")
         self.hangup(chan)

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 
 from dialer.telephony.simulator.channels import BEGIN, PEER_LEFT, POST, PRE_HANGUP, Channel
 from dialer.telephony.simulator.devices import DEVICE_NOT_INUSE
 from dialer.telephony.simulator.dialing import Dialing
 from dialer.telephony.simulator.dialplan import Dialplan
 from dialer.telephony.simulator.engine import Engine
-from dialer.telephony.simulator.queues import Member, Queue, Queues
+from dialer.telephony.simulator.queues import Attempt, Entry, Member, Queue, Queues
 from dialer.telephony.simulator.wire import Headers
-
-
-@dataclass(eq=False)
-class Attempt:
-    member: Member
-    chan: Channel
-    dialing: Dialing
-    started: float = field(default_factory=time.monotonic)
-    progressed: bool = False
-
-
-@dataclass(eq=False)
-class Entry:
-    chan: Channel
-    queue: Queue
-    joined: float = field(default_factory=time.monotonic)
-    original_position: int = 0
-    attempts: list[Attempt] = field(default_factory=list)
-    connected: Attempt | None = None
-    connected_at: float = 0.0
-    hold: int = 0
-    finished: bool = False
-    reported: bool = False
 
 
 class QueueApp:
@@ -45,7 +21,7 @@ class QueueApp:
         self.engine = engine
         self.queues = queues
         self.dialplan = dialplan
-        dialplan.queues = self
+        dialplan.queue_app = self.run
 
     async def run(self, chan: Channel, name: str, timeout_s: float) -> str:
         """Queue(name,r,,,timeout): wait for an agent; return QUEUESTATUS when leaving."""

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from dialer.telephony.simulator.channels import Channel
 from dialer.telephony.simulator.devices import Devices
-from dialer.telephony.simulator.dialing import Signal
+from dialer.telephony.simulator.dialing import Dialing, Signal
 from dialer.telephony.simulator.dialplan import Dialplan
 from dialer.telephony.simulator.engine import Engine
 from dialer.telephony.simulator.wire import Headers
-
-if TYPE_CHECKING:
-    from dialer.telephony.simulator.queue_app import Entry
 
 # queues.conf of the reference peer: name -> (strategy, timeout s, retry s, static members)
 REFERENCE_QUEUES = {
@@ -187,3 +184,30 @@ class Queues:
             self.member_event("QueueMemberPause", queue, member)
             queue.changed.notify()
         return found
+
+
+@dataclass(eq=False)
+class Attempt:
+    """One member being rung for a caller."""
+
+    member: Member
+    chan: Channel
+    dialing: Dialing
+    started: float = field(default_factory=time.monotonic)
+    progressed: bool = False
+
+
+@dataclass(eq=False)
+class Entry:
+    """A caller waiting in a queue, and the members rung for it."""
+
+    chan: Channel
+    queue: Queue
+    joined: float = field(default_factory=time.monotonic)
+    original_position: int = 0
+    attempts: list[Attempt] = field(default_factory=list)
+    connected: Attempt | None = None
+    connected_at: float = 0.0
+    hold: int = 0
+    finished: bool = False
+    reported: bool = False

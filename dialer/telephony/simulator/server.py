@@ -18,6 +18,7 @@ from dialer.telephony.simulator.calls import Calls
 from dialer.telephony.simulator.devices import Devices
 from dialer.telephony.simulator.dialplan import Dialplan
 from dialer.telephony.simulator.engine import SOFT_SHUTDOWN, Engine
+from dialer.telephony.simulator.parts import Pbx
 from dialer.telephony.simulator.queue_app import QueueApp
 from dialer.telephony.simulator.queues import Queues
 from dialer.telephony.simulator.wire import (
@@ -281,7 +282,17 @@ class AmiServer:
         self.calls = Calls(self.engine, self.dialplan)
         self.queues = Queues(self.engine, self.devices, self.dialplan)
         self.queue_app = QueueApp(self.engine, self.queues, self.dialplan)
-        self.actions = Actions(self)
+        self.actions = Actions(
+            Pbx(
+                self.engine,
+                self.devices,
+                self.dialplan,
+                self.calls,
+                self.queues,
+                self.background,
+                self.restart,
+            )
+        )
         await self._listen()
 
     async def _listen(self) -> None:

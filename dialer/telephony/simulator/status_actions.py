@@ -18,7 +18,7 @@ from dialer.telephony.simulator.wire import (
 )
 
 if TYPE_CHECKING:
-    from dialer.telephony.simulator.server import AmiServer, Session
+    from dialer.telephony.simulator.parts import Client, Pbx
 
 
 def hms(seconds: float) -> str:
@@ -30,15 +30,15 @@ def hms(seconds: float) -> str:
 class StatusActions:
     """Read-only actions; they answer from the simulator's live state."""
 
-    def __init__(self, server: AmiServer) -> None:
-        self.server = server
+    def __init__(self, pbx: Pbx) -> None:
+        self.pbx = pbx
 
     def _seconds(self, chan: Channel) -> float:
-        return self.server.engine.sim_seconds(chan.created)
+        return self.pbx.engine.sim_seconds(chan.created)
 
     def find_channel(self, name: str) -> Channel | None:
         """A live channel by name (case-insensitive) or by Uniqueid, as Asterisk looks them up."""
-        channels = self.server.engine.channels
+        channels = self.pbx.engine.channels
         found = channels.get(name)
         if found is not None:
             return found
@@ -48,10 +48,10 @@ class StatusActions:
                 return chan
         return None
 
-    def core_show_channels(self, session: Session, req: Request) -> None:
+    def core_show_channels(self, session: Client, req: Request) -> None:
         """CoreShowChannels: one CoreShowChannel event per live channel."""
         session.write(list_start(req.action_id, "Channels will follow"))
-        channels = list(self.server.engine.channels.values())
+        channels = list(self.pbx.engine.channels.values())
         for chan in channels:
             headers: Headers = [("Event", "CoreShowChannel")]
             if req.action_id:
@@ -66,10 +66,10 @@ class StatusActions:
             session.write(encode(headers))
         session.list_complete("CoreShowChannelsComplete", req.action_id, len(channels))
 
-    def status(self, session: Session, req: Request) -> None:
+    def status(self, session: Client, req: Request) -> None:
         """Status: one Status event per channel, with the variables asked for."""
         name = req.get("Channel").strip()
-        channels = list(self.server.engine.channels.values())
+        channels = list(self.pbx.engine.channels.values())
         if name:
             found = self.find_channel(name)
             if found is None:
@@ -118,10 +118,10 @@ class StatusActions:
     # ---------------------------------------------------------------- queues
 
     def _queues(self, name: str) -> list[Queue]:
-        queues = self.server.queues.queues.values()
+        queues = self.pbx.queues.queues.values()
         return [q for q in queues if not name or q.name.lower() == name.lower()]
 
-    def queue_status(self, session: Session, req: Request) -> None:
+    def queue_status(self, session: Client, req: Request) -> None:
         """QueueStatus: QueueParams, QueueMember and QueueEntry events."""
         session.write(list_start(req.action_id, "Queue status will follow"))
         member_filter = req.get("Member").strip()
@@ -133,7 +133,7 @@ class StatusActions:
             for member in queue.members:
                 if member_filter and member_filter not in (member.interface, member.name):
                     continue
-                block = self.server.queues.member_block(queue, member, name_key="Name")
+                block = self.pbx.queues.member_block(queue, member, name_key="Name")
                 session.write(
                     encode([("Event", "QueueMember"), *block, ("Wrapuptime", "0"), *tail])
                 )
@@ -152,7 +152,7 @@ class StatusActions:
                             ("CallerIDName", chan.cid_name),
                             ("ConnectedLineNum", chan.conn_num),
                             ("ConnectedLineName", chan.conn_name),
-                            ("Wait", str(int(self.server.engine.sim_seconds(entry.joined)))),
+                            ("Wait", str(int(self.pbx.engine.sim_seconds(entry.joined)))),
                             ("Priority", "0"),
                             *tail,
                         ]
@@ -182,12 +182,12 @@ class StatusActions:
             ("Weight", "0"),
         ]
 
-    def queue_summary(self, session: Session, req: Request) -> None:
+    def queue_summary(self, session: Client, req: Request) -> None:
         """QueueSummary: one summary event per queue."""
         session.write(list_start(req.action_id, "Queue summary will follow"))
         queues = self._queues(req.get("Queue").strip())
-        status_of = self.server.queues.member_status
-        engine = self.server.engine
+        status_of = self.pbx.queues.member_status
+        engine = self.pbx.engine
         for queue in queues:
             statuses = [(m, status_of(m)) for m in queue.members]
             logged_in = sum(1 for _m, s in statuses if s not in (4, 5))
@@ -210,11 +210,11 @@ class StatusActions:
 
     # --------------------------------------------------------------- Command
 
-    def command(self, session: Session, req: Request) -> None:
+    def command(self, session: Client, req: Request) -> None:
         """Command: the few CLI commands a dialer might send (and core restart)."""
         text = " ".join(req.get("Command").split())
         if text == "core show channels concise":
-            lines = [self._concise(chan) for chan in self.server.engine.channels.values()]
+            lines = [self._concise(chan) for chan in self.pbx.engine.channels.values()]
             self._command_output(session, req, "Success", lines)
         elif text == "core show version":
             self._command_output(
@@ -226,7 +226,7 @@ class StatusActions:
             "core restart when convenient",
         ):
             self._command_output(session, req, "Success", [])
-            self.server.background(self.server.restart())
+            self.pbx.background(self.pbx.restart())
         else:
             word = text.split(" ", 1)[0] if text else ""
             message = (
@@ -236,7 +236,7 @@ class StatusActions:
             self._command_output(session, req, "Error", [message])
 
     @staticmethod
-    def _command_output(session: Session, req: Request, kind: str, lines: list[str]) -> None:
+    def _command_output(session: Client, req: Request, kind: str, lines: list[str]) -> None:
         fields = [("Message", "Command output follows"), *[("Output", line) for line in lines]]
         session.write(encode(response(kind, req.action_id, *fields)))
 
