@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from dialer.telephony.ami.adapter import AmiSettings
-from dialer.telephony.ami.calls import Flow
+from dialer.telephony.ami.calls import Flow, call_action_id
 from dialer.telephony.ami.protocol import AmiFramer, AmiMessage
 from dialer.telephony.ami.translate import AmiTranslator
 from dialer.telephony.port import PortEvent
@@ -47,13 +47,22 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
         parse(m.raw) for m in messages if m.direction == "client" and "Action: Originate" in m.raw
     ]
     originates = [h for h in originates if "Application" not in h]
+    # The recorded ActionIDs become ours, as the adapter makes them for its calls.
+    ours: dict[bytes, bytes] = {}
     for k, headers in enumerate(originates):
         call_id = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
         flow = Flow.CUSTOMER_FIRST if headers.get("Context") == "dialer-queue" else Flow.AGENT_FIRST
-        translator.expect(headers["ActionID"], call_id, flow)
-    reads = [(m.t, m.raw.encode()) for m in messages if m.direction == "server"]
+        recorded_id = f"ActionID: {headers['ActionID']}\r\n".encode()
+        ours[recorded_id] = f"ActionID: {call_action_id(call_id, flow, 1)}\r\n".encode()
+
+    def as_ours(data: bytes) -> bytes:
+        for recorded_id, our_id in ours.items():
+            data = data.replace(recorded_id, our_id)
+        return data
+
+    reads = [(m.t, as_ours(m.raw.encode())) for m in messages if m.direction == "server"]
     if chunks:
-        stream = recorded.server_bytes()
+        stream = as_ours(recorded.server_bytes())
         reads = [(0.0, stream[i : i + chunks]) for i in range(0, len(stream), chunks)]
     for t, data in reads:
         for text in framer.feed(data):

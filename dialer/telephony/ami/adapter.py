@@ -30,15 +30,10 @@ from datetime import UTC, datetime
 
 from dialer.telephony.ami import requests as ami_requests
 from dialer.telephony.ami.calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_id
+from dialer.telephony.ami.extension_states import device_state, hint_state
 from dialer.telephony.ami.manager import AmiManager, Control
 from dialer.telephony.ami.protocol import AmiMessage
-from dialer.telephony.ami.translate import (
-    WANTED_EVENTS,
-    AdoptedCall,
-    AmiTranslator,
-    device_state,
-    hint_state,
-)
+from dialer.telephony.ami.translate import WANTED_EVENTS, AdoptedCall, AmiTranslator
 from dialer.telephony.port import (
     AgentFirstCall,
     ConnectionHealth,
