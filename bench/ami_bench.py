@@ -25,7 +25,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from asterisk.manager import Manager  # noqa: E402
 
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings  # noqa: E402
+from dialer.telephony.ami.adapter import AmiAdapter  # noqa: E402
+from dialer.telephony.ami.settings import AmiSettings  # noqa: E402
 from dialer.telephony.port import AgentFirstCall, CallEnded, ConnectionHealth  # noqa: E402
 from dialer.telephony.simulator.pbx import PbxSimulator  # noqa: E402
 from tests.telephony.ami_server import ScriptedAmi, parse, scripted_settings  # noqa: E402

@@ -6,6 +6,8 @@ Nothing else in the code base reads ``os.environ``: the app factory calls
 
 from __future__ import annotations
 
+import math
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +56,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "AMI_OUTBOUND_CONTEXT": ("from-internal", str),
     "AMI_QUEUE_CONTEXT": ("dialer-queue", str),
     "AMI_ORIGINATE_TIMEOUT": (30, _INT),
+    "AMI_PING_INTERVAL": ("10", float),
+    "AMI_CONNECT_TIMEOUT": ("5", float),
+    "AMI_RESPONSE_TIMEOUT": ("5", float),
+    "AMI_HINT_CONTEXT": ("", str),
     "DIALER_PBX": ("simulator", str),  # "simulator" (embedded default) or "asterisk"
     "DIALER_SIM_SPEED": ("1.0", float),
     "DIALER_SESSION_COOKIE_SECURE": ("false", _bool),
@@ -93,6 +99,7 @@ def load_config(environ: Mapping[str, str], instance_path: str | Path) -> dict[s
     config["SECRET_KEY"] = _secret_key(config, instance)
     config["AMI_SECRET"] = config["AMI_SECRET"] or _demo_ami_secret(config, instance)
     _check_region_and_zone(config)
+    _check_ami(config)
     config["LANGUAGES"] = [lang.strip() for lang in config["DIALER_LANGUAGES"].split(",") if lang]
     return config
 
@@ -158,3 +165,26 @@ def _check_region_and_zone(config: dict[str, Any]) -> None:
         raise ConfigError(
             f"DIALER_TIMEZONE={config['DIALER_TIMEZONE']!r} is not a time zone"
         ) from None
+
+
+# Seconds that must be positive and finite: a zero ping interval or timeout would spin or hang.
+_AMI_SECONDS = (
+    "AMI_ORIGINATE_TIMEOUT",
+    "AMI_PING_INTERVAL",
+    "AMI_CONNECT_TIMEOUT",
+    "AMI_RESPONSE_TIMEOUT",
+)
+_CONTEXT = re.compile(r"[A-Za-z0-9_.-]*")
+
+
+def _check_ami(config: dict[str, Any]) -> None:
+    for name in _AMI_SECONDS:
+        if not (0 < config[name] < math.inf):
+            raise ConfigError(f"{name}={config[name]!r} must be a positive number of seconds")
+    if not 0 < config["AMI_PORT"] < 65536:
+        raise ConfigError(f"AMI_PORT={config['AMI_PORT']!r} is not a TCP port (1-65535)")
+    if not _CONTEXT.fullmatch(config["AMI_HINT_CONTEXT"]):
+        raise ConfigError(
+            f"AMI_HINT_CONTEXT={config['AMI_HINT_CONTEXT']!r} is not a dialplan context name "
+            "(letters, digits, '_', '-', '.')"
+        )

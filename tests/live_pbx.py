@@ -13,12 +13,12 @@ from flask import Flask
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
-from dialer.cli.ami import settings_from_config
 from dialer.extensions import redis_hub
 from dialer.jobs.calls import QUEUE
 from dialer.jobs.runtime import bind_app
 from dialer.processes.listener import PortEventHandler
 from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import settings_from_config
 from dialer.telephony.listener import run_listener
 from dialer.telephony.simulator.pbx import PbxSimulator
 

@@ -6,38 +6,18 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import AmiSettings, settings_from_config
 from dialer.telephony.listener import run_listener
 from dialer.telephony.port import EventHandler, TelephonyError
 
 HandlerFactory = Callable[[AmiAdapter], EventHandler]
-
-
-def settings_from_config(config: Mapping[str, Any]) -> AmiSettings:
-    """AmiSettings from the app config keys AMI_HOST, AMI_PORT, AMI_USERNAME, AMI_SECRET, ..."""
-    defaults = AmiSettings(host="127.0.0.1")
-    return AmiSettings(
-        host=str(config.get("AMI_HOST", defaults.host)),
-        port=int(config.get("AMI_PORT", defaults.port)),
-        username=str(config.get("AMI_USERNAME", "")),
-        secret=str(config.get("AMI_SECRET", "")),
-        agent_channel=str(config.get("AMI_AGENT_CHANNEL", defaults.agent_channel)),
-        customer_channel=str(config.get("AMI_CUSTOMER_CHANNEL", defaults.customer_channel)),
-        outbound_context=str(config.get("AMI_OUTBOUND_CONTEXT", defaults.outbound_context)),
-        queue_context=str(config.get("AMI_QUEUE_CONTEXT", defaults.queue_context)),
-        originate_timeout_s=int(config.get("AMI_ORIGINATE_TIMEOUT", defaults.originate_timeout_s)),
-        ping_interval_s=float(config.get("AMI_PING_INTERVAL", defaults.ping_interval_s)),
-        connect_timeout_s=float(config.get("AMI_CONNECT_TIMEOUT", defaults.connect_timeout_s)),
-        response_timeout_s=float(config.get("AMI_RESPONSE_TIMEOUT", defaults.response_timeout_s)),
-        hint_context=str(config.get("AMI_HINT_CONTEXT", "")),
-    )
 
 
 def check_pbx(settings: AmiSettings) -> tuple[bool, str]:

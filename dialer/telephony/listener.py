@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.port import EventHandler
 
 

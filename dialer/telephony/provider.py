@@ -7,8 +7,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from dialer.cli.ami import settings_from_config
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import AmiSettings, settings_from_config
 
 _lock = threading.Lock()
 _built: dict[str, Any] = {"pid": None, "settings": None, "adapter": None}

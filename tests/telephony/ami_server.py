@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from dialer.telephony.ami.adapter import AmiSettings
 from dialer.telephony.ami.calls import Flow, call_action_id
 from dialer.telephony.ami.protocol import AmiFramer, AmiMessage
+from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.ami.translate import AmiTranslator
 from dialer.telephony.port import PortEvent
 from tests.telephony import transcripts

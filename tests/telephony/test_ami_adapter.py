@@ -5,11 +5,14 @@ from __future__ import annotations
 import queue
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from dialer.cli.ami import check_pbx, settings_from_config
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.cli.ami import check_pbx
+from dialer.config import load_config
+from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import AmiSettings, settings_from_config
 from dialer.telephony.listener import run_listener
 from dialer.telephony.port import (
     AgentFirstCall,
@@ -189,22 +192,38 @@ def test_ami_check_names_the_bad_credentials(server: ScriptedAmi) -> None:
     assert not ok and "Authentication failed" in line
 
 
-def test_settings_come_from_the_app_config_keys() -> None:
-    found = settings_from_config(
-        {
-            "AMI_HOST": "pbx.example",
-            "AMI_PORT": "5039",
-            "AMI_USERNAME": "dialer",
-            "AMI_SECRET": "s3cret",
-            "AMI_AGENT_CHANNEL": "PJSIP/{extension}",
-            "AMI_CUSTOMER_CHANNEL": "PJSIP/{number}@trunk",
-            "AMI_OUTBOUND_CONTEXT": "from-internal",
-            "AMI_QUEUE_CONTEXT": "dialer-queue",
-            "AMI_ORIGINATE_TIMEOUT": 30,
-        }
+def test_every_ami_setting_comes_from_the_environment(tmp_path: Path) -> None:
+    environ = {
+        "DIALER_PBX": "asterisk",
+        "AMI_HOST": "pbx.example",
+        "AMI_PORT": "5039",
+        "AMI_USERNAME": "dialer",
+        "AMI_SECRET": "s3cret",
+        "AMI_PING_INTERVAL": "2.5",
+        "AMI_CONNECT_TIMEOUT": "3",
+        "AMI_RESPONSE_TIMEOUT": "4",
+        "AMI_HINT_CONTEXT": "agents",
+        "AMI_ORIGINATE_TIMEOUT": "25",
+    }
+    found = settings_from_config(load_config(environ, tmp_path))
+    assert (found.host, found.port, found.originate_timeout_s) == ("pbx.example", 5039, 25)
+    assert (found.ping_interval_s, found.connect_timeout_s, found.response_timeout_s) == (
+        2.5,
+        3.0,
+        4.0,
     )
-    assert (found.host, found.port, found.originate_timeout_s) == ("pbx.example", 5039, 30)
+    assert found.hint_context == "agents"
     assert "s3cret" not in repr(found)
+
+
+def test_the_ami_defaults_are_the_configs(tmp_path: Path) -> None:
+    found = settings_from_config(load_config({}, tmp_path))
+    by_hand = AmiSettings(host="127.0.0.1")
+    tunables = ("originate_timeout_s", "ping_interval_s", "connect_timeout_s", "response_timeout_s")
+    assert [getattr(found, name) for name in tunables] == [
+        getattr(by_hand, name) for name in tunables
+    ]
+    assert found.originate_timeout_s == 30
 
 
 # ----------------------------------------------------- channels and queues
@@ -323,34 +342,39 @@ def test_listener_reconciles_after_a_reconnect(server: ScriptedAmi) -> None:
 # ------------------------------------------------------------------ commands
 
 
-def ami_config(server: ScriptedAmi, secret: str = "dialer-secret") -> dict:
-    return {
+def ami_config(server: ScriptedAmi, instance: Path, secret: str = "dialer-secret") -> dict:
+    """The app config of a process whose environment points it at the scripted server."""
+    environ = {
+        "DIALER_PBX": "asterisk",
         "AMI_HOST": "127.0.0.1",
-        "AMI_PORT": server.port,
+        "AMI_PORT": str(server.port),
         "AMI_USERNAME": "dialer",
         "AMI_SECRET": secret,
         "AMI_AGENT_CHANNEL": AGENT_CHANNEL,
     }
+    return load_config(environ, instance)
 
 
 @pytest.mark.parametrize(
     ("secret", "code", "start"), [("dialer-secret", 0, "OK "), ("bad", 1, "FAIL ")]
 )
 def test_ami_check_command_prints_one_line_and_exits_by_result(
-    server: ScriptedAmi, secret: str, code: int, start: str
+    server: ScriptedAmi, secret: str, code: int, start: str, tmp_path: Path
 ) -> None:
     from flask import Flask
 
     from dialer.cli.ami import ami_check_command
 
     app = Flask(__name__)
-    app.config.update(ami_config(server, secret))
+    app.config.update(ami_config(server, tmp_path, secret))
     result = app.test_cli_runner().invoke(ami_check_command)
     assert result.exit_code == code
     assert result.output.startswith(start) and result.output.count("\n") == 1
 
 
-def test_ami_listener_command_hands_events_to_the_factorys_handler(server: ScriptedAmi) -> None:
+def test_ami_listener_command_hands_events_to_the_factorys_handler(
+    server: ScriptedAmi, tmp_path: Path
+) -> None:
     import signal
     import threading
 
@@ -359,7 +383,7 @@ def test_ami_listener_command_hands_events_to_the_factorys_handler(server: Scrip
     from dialer.cli.ami import make_listener_command
 
     app = Flask(__name__)
-    app.config.update(ami_config(server))
+    app.config.update(ami_config(server, tmp_path))
     heard: queue.Queue = queue.Queue()
     ports: list[AmiAdapter] = []
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter
+from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.port import (
     AgentFirstCall,
     CallConnected,

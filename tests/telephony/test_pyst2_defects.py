@@ -16,8 +16,9 @@ from collections.abc import Iterator
 import pytest
 from asterisk.manager import Manager
 
-from dialer.telephony.ami.adapter import AmiAdapter, AmiSettings
+from dialer.telephony.ami.adapter import AmiAdapter
 from dialer.telephony.ami.manager import AmiManager
+from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.port import (
     AgentFirstCall,
     CallRinging,

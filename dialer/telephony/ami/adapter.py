@@ -24,15 +24,15 @@ import logging
 import random
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dialer.telephony.ami import requests as ami_requests
-from dialer.telephony.ami.calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_id
+from dialer.telephony.ami.calls import check_call_id
 from dialer.telephony.ami.extension_states import device_state, hint_state
+from dialer.telephony.ami.live_calls import LiveCalls
 from dialer.telephony.ami.manager import AmiManager, Control
-from dialer.telephony.ami.protocol import AmiMessage
+from dialer.telephony.ami.protocol import is_success, raise_unless_success
+from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.ami.translate import WANTED_EVENTS, AdoptedCall, AmiTranslator
 from dialer.telephony.port import (
     AgentFirstCall,
@@ -50,32 +50,6 @@ from dialer.telephony.port import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class AmiSettings:
-    """How to reach one PBX and which dialplan to use; built by the app from AMI_* config."""
-
-    host: str
-    port: int = 5038
-    username: str = ""
-    secret: str = field(default="", repr=False)
-    agent_channel: str = "PJSIP/{extension}"
-    customer_channel: str = "PJSIP/{number}@trunk"
-    outbound_context: str = "from-internal"
-    queue_context: str = "dialer-queue"
-    originate_timeout_s: int = 60  # upper bound for any call's ring time
-    ping_interval_s: float = 10.0
-    connect_timeout_s: float = 5.0
-    response_timeout_s: float = 5.0
-    reconnect_min_s: float = 0.5
-    reconnect_max_s: float = 30.0
-    config_error_backoff_s: float = 60.0
-    hint_context: str = ""  # dialplan context of the agents' hints; "" = the agent template's
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
 class Backoff:
     """Exponential delays with jitter between reconnect attempts."""
 
@@ -90,15 +64,8 @@ class Backoff:
         return delay * random.uniform(0.75, 1.0)
 
     def reset(self) -> None:
+        """Start again from the shortest delay (after a success)."""
         self.attempt = 0
-
-
-@dataclass(frozen=True)
-class _LiveCall:
-    linkedid: str
-    call_id: str | None
-    flow: Flow | None
-    channels: tuple[dict, ...]
 
 
 class AmiAdapter:
@@ -118,7 +85,7 @@ class AmiAdapter:
         self._translator: AmiTranslator | None = None
         self._stop = threading.Event()
         self._supervisor: threading.Thread | None = None
-        self._call_ids: OrderedDict[str, tuple[str | None, Flow | None]] = OrderedDict()
+        self._live = LiveCalls()
         self.event_errors = 0
 
     # ------------------------------------------------------------ the port
@@ -150,32 +117,28 @@ class AmiAdapter:
         check_call_id(call_id)
         conn = self._connection()
         hung_up = False
-        for live in self._snapshot(conn):
+        for live in self._live.snapshot(conn):
             if live.call_id != call_id:
                 continue
-            for channel in _agent_first_order(live):
+            for channel in live.hangup_order():
                 response = conn.send_action(Action="Hangup", Channel=channel["Channel"], Cause="16")
-                hung_up |= _ok(response)
+                hung_up |= is_success(response)
         return hung_up
 
     def live_channels(self) -> list[LiveChannel]:
         """Channels the PBX has up right now, with our call id where the call is ours."""
         conn = self._connection()
-        return [
-            _live_channel(channel, live.call_id)
-            for live in self._snapshot(conn)
-            for channel in live.channels
-        ]
+        return [channel for live in self._live.snapshot(conn) for channel in live.port_channels()]
 
     def extension_state(self, extension: str) -> ExtensionState:
         """The state of an agent's extension: its hint, else DEVICE_STATE of its agent device."""
         device = ami_requests.agent_channel(self.settings.agent_channel, extension)
         conn = self._connection()
         hint = conn.send_action(Action="ExtensionState", Exten=extension, Context=self.hint_context)
-        if _ok(hint) and _int(hint.headers.get("Status")) >= 0:
+        if is_success(hint) and _int(hint.headers.get("Status")) >= 0:
             return hint_state(hint.headers.get("StatusText", ""))
         response = conn.send_action(Action="Getvar", Variable=f"DEVICE_STATE({device})")
-        _raise_unless_ok(response, "Getvar DEVICE_STATE")
+        raise_unless_success(response, "Getvar DEVICE_STATE")
         return device_state(response.headers.get("Value", ""))
 
     @property
@@ -195,7 +158,7 @@ class AmiAdapter:
         if member_name:
             headers["MemberName"] = member_name
         response = self._connection().send_action(headers)
-        _raise_unless_ok(response, "QueueAdd", tolerated="already there")
+        raise_unless_success(response, "QueueAdd", tolerated="already there")
 
     def queue_remove(self, queue: str, extension: str) -> None:
         """Take the agent's extension out of an inbound queue (idempotent)."""
@@ -204,7 +167,7 @@ class AmiAdapter:
             Queue=ami_requests.check_queue(queue),
             Interface=ami_requests.agent_channel(self.settings.agent_channel, extension),
         )
-        _raise_unless_ok(response, "QueueRemove", tolerated="not there")
+        raise_unless_success(response, "QueueRemove", tolerated="not there")
 
     def queue_pause(self, extension: str, paused: bool, reason: str = "") -> None:
         """Stop (or resume) queue calls to the extension in every queue it is in."""
@@ -216,7 +179,7 @@ class AmiAdapter:
         if reason:
             headers["Reason"] = reason
         response = self._connection().send_action(headers)
-        _raise_unless_ok(response, "QueuePause", tolerated="interface not found")
+        raise_unless_success(response, "QueuePause", tolerated="interface not found")
 
     # ------------------------------------------------------------- listening
 
@@ -281,7 +244,7 @@ class AmiAdapter:
         try:
             adopted = [
                 AdoptedCall(live.call_id, live.flow, live.linkedid, live.channels)
-                for live in self._snapshot(conn)
+                for live in self._live.snapshot(conn)
                 if live.call_id and live.flow
             ]
         except TelephonyError as exc:
@@ -378,88 +341,12 @@ class AmiAdapter:
                 f"the PBX did not confirm Originate {headers['ActionID']} ({exc}); the call may "
                 "have been placed: check live channels for this call id before dialling again"
             ) from exc
-        _raise_unless_ok(response, "Originate")
+        raise_unless_success(response, "Originate")
 
     def _next_seq(self) -> int:
         with self._seq_lock:
             self._seq += 1
             return self._seq
-
-    # ------------------------------------------------------- live channels
-
-    def _snapshot(self, conn: AmiManager) -> list[_LiveCall]:
-        """CoreShowChannels grouped by Linkedid, each with our call id (Getvar on its root)."""
-        response = conn.send_action(Action="CoreShowChannels")
-        _raise_unless_ok(response, "CoreShowChannels")
-        groups: dict[str, list[dict]] = {}
-        for item in response.events:
-            if item.headers.get("Event") == "CoreShowChannel":
-                headers = item.headers
-                groups.setdefault(
-                    headers.get("Linkedid") or headers.get("Uniqueid", ""), []
-                ).append(headers)
-        calls = []
-        for linkedid, channels in groups.items():
-            root = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
-            call_id, flow = self._call_of(conn, linkedid, root.get("Channel", ""))
-            calls.append(_LiveCall(linkedid, call_id, flow, tuple(channels)))
-        return calls
-
-    def _call_of(
-        self, conn: AmiManager, linkedid: str, channel: str
-    ) -> tuple[str | None, Flow | None]:
-        known = self._call_ids.get(linkedid)
-        if known is not None:
-            return known
-        call_id = _getvar(conn, channel, CALL_ID_VAR)
-        if call_id is None:  # the channel went away meanwhile: ask again next time
-            return None, None
-        flow_code = _getvar(conn, channel, FLOW_VAR) if call_id else ""
-        flow = (
-            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_id else None)
-        )
-        found = (call_id or None, flow)
-        self._call_ids[linkedid] = found
-        if len(self._call_ids) > 10000:
-            self._call_ids.popitem(last=False)
-        return found
-
-
-def _getvar(conn: AmiManager, channel: str, variable: str) -> str | None:
-    response = conn.send_action(Action="Getvar", Channel=channel, Variable=variable)
-    if not _ok(response):
-        return None
-    return response.headers.get("Value", "")
-
-
-def _agent_first_order(live: _LiveCall) -> list[dict]:
-    """Channels to hang up, the agent's leg first (so the agent is the one who hung up)."""
-    root = next((c for c in live.channels if c.get("Uniqueid") == live.linkedid), live.channels[0])
-    root_base = channel_base(root.get("Channel", ""))
-    origin = [c for c in live.channels if channel_base(c.get("Channel", "")) == root_base]
-    others = [c for c in live.channels if c not in origin]
-    return origin + others if live.flow is not Flow.CUSTOMER_FIRST else others + origin
-
-
-def _live_channel(headers: dict, call_id: str | None) -> LiveChannel:
-    return LiveChannel(
-        channel=headers.get("Channel", ""),
-        uniqueid=headers.get("Uniqueid", ""),
-        linkedid=headers.get("Linkedid", ""),
-        state=headers.get("ChannelStateDesc", ""),
-        call_id=call_id,
-        caller_number=headers.get("CallerIDNum", ""),
-        connected_number=headers.get("ConnectedLineNum", ""),
-        duration_s=_duration(headers.get("Duration", "")),
-    )
-
-
-def _duration(text: str) -> int:
-    """Seconds from CoreShowChannel's 'hh:mm:ss'."""
-    seconds = 0
-    for part in text.split(":"):
-        seconds = seconds * 60 + (int(part) if part.isdigit() else 0)
-    return seconds
 
 
 def _int(value: str | None) -> int:
@@ -467,19 +354,6 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return -1
-
-
-def _ok(response: AmiMessage) -> bool:
-    return response.headers.get("Response") == "Success"
-
-
-def _raise_unless_ok(response: AmiMessage, action: str, tolerated: str = "") -> None:
-    if _ok(response):
-        return
-    message = response.headers.get("Message", "no message")
-    if tolerated and tolerated in message.lower():
-        return
-    raise TelephonyError(f"the PBX refused {action}: {message}")
 
 
 def _health(health: Health, detail: str) -> ConnectionHealth:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from asterisk.manager import ManagerMsg
 
-from dialer.telephony.port import UnsafeValueError
+from dialer.telephony.port import TelephonyError, UnsafeValueError
 
 EOL = "\r\n"
 _END = b"\r\n\r\n"
@@ -125,3 +125,22 @@ def encode_action(headers: dict[str, str | list[str]]) -> bytes:
             lines.append(f"{key}: {check_header_value(key, str(item))}")
     lines.append(EOL)
     return EOL.join(lines).encode("utf-8")
+
+
+def is_success(response: AmiMessage) -> bool:
+    """Whether the PBX answered an action with Response: Success."""
+    return response.headers.get("Response") == "Success"
+
+
+def raise_unless_success(response: AmiMessage, action: str, tolerated: str = "") -> None:
+    """Raise TelephonyError with the PBX's message unless the action succeeded.
+
+    ``tolerated`` is a phrase of an error message that means the wanted state
+    already holds (e.g. "already there" for QueueAdd): no error then.
+    """
+    if is_success(response):
+        return
+    message = response.headers.get("Message", "no message")
+    if tolerated and tolerated in message.lower():
+        return
+    raise TelephonyError(f"the PBX refused {action}: {message}")
