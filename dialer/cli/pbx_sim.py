@@ -29,11 +29,12 @@ import secrets
 import signal
 import socket
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dialer.telephony.simulator.server import AmiServer
+if TYPE_CHECKING:
+    from dialer.telephony.simulator.server import AmiServer
 
 DEFAULT_USERNAME = "dialer"
 NUMBER = re.compile(r"\+?[0-9]{1,20}")
@@ -71,6 +72,9 @@ def pbx_sim() -> None:
 @click.option("--secret", default=None, help="AMI secret (default: AMI_SECRET).")
 def serve(host: str, port: int, speed: float, username: str | None, secret: str | None) -> None:
     """Serve AMI until interrupted."""
+    # Imported here: the simulator loads only when this command runs, not with every app.
+    from dialer.telephony.simulator.server import AmiServer
+
     config = _app_config()
     username = username or config.get("AMI_USERNAME") or DEFAULT_USERNAME
     secret = secret or config.get("AMI_SECRET")
