@@ -13,7 +13,7 @@ from dialer.telephony.ami.extension_states import (
     hint_state,
     to_int,
 )
-from dialer.telephony.ami.tracking import CallTracker, EventHandlerFn, Headers
+from dialer.telephony.ami.tracking import CallTracker, Headers, OtherHandler
 from dialer.telephony.port import (
     QueueCallAbandoned,
     QueueCallCompleted,
@@ -141,12 +141,12 @@ QUEUE_EVENTS = {
 }
 
 
-def queue_handlers() -> dict[str, EventHandlerFn]:
+def queue_handlers() -> dict[str, OtherHandler]:
     """The handler of each queue event, by AMI event name."""
     return {name: _queue_handler(build, name) for name, build in QUEUE_EVENTS.items()}
 
 
-STATE_EVENTS: dict[str, EventHandlerFn] = {
+STATE_EVENTS: dict[str, OtherHandler] = {
     "DeviceStateChange": _on_device_state,
     "QueueMemberStatus": _on_queue_member_status,
     "ExtensionStatus": _on_extension_status,

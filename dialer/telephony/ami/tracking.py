@@ -27,8 +27,9 @@ from dialer.telephony.port import (
 )
 
 Headers = dict
+# A channel event of one of our calls; any other event (OriginateResponse, queue, state).
 CallHandler = Callable[["CallTracker", TrackedCall, Headers, datetime], None]
-EventHandlerFn = Callable[["CallTracker", Headers, datetime], None]
+OtherHandler = Callable[["CallTracker", Headers, datetime], None]
 _PENDING_MAX_AGE = timedelta(minutes=10)
 
 
@@ -44,7 +45,7 @@ class CallTracker:
         max_pending_events: int = 256,
         finished_memory: int = 5000,
         call_events: Mapping[str, CallHandler],
-        other_events: Mapping[str, EventHandlerFn],
+        other_events: Mapping[str, OtherHandler],
     ) -> None:
         self.call_events = call_events
         self.other_events = other_events
@@ -57,9 +58,8 @@ class CallTracker:
         self.by_call_id: dict[str, TrackedCall] = {}
         self.pending: OrderedDict[str, PendingGroup] = OrderedDict()
         self.finished: OrderedDict[str, None] = OrderedDict()
-        self.foreign: OrderedDict[str, None] = (
-            OrderedDict()
-        )  # Linkedids of other clients' Originates
+        # Linkedids of other clients' Originates
+        self.foreign: OrderedDict[str, None] = OrderedDict()
         self.members: dict[tuple[str, str], QueueCallConnected] = {}
         self.extension_states: dict[str, ExtensionState] = {}
 

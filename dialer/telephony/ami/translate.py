@@ -19,10 +19,10 @@ from datetime import datetime
 from dialer.telephony.ami.call_events import CALL_EVENTS, on_originate_response
 from dialer.telephony.ami.calls import Flow, channel_base
 from dialer.telephony.ami.queue_events import STATE_EVENTS, queue_handlers
-from dialer.telephony.ami.tracking import CallTracker, EventHandlerFn, Headers
+from dialer.telephony.ami.tracking import CallTracker, Headers, OtherHandler
 from dialer.telephony.port import EventHandler, Leg
 
-OTHER_EVENTS: dict[str, EventHandlerFn] = {
+OTHER_EVENTS: dict[str, OtherHandler] = {
     "OriginateResponse": on_originate_response,
     **STATE_EVENTS,
     **queue_handlers(),
