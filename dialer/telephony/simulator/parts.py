@@ -33,7 +33,9 @@ class Client(Protocol):
     def set_event_mask(self, text: str) -> bool:
         """Apply an Events/EventMask value; True when any event class stays on."""
 
-    def list_complete(self, event: str, action_id: str, items: int, *extra: tuple[str, str]):
+    def list_complete(
+        self, event: str, action_id: str, items: int, *extra: tuple[str, str]
+    ) -> None:
         """Close an event list with its item count."""
 
     def security_event(
