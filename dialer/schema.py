@@ -10,7 +10,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, render_template
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from dialer.extensions import db
@@ -18,7 +17,6 @@ from dialer.extensions import db
 SCHEMA_BEHIND = "The database is behind the code's migrations: run `flask --app app db upgrade`."
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while a writer writes; busy_timeout makes a second
     # writer wait instead of failing: the web app, workers and the listener share the file.
@@ -55,6 +53,10 @@ def schema_problem(app: Flask) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":  # only our engines, not every Engine in the process
+                event.listen(engine, "connect", _sqlite_pragmas)
     state = {"checked": False}
 
     @app.before_request

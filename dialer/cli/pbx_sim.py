@@ -29,11 +29,12 @@ import secrets
 import signal
 import socket
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dialer.telephony.simulator.server import AmiServer
+if TYPE_CHECKING:
+    from dialer.telephony.simulator.server import AmiServer
 
 DEFAULT_USERNAME = "dialer"
 NUMBER = re.compile(r"\+?[0-9]{1,20}")
@@ -77,6 +78,8 @@ def serve(host: str, port: int, speed: float, username: str | None, secret: str 
     if not secret:
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
+    from dialer.telephony.simulator.server import AmiServer  # only when the simulator runs
+
     server = AmiServer(host, port, username, secret, speed)
     try:
         asyncio.run(_serve_forever(server))
