@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
-from rq import Queue
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 if TYPE_CHECKING:
+    from rq import Queue
+
     from dialer.embedded_redis import EmbeddedRedis
 
 NAMING_CONVENTION = {
@@ -32,12 +32,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
-QUEUE_NAMES = ("calls", "default", "imports", "exports")
+QUEUE_NAMES = ("calls", "default", "imports")
 
 
 class RedisHub:
@@ -89,6 +88,8 @@ class RedisHub:
 
     def queue(self, name: str = "default") -> Queue:
         """An RQ queue on the shared connection."""
+        from rq import Queue
+
         return Queue(name, connection=self.client)
 
 
