@@ -13,13 +13,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, commands. Starts no thread or connection."""
     from dialer import access, i18n, schema, timefmt, web
     from dialer.cli import register_commands
-    from dialer.config import load_config
+    from dialer.config import instance_path, load_config
     from dialer.extensions import csrf, db, login_manager, redis_hub
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
-        instance_path=os.environ.get("DIALER_INSTANCE_PATH") or os.path.join(root, "instance"),
+        instance_path=instance_path(os.environ, os.path.join(root, "instance")),
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
