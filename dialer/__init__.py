@@ -12,14 +12,14 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, commands. Starts no thread or connection."""
     from dialer import access, i18n, schema, timefmt, web
-    from dialer.cli import commands as cli
-    from dialer.config import load_config
-    from dialer.extensions import csrf, db, login_manager, migrate, redis_hub
+    from dialer.cli import register_commands
+    from dialer.config import instance_path, load_config
+    from dialer.extensions import csrf, db, login_manager, redis_hub
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
-        instance_path=os.environ.get("DIALER_INSTANCE_PATH") or os.path.join(root, "instance"),
+        instance_path=instance_path(os.environ, os.path.join(root, "instance")),
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
@@ -28,7 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _derive_flask_settings(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
+    schema.init_migrations(app, os.path.join(root, "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     redis_hub.init_app(app)
@@ -38,7 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     schema.init_app(app)
     web.register_blueprints(app)
     web.init_refusals(app)
-    cli.register_commands(app)
+    register_commands(app)
     return app
 
 

@@ -74,6 +74,11 @@ SIMULATOR_DEFAULTS = {
 }
 
 
+def instance_path(environ: Mapping[str, str], default: str) -> str:
+    """Where this deployment keeps its files (DIALER_INSTANCE_PATH, else ``default``)."""
+    return environ.get("DIALER_INSTANCE_PATH") or default
+
+
 def load_config(environ: Mapping[str, str], instance_path: str | Path) -> dict[str, Any]:
     """Build the app's settings from ``environ``; raise ConfigError naming a bad setting."""
     instance = Path(instance_path)

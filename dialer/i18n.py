@@ -17,23 +17,26 @@ LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt"}
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["DIALER_TIMEZONE"])
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations")
-    )
-    compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
+        # The .po files ship in the package; their compiled .mo go to instance/, never
+        # into the package (which may be read-only once installed).
+        compiled = os.path.join(app.instance_path, "translations")
+        compile_catalogs(os.path.join(os.path.dirname(__file__), "translations"), compiled)
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = compiled
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["state_label"] = state_label
     app.jinja_env.globals["get_locale"] = get_locale
 
 
-def compile_catalogs(directory: str) -> None:
-    """Compile each .po to .mo when the .mo is missing or older (the .mo is not in git)."""
+def compile_catalogs(source: str, target: str) -> None:
+    """Compile each .po under ``source`` to a .mo under ``target`` when missing or older."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po_path in Path(directory).glob("*/LC_MESSAGES/*.po"):
-        mo_path = po_path.with_suffix(".mo")
+    for po_path in Path(source).glob("*/LC_MESSAGES/*.po"):
+        mo_path = Path(target) / po_path.relative_to(source).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as po_file:

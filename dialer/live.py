@@ -1,20 +1,25 @@
 """Live updates for the agents' screens: Redis pub/sub, one channel per user.
 
-Publishers (the AMI listener, web views, jobs) call :func:`publish` after their
-transaction commits; the server-sent-events endpoint subscribes to the user's
-channel and forwards each message to the browser.
+The domain returns ``notices``; every process edge (web views, jobs, the AMI
+listener, the periodic sweep) hands them to :func:`commit_then_publish`, which
+commits first so a screen never shows what the database does not hold. The
+server-sent-events endpoint subscribes to the user's channel and forwards each
+message to the browser.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import Flask
 from redis import Redis
+from sqlalchemy.exc import OperationalError
 
 from dialer.domain.notices import Notice
+from dialer.extensions import db, redis_hub
 
 SUPERVISORS_CHANNEL = "live:supervisors"
 
@@ -32,22 +37,35 @@ def publish(client: Redis, user_id: int | None, event: str, data: dict[str, Any]
     client.publish(SUPERVISORS_CHANNEL, message)
 
 
-def listen(client: Redis, channel: str, *, idle_s: float = 15.0) -> Iterator[dict[str, Any] | None]:
-    """Yield each message of ``channel``; yield None after ``idle_s`` of silence (keep-alive)."""
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(channel)
-    try:
-        while True:
-            message = pubsub.get_message(timeout=idle_s)
-            if message is None:
-                yield None
-            elif message["type"] == "message":
-                yield json.loads(message["data"])
-    finally:
-        pubsub.close()
-
-
 def publish_notices(client: Redis, notices: Iterable[Notice]) -> None:
     """Publish the domain's notices; call only after the transaction that made them commits."""
     for notice in notices:
         publish(client, notice.user_id, notice.event, notice.data)
+
+
+def commit_then_publish(notices: Iterable[Notice]) -> list[Notice]:
+    """Commit the session's transaction, then publish its notices; nothing is sent if it fails."""
+    notices = list(notices)
+    db.session.commit()
+    publish_notices(redis_hub.client, notices)
+    return notices
+
+
+def in_transaction(app: Flask, work: Callable[[], list[Notice]], tries: int = 3) -> list[Notice]:
+    """Run ``work`` in its own committed transaction (again on a lock conflict), then publish.
+
+    For the edges outside a request (the AMI listener, the housekeeper): each unit of
+    work gets an app context and a fresh session, and a deadlock or a busy SQLite file
+    is retried because the work is safe to redo.
+    """
+    with app.app_context():
+        for attempt in range(1, tries + 1):
+            try:
+                return commit_then_publish(work())
+            except OperationalError:
+                db.session.rollback()
+                if attempt == tries:
+                    raise
+            finally:
+                db.session.remove()
+    return []

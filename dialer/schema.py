@@ -5,12 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, render_template
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from dialer.extensions import db
@@ -18,7 +14,6 @@ from dialer.extensions import db
 SCHEMA_BEHIND = "The database is behind the code's migrations: run `flask --app app db upgrade`."
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while a writer writes; busy_timeout makes a second
     # writer wait instead of failing: the web app, workers and the listener share the file.
@@ -30,8 +25,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+class Migrations:
+    """What Flask-Migrate keeps in ``app.extensions["migrate"]``, with alembic loaded on first use.
+
+    ``flask_migrate.upgrade`` and ``migrations/env.py`` read ``db``, ``directory``,
+    ``configure_args`` and ``migrate``; only the last needs alembic, so a web process
+    or a worker that never migrates never loads it.
+    """
+
+    def __init__(self, database: Any, directory: str) -> None:
+        self.db = database
+        self.directory = directory
+        self.configure_args: dict[str, Any] = {"compare_type": True, "render_as_batch": True}
+        self._migrate: Any = None
+
+    @property
+    def metadata(self) -> Any:
+        """The models' metadata (older Flask-Migrate env.py files read it here)."""
+        return self.db.metadata
+
+    @property
+    def migrate(self) -> Any:
+        """The Flask-Migrate object, made on first use."""
+        if self._migrate is None:
+            from flask_migrate import Migrate
+
+            self._migrate = Migrate(db=self.db, directory=self.directory, **self.configure_args)
+        return self._migrate
+
+
+def init_migrations(app: Flask, directory: str) -> None:
+    """Make ``flask_migrate.upgrade`` and ``flask db`` work on ``app`` without importing alembic."""
+    app.extensions["migrate"] = Migrations(db, directory)
+
+
 def head_revision(app: Flask) -> str | None:
     """The newest migration revision in the code."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
     alembic_config = AlembicConfig()
     alembic_config.set_main_option("script_location", app.extensions["migrate"].directory)
     return ScriptDirectory.from_config(alembic_config).get_current_head()
@@ -39,6 +71,8 @@ def head_revision(app: Flask) -> str | None:
 
 def current_revision() -> str | None:
     """The revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -55,6 +89,10 @@ def schema_problem(app: Flask) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":  # only our engines, not every Engine in the process
+                event.listen(engine, "connect", _sqlite_pragmas)
     state = {"checked": False}
 
     @app.before_request

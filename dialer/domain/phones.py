@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberFormat
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_REGION = "VN"
 
@@ -64,7 +68,7 @@ class NormalisedPhone:
 
 def normalise_phone(raw: object, region: str = DEFAULT_REGION) -> NormalisedPhone | PhoneRejection:
     """Return ``raw`` in E.164, or why it is not a number; the column path answers the same."""
-    text = "" if raw is None or (not isinstance(raw, str) and pd.isna(raw)) else str(raw)
+    text = "" if raw is None or (not isinstance(raw, str) and _missing(raw)) else str(raw)
     cleaned = _SEPARATORS_RE.sub("", _EXCEL_FLOAT_RE.sub(r"\1", text))
     if not cleaned:
         return PhoneRejection.MISSING
@@ -74,8 +78,18 @@ def normalise_phone(raw: object, region: str = DEFAULT_REGION) -> NormalisedPhon
     return NormalisedPhone(e164, text) if e164 else PhoneRejection.INVALID
 
 
+def _missing(value: object) -> bool:
+    """An empty cell: None's cousins NaN, NA and NaT (only pandas makes the last two)."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        return bool(pandas.isna(value))
+    return value != value  # NaN is the one value unequal to itself  # noqa: PLR0124
+
+
 def normalise_phones(raw: pd.Series, region: str = DEFAULT_REGION) -> pd.DataFrame:
     """Normalise a column to ``e164`` and ``reason`` (one is NaN), as normalise_phone would."""
+    import pandas as pd
+
     cleaned = _clean(raw.astype("str").where(raw.notna(), ""))
     fast = _fast_path(region)
     if fast is None:

@@ -61,11 +61,6 @@ def enqueue_extension_check(agent_session_id: int) -> Job:
     )
 
 
-def _publish(notices: list) -> None:
-    db.session.commit()
-    live.publish_notices(redis_hub.client, notices)
-
-
 @job
 def originate(call_id: int) -> str:
     """Send the call's Originate once; a refused or failed call ends FAIL with the reason."""
@@ -77,13 +72,13 @@ def originate(call_id: int) -> str:
         ring_timeout_s=config["AMI_ORIGINATE_TIMEOUT"],
         dial_timeout_s=config["AMI_ORIGINATE_TIMEOUT"],
     )
-    _publish(notices)
+    live.commit_then_publish(notices)
     if request is None:
         return "not sent"
     try:
         port_for(config).originate_agent_first(request)
     except TelephonyError as error:
-        _publish(dialing.fail_originate(db.session, call_id, utcnow(), str(error)))
+        live.commit_then_publish(dialing.fail_originate(db.session, call_id, utcnow(), str(error)))
         raise
     return "sent"
 
@@ -96,7 +91,7 @@ def hangup(call_id: int) -> str:
         return "already over"
     if port_for(current_app.config).hangup(call.call_uid):
         return "hung up"
-    _publish(calls.end_unreachable_call(db.session, call_id, utcnow()))
+    live.commit_then_publish(calls.end_unreachable_call(db.session, call_id, utcnow()))
     return "nothing to hang up"
 
 
@@ -109,5 +104,5 @@ def check_extension(agent_session_id: int) -> str:
     number = agent_session.extension.number
     state = port_for(current_app.config).extension_state(number)
     event = ExtensionStateChanged(at=utcnow(), extension=number, state=state)
-    _publish(agents.apply_extension_state(db.session, event))
+    live.commit_then_publish(agents.apply_extension_state(db.session, event))
     return str(state)

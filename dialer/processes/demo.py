@@ -18,7 +18,6 @@ from collections.abc import Mapping
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from dialer.extensions import db, redis_hub
@@ -58,8 +57,6 @@ def demo_processes(host: str, port: int, ami_port: int) -> dict[str, list[str]]:
             "default",
             "--queue",
             "imports",
-            "--queue",
-            "exports",
         ],
         "ami-listener": [*flask, "ami-listener"],
     }
@@ -77,6 +74,8 @@ def _available(app_commands: Mapping[str, object], argv: list[str]) -> bool:
 @with_appcontext
 def demo(host: str, port: int, ami_port: int) -> None:
     """Run the whole product: web, worker, PBX simulator, AMI listener, embedded Redis."""
+    from flask_migrate import upgrade
+
     from dialer.seeding import seed
 
     upgrade()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads.columns import PHONE, guess_mapping, header_key
-from dialer.domain.leads.files import FileLimits, open_lead_file
+from dialer.domain.leads.terms import FileLimits
 from dialer.domain.phones import NormalisedPhone, PhoneRejection, normalise_phone, normalise_phones
 from dialer.models import BlacklistNumber, utcnow
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 _REASON_HEADERS = {"reason", "lydo", "ghichu", "note", "notes", "comment"}
 _RAW_LIMIT = 64
@@ -114,6 +117,8 @@ def upload_numbers(
     limits: FileLimits | None = None,
 ) -> UploadResult:
     """Blacklist every number of a file (its phone column; a reason column if it has one)."""
+    from dialer.domain.leads.files import open_lead_file  # pandas loads with the first upload
+
     result = UploadResult()
     with open_lead_file(path, limits) as lead_file:
         headers = lead_file.headers

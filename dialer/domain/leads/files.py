@@ -30,61 +30,19 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from dialer.domain.leads.terms import (  # noqa: F401 - re-exported for the readers
+    CHUNK_ROWS,
+    DELIMITER_LABELS,
+    ENCODING_LABELS,
+    Detected,
+    FileLimits,
+    UnreadableFile,
+)
+
 DELIMITERS = (",", ";", "\t", "|")
-CHUNK_ROWS = 25_000
 _SAMPLE_BYTES = 64 * 1024
 _BLOCK_BYTES = 1 << 20
 _RAW_LIMIT = 500  # characters of a malformed row kept for the report
-
-ENCODING_LABELS = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 (BOM)",
-    "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16 LE",
-    "utf-16-be": "UTF-16 BE",
-    "cp1258": "Windows-1258",
-    "cp1252": "Windows-1252",
-}
-DELIMITER_LABELS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be read as a lead list at all; ``code`` says why, the message says how."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class FileLimits:
-    """What a lead file may hold before we refuse to parse it."""
-
-    max_rows: int = 2_000_000
-    max_columns: int = 200
-    max_xlsx_uncompressed: int = 1_000_000_000
-    max_xlsx_ratio: int = 200
-    max_xlsx_entries: int = 2_000
-
-
-@dataclass(frozen=True)
-class Detected:
-    """What the reader found: kind, encoding, delimiter, sheet."""
-
-    kind: str  # "csv" or "xlsx"
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-
-    @property
-    def encoding_label(self) -> str:
-        """The encoding as people name it ("UTF-8", "Windows-1258"...)."""
-        return ENCODING_LABELS.get(self.encoding or "", self.encoding or "-")
-
-    @property
-    def delimiter_label(self) -> str:
-        """The delimiter as a word ("comma", "tab"...)."""
-        return DELIMITER_LABELS.get(self.delimiter or "", self.delimiter or "-")
 
 
 @dataclass(frozen=True)

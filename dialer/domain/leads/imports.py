@@ -15,23 +15,13 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads.columns import MappingError, check_mapping, guess_mapping
-from dialer.domain.leads.files import (
-    CHUNK_ROWS,
-    FileLimits,
-    LeadFile,
-    UnreadableFile,
-    open_lead_file,
-)
-from dialer.domain.leads.rows import Reason, SeenNumbers, phone_keys, prepare_chunk
-from dialer.domain.leads.store import CampaignLeads, ChunkWriter, Written, campaign_lock
+from dialer.domain.leads.terms import CHUNK_ROWS, FileLimits, Reason, UnreadableFile
 from dialer.models import (
     BlacklistNumber,
     Campaign,
@@ -41,6 +31,15 @@ from dialer.models import (
     LeadImportRejection,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from dialer.domain.leads.files import LeadFile
+    from dialer.domain.leads.store import Written
+
+# The readers (pandas, numpy) load on the first import run, not with the web app.
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,8 @@ def create_import(
     limits: FileLimits | None = None,
 ) -> LeadImport:
     """Register an upload with what was detected and a guessed mapping, or raise UnreadableFile."""
+    from dialer.domain.leads.files import open_lead_file
+
     path = Path(stored_path)
     with open_lead_file(path, limits) as lead_file:
         detected, headers = lead_file.detected, lead_file.headers
@@ -99,6 +100,10 @@ def preview(
     lead_import: LeadImport, rows: int = 5, limits: FileLimits | None = None
 ) -> pd.DataFrame:
     """The first rows of the file, as the mapping step shows them."""
+    import pandas as pd
+
+    from dialer.domain.leads.files import open_lead_file
+
     with open_lead_file(lead_import.stored_path, limits) as lead_file:
         for chunk in lead_file.chunks(rows):
             return chunk.frame.head(rows)
@@ -112,6 +117,8 @@ def confirm_mapping(
     limits: FileLimits | None = None,
 ) -> None:
     """Fix the mapping and queue the import; MappingError when it cannot be used."""
+    from dialer.domain.leads.files import open_lead_file
+
     if lead_import.status not in (ImportStatus.UPLOADED, ImportStatus.QUEUED):
         raise MappingError("already_started")
     with open_lead_file(lead_import.stored_path, limits) as lead_file:
@@ -149,6 +156,8 @@ def run_import(
     A file that turns out unreadable marks the import FAILED with the reason
     and leaves no lead of it behind. Any other error marks it FAILED and is raised.
     """
+    from dialer.domain.leads.store import campaign_lock
+
     lead_import = session.get(LeadImport, import_id)
     if lead_import is None:
         raise LookupError(f"no lead import {import_id}")
@@ -170,6 +179,8 @@ def _run_locked(
     chunk_rows: int,
 ) -> LeadImport:
     report = on_progress or (lambda progress: None)
+    from dialer.domain.leads.files import open_lead_file
+
     _begin(session, lead_import)
     try:
         with open_lead_file(lead_import.stored_path, limits) as lead_file:
@@ -202,6 +213,9 @@ def _import_chunks(
     chunk_rows: int,
 ) -> None:
     """Read and prepare here; the writers store each chunk in its own transaction."""
+    from dialer.domain.leads.rows import SeenNumbers, prepare_chunk
+    from dialer.domain.leads.store import CampaignLeads, ChunkWriter
+
     blacklist = blacklist_keys(session)
     existing = CampaignLeads.load(session.connection(), lead_import.campaign_id)
     # The writers' connections must not wait on a transaction held here.
@@ -254,6 +268,11 @@ def progress_of(lead_import: LeadImport, fraction: float = 0.0) -> Progress:
 
 def blacklist_keys(session: Session) -> np.ndarray:
     """Every blacklisted number as a sorted int64 array (the same keys lead rows get)."""
+    import numpy as np
+    import pandas as pd
+
+    from dialer.domain.leads.rows import phone_keys
+
     phones = session.scalars(select(BlacklistNumber.phone)).all()
     if not phones:
         return np.zeros(0, dtype=np.int64)

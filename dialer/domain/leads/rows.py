@@ -8,7 +8,6 @@ rows are stored.
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from collections.abc import Mapping
@@ -21,20 +20,8 @@ import pandas as pd
 
 from dialer.domain.leads import columns as col
 from dialer.domain.leads.files import Chunk
+from dialer.domain.leads.terms import Reason
 from dialer.domain.phones import normalise_phones
-
-
-class Reason(enum.StrEnum):
-    """Why a row of a lead file was not imported; stored in rejection rows."""
-
-    MISSING_PHONE = "missing_phone"
-    NOT_A_PHONE = "not_a_phone"
-    INVALID_NUMBER = "invalid_number"
-    MALFORMED_ROW = "malformed_row"
-    BLACKLISTED = "blacklisted"
-    DUPLICATE_IN_FILE = "duplicate_in_file"
-    ALREADY_IN_CAMPAIGN = "already_in_campaign"
-
 
 # The longest value each lead column holds (the model's String lengths).
 LIMITS = {"phone_raw": 64, "first_name": 120, "last_name": 120, "email": 255}

@@ -23,11 +23,10 @@ from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.campaigns.answers import SurveyInvalid
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.outbound import Claimed
-from dialer.domain.notices import Notice
 from dialer.domain.people import accounts, agents
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
-from dialer.extensions import csrf, db, login_manager, redis_hub
+from dialer.extensions import csrf, db, login_manager
 from dialer.jobs import calls as call_jobs
 from dialer.models import Call, Campaign, Role, User, utcnow
 from dialer.web.api.messages import error_message, question_problems, refusal_message
@@ -130,12 +129,6 @@ def int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int 
     return int(value)
 
 
-def committed(notices: list[Notice]) -> None:
-    """Commit the request's transaction, then push its notices to the screens."""
-    db.session.commit()
-    live.publish_notices(redis_hub.client, notices)
-
-
 def agent_state() -> dict[str, Any]:
     """The signed-in agent's bar and work on screen (raises NOT_SIGNED_IN)."""
     agent_session = accounts.current_agent_session(db.session, current_user.id)
@@ -189,7 +182,7 @@ def create_session() -> tuple[Response, int]:
 def delete_session() -> Response:
     """Sign out everywhere: cookies and tokens end, held leads go back."""
     user = current_user._get_current_object()
-    committed(agents.sign_out(db.session, user, utcnow()))
+    live.commit_then_publish(agents.sign_out(db.session, user, utcnow()))
     logout_user()
     session.clear()
     return jsonify(signed_out=True)
@@ -217,7 +210,7 @@ def get_pause_reasons() -> Response:
 def pause() -> Response:
     """Pause with a reason from the list."""
     reason_id = int_field(json_body(), "reason_id", required=False)
-    committed(agents.pause(db.session, current_user.id, reason_id, utcnow()))
+    live.commit_then_publish(agents.pause(db.session, current_user.id, reason_id, utcnow()))
     return jsonify(agent_state())
 
 
@@ -225,7 +218,7 @@ def pause() -> Response:
 @roles(Role.AGENT)
 def ready() -> Response:
     """Back to Ready (from a pause, or from wrap-up)."""
-    committed(agents.unpause(db.session, current_user.id, utcnow()))
+    live.commit_then_publish(agents.unpause(db.session, current_user.id, utcnow()))
     return jsonify(agent_state())
 
 
@@ -282,11 +275,13 @@ def start_call() -> tuple[Response, int]:
         number=number,
         region=current_app.config["DIALER_DEFAULT_REGION"],
     )
-    committed(notices)
+    live.commit_then_publish(notices)
     try:
         call_jobs.enqueue_originate(call.id)
     except RedisError:
-        committed(dialing.fail_originate(db.session, call.id, utcnow(), "not dialled"))
+        live.commit_then_publish(
+            dialing.fail_originate(db.session, call.id, utcnow(), "not dialled")
+        )
         raise ApiError(
             503, "queue_unavailable", _("The dialer cannot place calls right now.")
         ) from None
@@ -313,7 +308,7 @@ def get_call(call_id: int) -> Response:
 def hangup(call_id: int) -> Response:
     """Hang up, or cancel before the customer answers (CANCEL)."""
     tell_pbx, notices = dialing.request_hangup(db.session, current_user.id, call_id, utcnow())
-    committed(notices)
+    live.commit_then_publish(notices)
     if tell_pbx:
         call_jobs.enqueue_hangup(call_id)
     return jsonify(call=agents.call_view(own_call(call_id)))
@@ -343,6 +338,6 @@ def save_survey(call_id: int) -> tuple[Response, int]:
             _("Some answers need attention."),
             errors=question_problems(invalid.errors),
         ) from None
-    committed(saved.notices)
+    live.commit_then_publish(saved.notices)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200

@@ -26,11 +26,9 @@ from dialer.timefmt import local_zone
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
 from dialer.web.api import agent as api
-from dialer.web.api import openapi_inbound
 from dialer.web.api.agent import ApiError, json_body
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api")
-openapi_inbound.describe()
 # The same rules as the desktop's API: CSRF for cookie sessions only, errors as {code, message}.
 csrf.exempt(bp)
 bp.before_request(api._check_csrf_for_cookie_sessions)

@@ -1,6 +1,6 @@
 """``GET /api/openapi.json``: the OpenAPI 3.1 document of the JSON API.
 
-Each API module describes its own paths with :func:`add_paths`; a test checks
+Each API module describes its own paths in a function the document calls; a test checks
 that every ``/api/`` route of the app is in the document.
 """
 
@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from dialer.access import public
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
-
-_paths: dict[str, dict[str, Any]] = {}
-
-
-def add_paths(paths: dict[str, dict[str, Any]]) -> None:
-    """Describe more paths (OpenAPI path items, keyed by path)."""
-    for path, item in paths.items():
-        _paths.setdefault(path, {}).update(item)
+_CACHE_KEY = "openapi_document"
 
 
 def ref(name: str) -> dict[str, str]:
@@ -66,97 +59,103 @@ STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "bo
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
-SCHEMAS: dict[str, Any] = {
-    "Error": obj(("code", "message"), code=STRING, message=STRING),
-    "Call": obj(
-        id=INTEGER,
-        direction={"enum": ["outbound", "inbound"]},
-        state={"enum": ["queued", "originating", "ringing", "dialing", "connected", "ended"]},
-        status={
-            "type": ["string", "null"],
-            "description": "ANSWER, BUSY, NOANSWER, CANCEL or FAIL once ended",
-        },
-        number=STRING,
-        lead_id={"type": ["integer", "null"]},
-        campaign_id={"type": ["integer", "null"]},
-        created_at=TIME,
-        answered_at=NULLABLE_TIME,
-        ended_at=NULLABLE_TIME,
-        talk_s=INTEGER,
-        hung_up_by={"type": ["string", "null"]},
-        cause=STRING,
-        is_up=BOOLEAN,
-    ),
-    "Campaign": obj(
-        id=INTEGER,
-        name=STRING,
-        description=STRING,
-        status=STRING,
-        caller_id={"type": ["string", "null"]},
-        max_attempts=INTEGER,
-        calling_hours=obj(days=STRING, start=STRING, end=STRING, timezone=STRING),
-    ),
-    "Survey": obj(
-        id=INTEGER,
-        name=STRING,
-        description=STRING,
-        questions={
-            "type": "array",
-            "items": obj(
-                id=INTEGER,
-                kind={
-                    "enum": [
-                        "single_choice",
-                        "multiple_choice",
-                        "text",
-                        "number",
-                        "rating",
-                        "yes_no",
-                    ]
-                },
-                text=STRING,
-                options={"type": "array", "items": STRING},
-                is_required=BOOLEAN,
-            ),
-        },
-    ),
-    "Lead": obj(
-        id=INTEGER,
-        name=STRING,
-        first_name=STRING,
-        last_name=STRING,
-        phone={"type": "string", "description": "E.164"},
-        phone_raw=STRING,
-        email=STRING,
-        custom={"type": "object", "additionalProperties": STRING},
-        attempts=INTEGER,
-        last_status={"type": ["string", "null"]},
-        status=STRING,
-        campaign=ref("Campaign"),
-        survey={"oneOf": [ref("Survey"), {"type": "null"}]},
-    ),
-    "PauseReason": obj(id=INTEGER, code=STRING, name=STRING, name_vi={"type": ["string", "null"]}),
-    "Agent": obj(
-        user_id=INTEGER,
-        agent_id=STRING,
-        name=STRING,
-        state={
-            "enum": ["ready", "paused", "ringing", "connected", "wrapup", "unavailable"],
-            "description": "Ready blue, Paused grey, Ringing yellow, Connected red",
-        },
-        state_since=TIME,
-        login_at=TIME,
-        now=TIME,
-        extension=STRING,
-        queues={"type": "array", "items": STRING},
-        worked_s={"type": "integer", "description": "time signed in, pauses left out"},
-        pause_reason={"oneOf": [ref("PauseReason"), {"type": "null"}]},
-        call={"oneOf": [ref("Call"), {"type": "null"}]},
-        lead_id={"type": ["integer", "null"]},
-        lead={"oneOf": [ref("Lead"), {"type": "null"}]},
-        survey_saved=BOOLEAN,
-    ),
-}
+
+def agent_schemas() -> dict[str, Any]:
+    """The component schemas of the agent API."""
+    return {
+        "Error": obj(("code", "message"), code=STRING, message=STRING),
+        "Call": obj(
+            id=INTEGER,
+            direction={"enum": ["outbound", "inbound"]},
+            state={"enum": ["queued", "originating", "ringing", "dialing", "connected", "ended"]},
+            status={
+                "type": ["string", "null"],
+                "description": "ANSWER, BUSY, NOANSWER, CANCEL or FAIL once ended",
+            },
+            number=STRING,
+            lead_id={"type": ["integer", "null"]},
+            campaign_id={"type": ["integer", "null"]},
+            created_at=TIME,
+            answered_at=NULLABLE_TIME,
+            ended_at=NULLABLE_TIME,
+            talk_s=INTEGER,
+            hung_up_by={"type": ["string", "null"]},
+            cause=STRING,
+            is_up=BOOLEAN,
+        ),
+        "Campaign": obj(
+            id=INTEGER,
+            name=STRING,
+            description=STRING,
+            status=STRING,
+            caller_id={"type": ["string", "null"]},
+            max_attempts=INTEGER,
+            calling_hours=obj(days=STRING, start=STRING, end=STRING, timezone=STRING),
+        ),
+        "Survey": obj(
+            id=INTEGER,
+            name=STRING,
+            description=STRING,
+            questions={
+                "type": "array",
+                "items": obj(
+                    id=INTEGER,
+                    kind={
+                        "enum": [
+                            "single_choice",
+                            "multiple_choice",
+                            "text",
+                            "number",
+                            "rating",
+                            "yes_no",
+                        ]
+                    },
+                    text=STRING,
+                    options={"type": "array", "items": STRING},
+                    is_required=BOOLEAN,
+                ),
+            },
+        ),
+        "Lead": obj(
+            id=INTEGER,
+            name=STRING,
+            first_name=STRING,
+            last_name=STRING,
+            phone={"type": "string", "description": "E.164"},
+            phone_raw=STRING,
+            email=STRING,
+            custom={"type": "object", "additionalProperties": STRING},
+            attempts=INTEGER,
+            last_status={"type": ["string", "null"]},
+            status=STRING,
+            campaign=ref("Campaign"),
+            survey={"oneOf": [ref("Survey"), {"type": "null"}]},
+        ),
+        "PauseReason": obj(
+            id=INTEGER, code=STRING, name=STRING, name_vi={"type": ["string", "null"]}
+        ),
+        "Agent": obj(
+            user_id=INTEGER,
+            agent_id=STRING,
+            name=STRING,
+            state={
+                "enum": ["ready", "paused", "ringing", "connected", "wrapup", "unavailable"],
+                "description": "Ready blue, Paused grey, Ringing yellow, Connected red",
+            },
+            state_since=TIME,
+            login_at=TIME,
+            now=TIME,
+            extension=STRING,
+            queues={"type": "array", "items": STRING},
+            worked_s={"type": "integer", "description": "time signed in, pauses left out"},
+            pause_reason={"oneOf": [ref("PauseReason"), {"type": "null"}]},
+            call={"oneOf": [ref("Call"), {"type": "null"}]},
+            lead_id={"type": ["integer", "null"]},
+            lead={"oneOf": [ref("Lead"), {"type": "null"}]},
+            survey_saved=BOOLEAN,
+        ),
+    }
+
 
 ERROR_RESPONSES = {
     code: {"description": text, **json_content(ref("Error"))}
@@ -173,8 +172,10 @@ ERROR_RESPONSES = {
     }.items()
 }
 
-add_paths(
-    {
+
+def agent_paths() -> dict[str, Any]:
+    """The paths of the agent API."""
+    return {
         "/api/session": {
             "post": operation(
                 "Agent login: opens a cookie session and returns a Bearer token",
@@ -318,11 +319,17 @@ add_paths(
             }
         },
     }
-)
 
 
 def document() -> dict[str, Any]:
-    """The whole OpenAPI document."""
+    """The whole OpenAPI document, built afresh from each API module's description."""
+    from dialer.web.api import openapi_inbound
+
+    paths: dict[str, dict[str, Any]] = {}
+    for described in (agent_paths(), openapi_inbound.paths()):
+        for path, item in described.items():
+            paths.setdefault(path, {}).update(item)
+    schemas = {**agent_schemas(), **openapi_inbound.schemas()}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -334,9 +341,9 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"cookie": []}],
-        "paths": dict(sorted(_paths.items())),
+        "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "responses": {f"Error{code}": item for code, item in ERROR_RESPONSES.items()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
@@ -349,5 +356,7 @@ def document() -> dict[str, Any]:
 @bp.get("/openapi.json")
 @public
 def openapi_json() -> Response:
-    """The OpenAPI document."""
-    return jsonify(document())
+    """The OpenAPI document (built on the first request, then kept on the app)."""
+    if _CACHE_KEY not in current_app.extensions:
+        current_app.extensions[_CACHE_KEY] = document()
+    return jsonify(current_app.extensions[_CACHE_KEY])

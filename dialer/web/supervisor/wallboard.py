@@ -12,7 +12,7 @@ from dialer import live
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.people import agents
 from dialer.domain.people.agents import AgentError
-from dialer.extensions import db, redis_hub
+from dialer.extensions import db
 from dialer.models import AgentSession, User, utcnow
 from dialer.timefmt import to_local
 from dialer.web.auth.forms import ConfirmForm
@@ -62,8 +62,7 @@ def force_logout(user_id: int) -> Response:
         db.session.rollback()
         flash(_("No such agent."), "error")
         return redirect(url_for("supervisor.wallboard"))
-    db.session.commit()
-    live.publish_notices(redis_hub.client, notices)
+    live.commit_then_publish(notices)
     user = db.session.get(User, user_id)
     flash(_("%(agent)s is signed out.", agent=user.username if user else user_id), "success")
     return redirect(url_for("supervisor.wallboard"))

@@ -1,0 +1,45 @@
+"""``flask worker``: an RQ worker for the dialer's queues, and a housekeeper beside it."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from dialer.extensions import QUEUE_NAMES, redis_hub
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+@click.option(
+    "--no-fork",
+    is_flag=True,
+    help="Run jobs in the worker process (keeps the PBX connection open: for the calls queue).",
+)
+@with_appcontext
+def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
+    """Run an RQ worker for the dialer's queues."""
+    from rq import SimpleWorker, Worker
+
+    from dialer.jobs.runtime import bind_app
+    from dialer.processes.housekeeping import Housekeeper
+    from dialer.schema import schema_problem
+
+    problem = schema_problem(current_app)
+    if problem:
+        raise click.ClickException(problem)
+    bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    worker_class = SimpleWorker if no_fork else Worker
+    worker = worker_class(
+        [redis_hub.queue(name) for name in (queues or QUEUE_NAMES)], connection=redis_hub.client
+    )
+    if burst:
+        worker.work(burst=True)
+        return
+    # Every long-lived worker may run the periodic sweep; the lease picks one at a time.
+    housekeeper = Housekeeper(current_app._get_current_object(), "worker").start()  # type: ignore[attr-defined]
+    try:
+        worker.work(with_scheduler=True)
+    finally:
+        housekeeper.stop()

@@ -1,0 +1,121 @@
+"""The periodic work: silent screens paused, lost calls closed, leads of agents who left given back.
+
+Every long-lived process runs a :class:`Housekeeper` thread: each RQ worker
+(``flask worker``) and the AMI listener. A short Redis lease picks one of them:
+each tick, the holder renews it and sweeps; the others find it taken and wait.
+When the holder dies its lease runs out after a few ticks and the next process
+to ask takes over, so the sweep survives the death of any one process, and two
+processes never sweep at once. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime
+
+from flask import Flask
+from redis import Redis
+
+from dialer import live
+from dialer.domain.dialing import calls
+from dialer.domain.notices import Notice
+from dialer.domain.people import agents, tokens
+from dialer.extensions import db, redis_hub
+from dialer.models import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE_KEY = "dialer:housekeeping:lease"
+# The lease outlives this many missed ticks: a busy holder keeps it, a dead one loses it soon.
+LEASE_TICKS = 3
+# A call with no word from the PBX this long after it was placed is closed.
+STALE_CALL_S = 90
+
+# Renew the lease when we hold it, else take it when nobody does: one atomic step.
+_TAKE_TURN = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+_GIVE_UP = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def holder_name(role: str) -> str:
+    """Who holds the lease, as an operator reads it: host, process id, role."""
+    return f"{socket.gethostname()}:{os.getpid()}:{role}"
+
+
+def take_turn(client: Redis, holder: str, lease_s: float) -> bool:
+    """True when ``holder`` holds the lease for the next ``lease_s`` seconds."""
+    return bool(client.eval(_TAKE_TURN, 1, LEASE_KEY, holder, int(lease_s * 1000)))
+
+
+def give_up(client: Redis, holder: str) -> None:
+    """Let the lease go now (a process stopping cleanly), if ``holder`` has it."""
+    client.eval(_GIVE_UP, 1, LEASE_KEY, holder)
+
+
+def sweep(app: Flask, now: datetime) -> list[Notice]:
+    """The periodic checks, in one committed transaction; the screens are told after."""
+    timeout = app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
+
+    def work() -> list[Notice]:
+        notices = agents.pause_silent_agents(db.session, now, timeout)
+        notices += calls.close_stale_calls(db.session, now, stale_after_s=STALE_CALL_S)
+        agents.release_orphan_claims(db.session)
+        tokens.forget_expired(db.session, now)
+        return notices
+
+    return live.in_transaction(app, work)
+
+
+def sweep_interval(app: Flask) -> float:
+    """Seconds between sweeps: a fraction of the heartbeat timeout, at most five."""
+    return max(0.2, min(5.0, app.config["DIALER_HEARTBEAT_TIMEOUT_S"] / 6))
+
+
+class Housekeeper:
+    """A daemon thread that sweeps every interval while this process holds the lease."""
+
+    def __init__(self, app: Flask, role: str) -> None:
+        self.app = app
+        self.holder = holder_name(role)
+        self.interval = sweep_interval(app)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="housekeeper", daemon=True)
+
+    def start(self) -> Housekeeper:
+        """Start ticking."""
+        self._thread.start()
+        return self
+
+    def tick(self) -> bool:
+        """One turn: sweep if the lease is ours; True when this process swept."""
+        if not take_turn(redis_hub.client, self.holder, self.interval * LEASE_TICKS):
+            return False
+        sweep(self.app, utcnow())
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.tick()
+            except Exception:  # one failed sweep (Redis or database away) must not stop the next
+                log.exception("housekeeping sweep failed")
+
+    def stop(self) -> None:
+        """Stop ticking and hand the lease on at once."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            give_up(redis_hub.client, self.holder)
+        except Exception:  # Redis gone: the lease runs out by itself
+            log.warning("could not give up the housekeeping lease", exc_info=True)
