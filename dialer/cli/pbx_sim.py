@@ -81,7 +81,6 @@ def serve(host: str, port: int, speed: float, username: str | None, secret: str 
     if not secret:
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
-    from dialer.telephony.simulator.server import AmiServer  # only when the simulator runs
 
     server = AmiServer(host, port, username, secret, speed)
     try:
