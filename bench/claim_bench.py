@@ -45,7 +45,7 @@ from rq import Worker  # noqa: E402
 
 from tests.backends import server_backend  # noqa: E402
 from tests.suites import server_backend_available  # noqa: E402
-from tests.telephony.ami_server import ScriptedAmi, parse  # noqa: E402
+from tests.telephony.ami.scripted import ScriptedAmi, parse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LEADS = 100_000

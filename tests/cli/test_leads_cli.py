@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dialer.extensions import db
 from dialer.models import Campaign, Lead
-from tests.leadfactories import write_csv
+from tests.factories.leads import write_csv
 
 
 def flask(app, *args: str):  # noqa: ANN001, ANN201

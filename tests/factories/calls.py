@@ -1,21 +1,17 @@
-"""Builders for the inbound and history tests: signed-in agents, queue calls from port events."""
+"""Calls: queue calls driven by port events through the domain, ended outbound call rows."""
 
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from dialer.domain.contacts.directory import number_key
 from dialer.domain.dialing import inbound
 from dialer.domain.notices import Notice
-from dialer.domain.people import accounts
-from dialer.models import AgentSession, Call, CallState, Direction, User
+from dialer.models import Call, CallState, Direction, User
 from dialer.telephony.port import (
     QueueCallAbandoned,
     QueueCallCompleted,
@@ -24,20 +20,8 @@ from dialer.telephony.port import (
     QueueCallOffered,
     QueueCallRingNoAnswer,
 )
-from tests.factories import make_extension, make_user
 
 _refs = itertools.count(1)
-
-
-def signed_in_agent(
-    session: Session, username: str = "agent1", extension: str = "1001", *, at: datetime
-) -> tuple[User, AgentSession]:
-    """An agent with an open session on ``extension`` (Ready)."""
-    make_extension(session, extension)
-    user = make_user(session, username, password="pw")
-    agent_session = accounts.start_agent_session(session, user, extension, now=at)
-    session.flush()
-    return user, agent_session
 
 
 def new_ref() -> str:
@@ -161,25 +145,3 @@ def outbound_call(
     session.add(call)
     session.flush()
     return call
-
-
-def wait_until(check: Callable[[], Any], *, timeout_s: float = 15.0, what: str = "") -> Any:
-    """Poll ``check`` until it returns something true; fail after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
-
-
-def call_in(app: Flask, number: str, *, seconds: int = 60, queue: str = "support") -> None:
-    """Make ``number`` call the queue, the way `flask pbx-sim inbound` does (an AMI Originate)."""
-    config = app.config
-    result = app.test_cli_runner().invoke(
-        args=["pbx-sim", "inbound", number, "--seconds", str(seconds), "--queue", queue]
-        + ["--port", str(config["AMI_PORT"]), "--secret", config["AMI_SECRET"]]
-    )
-    assert result.exit_code == 0, result.output

@@ -1,32 +1,22 @@
-"""Factories for the agent desktop's tests: campaigns, leads, surveys, signed-in agents."""
+"""Campaigns, surveys and the blacklist."""
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dialer.domain.people import accounts
-from dialer.domain.people.passwords import hash_password
 from dialer.models import (
-    AgentSession,
     BlacklistNumber,
     Campaign,
     CampaignAgent,
     CampaignStatus,
-    Lead,
-    PauseReason,
     QuestionKind,
-    Queue,
-    QueueMember,
-    Role,
     Survey,
     SurveyQuestion,
     User,
 )
-from tests.factories import make_extension
 
 # 10:00 in Ho Chi Minh City on a Tuesday: inside the default calling hours.
 MORNING = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -40,6 +30,7 @@ def make_campaign(
     survey: Survey | None = None,
     **overrides: Any,
 ) -> Campaign:
+    """A running campaign, calling 08:00-20:00 every day in Asia/Ho_Chi_Minh, with ``agents``."""
     values: dict[str, Any] = {
         "status": CampaignStatus.RUNNING,
         "timezone": "Asia/Ho_Chi_Minh",
@@ -58,29 +49,12 @@ def make_campaign(
     return campaign
 
 
-def make_lead(
-    session: Session, campaign: Campaign, phone: str = "+84912345670", **overrides: Any
-) -> Lead:
-    lead = Lead(
-        campaign_id=campaign.id,
-        phone=phone,
-        phone_raw=overrides.pop("phone_raw", phone),
-        first_name=overrides.pop("first_name", "An"),
-        last_name=overrides.pop("last_name", "Nguyễn"),
-        **overrides,
-    )
-    session.add(lead)
+def make_draft_campaign(session: Session, name: str = "Khảo sát Q4", **overrides: Any) -> Campaign:
+    """A campaign with the model's defaults (a draft) unless ``overrides`` say otherwise."""
+    campaign = Campaign(name=name, **overrides)
+    session.add(campaign)
     session.flush()
-    return lead
-
-
-def make_pause_reason(
-    session: Session, code: str = "lunch", name: str = "Lunch", **overrides: Any
-) -> PauseReason:
-    reason = PauseReason(code=code, name=name, **overrides)
-    session.add(reason)
-    session.flush()
-    return reason
+    return campaign
 
 
 def make_survey(session: Session, *questions: tuple[str, str, bool, list[str]]) -> Survey:
@@ -96,6 +70,7 @@ def make_survey(session: Session, *questions: tuple[str, str, bool, list[str]]) 
 
 
 def standard_survey(session: Session) -> Survey:
+    """A survey of four questions, one of each kind (two of them required)."""
     return make_survey(
         session,
         (QuestionKind.RATING, "How was the service (1-5)?", True, []),
@@ -105,43 +80,22 @@ def standard_survey(session: Session) -> Survey:
     )
 
 
-AGENT_PASSWORD = "agent-pass"
-
-
-@functools.cache
-def agent_password_hash() -> str:
-    """One slow password hash for every agent of a test run."""
-    return hash_password(AGENT_PASSWORD)
-
-
-def make_agent(
-    session: Session,
-    username: str = "agent1",
-    extension: str = "1001",
-    *,
-    now: datetime = MORNING,
-    signed_in: bool = True,
-    queues: tuple[str, ...] = (),
-) -> tuple[User, AgentSession | None]:
-    user = User(
-        username=username,
-        display_name=username.title(),
-        role=Role.AGENT,
-        password_hash=agent_password_hash(),
-        default_extension=make_extension(session, extension),
-    )
-    session.add(user)
-    for name in queues:
-        queue = session.query(Queue).filter_by(name=name).one_or_none() or Queue(name=name)
-        session.add(QueueMember(queue=queue, user=user))
+def make_yes_no_survey(session: Session, name: str = "Hài lòng", questions: int = 2) -> Survey:
+    """The first version of a survey family of ``questions`` required yes/no questions."""
+    survey = Survey(name=name)
+    survey.questions = [
+        SurveyQuestion(position=n, kind=QuestionKind.YES_NO, text=f"Câu {n}?", is_required=True)
+        for n in range(1, questions + 1)
+    ]
+    session.add(survey)
     session.flush()
-    agent_session = (
-        accounts.start_agent_session(session, user, extension, now=now) if signed_in else None
-    )
+    survey.family_id = survey.id
     session.flush()
-    return user, agent_session
+    return survey
 
 
-def blacklist(session: Session, phone: str) -> None:
-    session.add(BlacklistNumber(phone=phone, phone_raw=phone, reason="asked not to be called"))
+def blacklist(session: Session, *phones: str, reason: str = "asked not to be called") -> None:
+    """Put ``phones`` (E.164) on the blacklist."""
+    for phone in phones:
+        session.add(BlacklistNumber(phone=phone, phone_raw=phone, reason=reason))
     session.flush()

@@ -1,4 +1,4 @@
-"""Factories for the lead, campaign and blacklist tests: plain functions with keyword overrides."""
+"""Leads, lead files and import runs."""
 
 from __future__ import annotations
 
@@ -8,43 +8,28 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads.imports import confirm_mapping, create_import
-from dialer.models import (
-    BlacklistNumber,
-    Campaign,
-    LeadImport,
-    QuestionKind,
-    Survey,
-    SurveyQuestion,
-)
+from dialer.models import Campaign, Lead, LeadImport
 
 
-def make_campaign(session: Session, name: str = "Khảo sát Q4", **overrides: Any) -> Campaign:
-    campaign = Campaign(name=name, **overrides)
-    session.add(campaign)
+def make_lead(
+    session: Session, campaign: Campaign, phone: str = "+84912345670", **overrides: Any
+) -> Lead:
+    """A fresh lead of ``campaign`` (An Nguyễn unless told otherwise)."""
+    lead = Lead(
+        campaign_id=campaign.id,
+        phone=phone,
+        phone_raw=overrides.pop("phone_raw", phone),
+        first_name=overrides.pop("first_name", "An"),
+        last_name=overrides.pop("last_name", "Nguyễn"),
+        **overrides,
+    )
+    session.add(lead)
     session.flush()
-    return campaign
-
-
-def make_survey(session: Session, name: str = "Hài lòng", questions: int = 2) -> Survey:
-    survey = Survey(name=name)
-    survey.questions = [
-        SurveyQuestion(position=n, kind=QuestionKind.YES_NO, text=f"Câu {n}?", is_required=True)
-        for n in range(1, questions + 1)
-    ]
-    session.add(survey)
-    session.flush()
-    survey.family_id = survey.id
-    session.flush()
-    return survey
-
-
-def blacklist(session: Session, *phones: str) -> None:
-    for phone in phones:
-        session.add(BlacklistNumber(phone=phone, phone_raw=phone, reason="test"))
-    session.flush()
+    return lead
 
 
 def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    """A lead file of ``lines`` in ``encoding``, at ``path``."""
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
 
@@ -57,27 +42,6 @@ def queued_import(
     confirm_mapping(session, lead_import, mapping or lead_import.mapping)
     session.commit()
     return lead_import
-
-
-def signed_in_manager(app, client, username: str = "boss"):  # noqa: ANN001, ANN201
-    """A manager account, signed in on ``client``."""
-    from dialer.extensions import db
-    from dialer.models import Role
-    from tests.factories import make_user
-    from tests.web.helpers import login
-
-    with app.app_context():
-        make_user(db.session, username, role=Role.MANAGER, password="pw")
-        db.session.commit()
-    login(client, username, "pw")
-    return client
-
-
-def page_token(client, path: str) -> str:  # noqa: ANN001
-    """The CSRF token of the page at ``path``, as a browser would post it."""
-    from tests.web.helpers import csrf_token
-
-    return csrf_token(client, path)
 
 
 def run_worker_burst() -> None:

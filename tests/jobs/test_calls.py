@@ -9,8 +9,9 @@ import pytest
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import QUEUE, enqueue_originate
 from dialer.models import Call, Lead, LeadStatus
-from tests.dialing_factories import blacklist
-from tests.web.desk import api_login, bearer, make_desk
+from tests.factories.campaigns import blacklist
+from tests.factories.desk import make_desk
+from tests.support.web import api_login, bearer
 
 
 def wait_until_ended(client, headers, call_id: int, timeout: float = 20.0) -> dict:  # noqa: ANN001
@@ -52,7 +53,7 @@ def test_a_lead_call_settles_the_lead_by_the_retry_rules(
 ) -> None:
     desk = make_desk(app, leads=0)
     with app.app_context():
-        from tests.dialing_factories import make_lead
+        from tests.factories.leads import make_lead
 
         campaign = db.session.get(Call.campaign.property.mapper.class_, desk.campaign_id)
         lead_id = make_lead(db.session, campaign, "+84912345671").id  # ...1: busy
@@ -104,7 +105,7 @@ def test_hanging_up_a_connected_call_ends_it_answered(app, client, listener, cal
 
 
 def test_a_number_blacklisted_before_the_job_runs_is_never_dialled(app, client, pbx) -> None:
-    from tests.live_pbx import CallsWorker, ListenerThread
+    from tests.support.pbx import CallsWorker, ListenerThread
 
     make_desk(app)
     headers = bearer(api_login(client)["token"])

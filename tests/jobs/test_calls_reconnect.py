@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+from tests.factories.desk import make_desk
 from tests.jobs.test_calls import place, wait_until_ended
-from tests.live_pbx import CallsWorker, ListenerThread
-from tests.web.desk import api_login, bearer, make_desk
+from tests.support.pbx import CallsWorker, ListenerThread
+from tests.support.web import api_login, bearer
 
 
 def wait_for(predicate, timeout: float = 15.0) -> None:  # noqa: ANN001

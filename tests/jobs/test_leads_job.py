@@ -16,13 +16,14 @@ from dialer.domain.leads.imports import rejections
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
 from dialer.models import ImportStatus, Lead, LeadImport
-from tests.leadfactories import make_campaign, queued_import, run_worker_burst, write_csv
+from tests.factories.campaigns import make_draft_campaign
+from tests.factories.leads import queued_import, run_worker_burst, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_job_imports_and_publishes_its_progress(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", ["phone", "0912000001", "0912000002", "x"])
     lead_import = queued_import(db.session, campaign, path)
     queue = redis_hub.queue(QUEUE)
@@ -44,7 +45,7 @@ def test_the_job_imports_and_publishes_its_progress(ctx, tmp_path):
 
 
 def test_a_finished_import_enqueued_again_changes_nothing(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", ["phone", "0912000001", "x"])
     lead_import = queued_import(db.session, campaign, path)
     for _ in range(2):
@@ -84,7 +85,10 @@ def _rows_read(import_id: int) -> int:
 def test_a_work_horse_killed_mid_import_then_run_again_ends_like_one_clean_run(ctx, tmp_path):
     path = tmp_path / "leads.csv"
     generate(120_000, path, seed=3)
-    clean_campaign, crashed_campaign = make_campaign(db.session, "sạch"), make_campaign(db.session)
+    clean_campaign, crashed_campaign = (
+        make_draft_campaign(db.session, "sạch"),
+        make_draft_campaign(db.session),
+    )
     clean = queued_import(db.session, clean_campaign, path)
     enqueue_import(redis_hub.queue(QUEUE), clean.id)
     run_worker_burst()

@@ -93,3 +93,13 @@ class CallsWorker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=15)
+
+
+def call_in(app: Flask, number: str, *, seconds: int = 60, queue: str = "support") -> None:
+    """Make ``number`` call the queue, the way `flask pbx-sim inbound` does (an AMI Originate)."""
+    config = app.config
+    result = app.test_cli_runner().invoke(
+        args=["pbx-sim", "inbound", number, "--seconds", str(seconds), "--queue", queue]
+        + ["--port", str(config["AMI_PORT"]), "--secret", config["AMI_SECRET"]]
+    )
+    assert result.exit_code == 0, result.output

@@ -1,10 +1,16 @@
-"""Helpers for tests that use the app over HTTP."""
+"""Helpers for tests that use the app over HTTP: CSRF tokens, signing in by form and by API."""
 
 from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from dialer.extensions import db
+from dialer.models import Role
+from tests.factories.people import AGENT_PASSWORD, make_user
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
@@ -17,7 +23,17 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str, extension: str = "", **extra: str):  # noqa: ANN201
+def page_csrf(client: FlaskClient, path: str = "/agent/") -> str:
+    """The CSRF token the desktop page carries (as desktop.js sends it)."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(
+    client: FlaskClient, username: str, password: str, extension: str = "", **extra: str
+) -> TestResponse:
     """Post the login form as a browser would (with its CSRF token)."""
     data = {
         "csrf_token": csrf_token(client),
@@ -27,3 +43,27 @@ def login(client: FlaskClient, username: str, password: str, extension: str = ""
         **extra,
     }
     return client.post("/login", data=data)
+
+
+def signed_in_manager(app: Flask, client: FlaskClient, username: str = "boss") -> FlaskClient:
+    """A manager account, signed in on ``client``."""
+    with app.app_context():
+        make_user(db.session, username, role=Role.MANAGER, password="pw")
+        db.session.commit()
+    login(client, username, "pw")
+    return client
+
+
+def api_login(client: FlaskClient, username: str = "agent1", extension: str = "1001") -> dict:
+    """Sign in through POST /api/session; the response body (with the token)."""
+    response = client.post(
+        "/api/session",
+        json={"agent_id": username, "password": AGENT_PASSWORD, "extension": extension},
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of an API token."""
+    return {"Authorization": f"Bearer {token}"}

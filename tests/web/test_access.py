@@ -8,8 +8,8 @@ from flask import Flask
 from dialer.access import view_roles
 from dialer.extensions import db
 from dialer.models import Role
-from tests.factories import make_user
-from tests.web.helpers import login
+from tests.factories.people import make_user
+from tests.support.web import login
 
 ROLES = [Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN]
 # Signing out would leave the rest of the walk anonymous.

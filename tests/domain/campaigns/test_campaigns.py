@@ -28,8 +28,8 @@ from dialer.models import (
     SurveyAnswer,
     SurveyResponse,
 )
-from tests.factories import make_user
-from tests.leadfactories import blacklist, make_campaign, make_survey
+from tests.factories.campaigns import blacklist, make_draft_campaign, make_yes_no_survey
+from tests.factories.people import make_user
 
 QUESTIONS = [
     QuestionSpec("single_choice", "Bạn biết chúng tôi qua đâu?", ["Facebook", "Bạn bè", ""]),
@@ -58,7 +58,7 @@ def test_caller_id_is_stored_in_e164_whatever_its_shape(ctx):
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(ctx, change, code):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     settings = CampaignSettings.of(campaign)
     for name, value in change.items():
         setattr(settings, name, value)
@@ -68,21 +68,21 @@ def test_bad_settings_are_refused_with_a_reason(ctx, change, code):
 
 
 def test_two_campaigns_cannot_share_a_name(ctx):
-    make_campaign(db.session, "Tết")
+    make_draft_campaign(db.session, "Tết")
     with pytest.raises(CampaignError) as refused:
         create_campaign(db.session, name="tết")
     assert refused.value.code == "name_taken"
 
 
 def test_a_campaign_starts_only_with_caller_id_survey_and_a_dialable_lead(ctx):
-    campaign = make_campaign(db.session, max_attempts=2)
+    campaign = make_draft_campaign(db.session, max_attempts=2)
     assert missing_to_start(db.session, campaign) == [
         Missing.CALLER_ID,
         Missing.SURVEY,
         Missing.LEADS,
     ]
     campaign.caller_id = "+842838123456"
-    campaign.survey_id = make_survey(db.session).id
+    campaign.survey_id = make_yes_no_survey(db.session).id
     db.session.add_all(
         [
             Lead(campaign_id=campaign.id, phone="+84912000001", phone_raw="", attempts=2),
@@ -108,7 +108,7 @@ def test_a_campaign_starts_only_with_caller_id_survey_and_a_dialable_lead(ctx):
 
 def test_only_a_running_campaign_pauses(ctx):
     with pytest.raises(CampaignError):
-        pause_campaign(make_campaign(db.session))
+        pause_campaign(make_draft_campaign(db.session))
 
 
 def test_the_designer_keeps_order_types_options_and_required_flags(ctx):
@@ -151,7 +151,7 @@ def test_an_unanswered_survey_is_edited_in_place(ctx):
 
 def test_an_answered_survey_gets_a_new_version_and_its_answers_keep_their_questions(ctx):
     survey = create_survey(db.session, "Hài lòng", QUESTIONS)
-    campaign = make_campaign(db.session, survey_id=survey.id)
+    campaign = make_draft_campaign(db.session, survey_id=survey.id)
     agent = make_user(db.session, "agent7")
     response = SurveyResponse(survey_id=survey.id, agent_id=agent.id, idempotency_key="k1")
     response.answers = [SurveyAnswer(question_id=survey.questions[1].id, value=5)]

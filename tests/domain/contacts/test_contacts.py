@@ -18,8 +18,8 @@ from dialer.domain.contacts.directory import (
 )
 from dialer.extensions import db
 from dialer.models import Contact, Role
-from tests.factories import make_user
-from tests.inbound_support import QueueCallScript, answered_call, signed_in_agent
+from tests.factories.calls import QueueCallScript, answered_call
+from tests.factories.people import make_user, signed_in_agent
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from dialer.domain.contacts.xcm import save_xcm
 from dialer.domain.people import accounts
 from dialer.extensions import db
 from dialer.models import ActivityKind, AgentActivity, PauseReason, Role
-from tests.factories import make_user
-from tests.inbound_support import QueueCallScript, answered_call, outbound_call, signed_in_agent
+from tests.factories.calls import QueueCallScript, answered_call, outbound_call
+from tests.factories.people import make_user, signed_in_agent
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 11, 24)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from dialer.domain.contacts.xcm import XcmRefused, report_for_call, save_xcm
 from dialer.extensions import db
 from dialer.models import Contact, XcmReport
-from tests.factories import make_user
-from tests.inbound_support import answered_call, signed_in_agent
+from tests.factories.calls import answered_call
+from tests.factories.people import make_user, signed_in_agent
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

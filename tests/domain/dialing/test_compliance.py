@@ -9,7 +9,8 @@ from dialer.domain.dialing import compliance
 from dialer.domain.dialing.compliance import CallingHours
 from dialer.extensions import db
 from dialer.models import CampaignStatus, LeadStatus
-from tests.dialing_factories import MORNING, blacklist, make_campaign, make_lead
+from tests.factories.campaigns import MORNING, blacklist, make_campaign
+from tests.factories.leads import make_lead
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS = CallingHours(frozenset({1, 2, 3, 4, 5}), time(8, 0), time(20, 0))

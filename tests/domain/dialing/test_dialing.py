@@ -28,14 +28,9 @@ from dialer.telephony.port import (
     Leg,
     Party,
 )
-from tests.dialing_factories import (
-    MORNING,
-    blacklist,
-    make_agent,
-    make_campaign,
-    make_lead,
-    standard_survey,
-)
+from tests.factories.campaigns import MORNING, blacklist, make_campaign, standard_survey
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent
 
 TIMEOUTS = {"ring_timeout_s": 30, "dial_timeout_s": 30}
 

@@ -13,7 +13,9 @@ from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.outbound import Claimed
 from dialer.extensions import db
 from dialer.models import Lead, LeadStatus
-from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead
+from tests.factories.campaigns import MORNING, make_campaign
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent
 
 AGENTS = 50
 ROUNDS = 4

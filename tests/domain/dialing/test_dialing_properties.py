@@ -16,7 +16,9 @@ from dialer.domain.dialing.outbound import Claimed
 from dialer.extensions import db
 from dialer.models import LeadStatus
 from dialer.telephony.port import CallConnected, CallEnded
-from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead
+from tests.factories.campaigns import MORNING, make_campaign
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent
 
 OUTCOMES = ["ANSWER", "BUSY", "NOANSWER", "CANCEL", "FAIL"]
 TIMEOUTS = {"ring_timeout_s": 30, "dial_timeout_s": 30}

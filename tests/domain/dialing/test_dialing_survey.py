@@ -13,7 +13,9 @@ from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import AgentState, SurveyAnswer, SurveyResponse
 from dialer.telephony.port import CallConnected, CallEnded
-from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead, standard_survey
+from tests.factories.campaigns import MORNING, make_campaign, standard_survey
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent
 
 
 @pytest.fixture

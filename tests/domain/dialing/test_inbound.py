@@ -9,7 +9,8 @@ from sqlalchemy import select
 from dialer.domain.dialing import inbound
 from dialer.extensions import db
 from dialer.models import AgentSession, Call, Contact
-from tests.inbound_support import QueueCallScript, outbound_call, signed_in_agent
+from tests.factories.calls import QueueCallScript, outbound_call
+from tests.factories.people import signed_in_agent
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

@@ -16,7 +16,8 @@ from dialer.domain.leads.imports import (
 )
 from dialer.extensions import db
 from dialer.models import ImportStatus, Lead, LeadImport
-from tests.leadfactories import blacklist, make_campaign, queued_import, write_csv
+from tests.factories.campaigns import blacklist, make_draft_campaign
+from tests.factories.leads import queued_import, write_csv
 
 HEADER = "Số điện thoại,Họ tên,Email,Múi giờ,Ghi chú"
 
@@ -34,8 +35,8 @@ def refused(import_id: int) -> list[tuple]:
 
 
 def test_every_rejection_reason_is_reported_and_good_rows_import(ctx, tmp_path):
-    campaign = make_campaign(db.session)
-    other = make_campaign(db.session, "Cũ")
+    campaign = make_draft_campaign(db.session)
+    other = make_draft_campaign(db.session, "Cũ")
     blacklist(db.session, "+84987000001")
     db.session.add(Lead(campaign_id=campaign.id, phone="+84912000009", phone_raw="x"))
     db.session.add(Lead(campaign_id=other.id, phone="+84912000001", phone_raw="x"))
@@ -75,7 +76,7 @@ def test_every_rejection_reason_is_reported_and_good_rows_import(ctx, tmp_path):
 
 
 def test_mapped_fields_custom_fields_and_time_zones(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(
         tmp_path / "leads.csv",
         [
@@ -100,7 +101,7 @@ def test_mapped_fields_custom_fields_and_time_zones(ctx, tmp_path):
 
 
 def test_formula_like_values_are_stored_exactly_as_given(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = tmp_path / "leads.csv"
     path.write_text(
         "phone,first name,last name,email,note\n"
@@ -118,7 +119,7 @@ def test_formula_like_values_are_stored_exactly_as_given(ctx, tmp_path):
 
 
 def test_the_same_file_twice_adds_nothing_the_second_time(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     lines = [HEADER] + [f"0912{n:06d},Khách {n},,," for n in range(40)] + ["abc,x,,,"]
     path = write_csv(tmp_path / "leads.csv", lines)
     first = run_import(db.session, queued_import(db.session, campaign, path).id)
@@ -137,7 +138,10 @@ class Crash(Exception):
 def test_a_run_stopped_midway_then_run_again_ends_like_one_clean_run(ctx, tmp_path):
     lines = [HEADER] + [f"0912{n % 150:06d},Khách {n},,," for n in range(200)] + ["x,y,,,"]
     path = write_csv(tmp_path / "leads.csv", lines)
-    clean_campaign, crash_campaign = make_campaign(db.session, "sạch"), make_campaign(db.session)
+    clean_campaign, crash_campaign = (
+        make_draft_campaign(db.session, "sạch"),
+        make_draft_campaign(db.session),
+    )
     clean = run_import(
         db.session, queued_import(db.session, clean_campaign, path).id, chunk_rows=30
     )
@@ -169,7 +173,7 @@ def test_a_run_stopped_midway_then_run_again_ends_like_one_clean_run(ctx, tmp_pa
 
 
 def test_a_finished_import_is_not_run_twice(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", [HEADER, "0912000001,An,,,"])
     lead_import = queued_import(db.session, campaign, path)
     run_import(db.session, lead_import.id)
@@ -179,7 +183,7 @@ def test_a_finished_import_is_not_run_twice(ctx, tmp_path):
 
 
 def test_a_file_unreadable_at_run_time_fails_with_its_reason_and_imports_nothing(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", [HEADER, "0912000001,An,,,"])
     lead_import = queued_import(db.session, campaign, path)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 50)  # replaced on disk
@@ -190,7 +194,7 @@ def test_a_file_unreadable_at_run_time_fails_with_its_reason_and_imports_nothing
 
 
 def test_progress_is_reported_per_chunk_and_ends_at_100(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     lines = [HEADER] + [f"0912{n:06d},K,,," for n in range(95)]
     path = write_csv(tmp_path / "l.csv", lines)
     lead_import = queued_import(db.session, campaign, path)
@@ -205,7 +209,7 @@ def test_progress_is_reported_per_chunk_and_ends_at_100(ctx, tmp_path):
 
 
 def test_names_too_long_for_the_database_are_a_malformed_row(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", ["phone,first name", f"0912000001,{'A' * 121}"])
     lead_import = queued_import(db.session, campaign, path)
     run_import(db.session, lead_import.id)
@@ -221,7 +225,7 @@ def test_an_xlsx_file_imports_like_a_csv(ctx, tmp_path):
     book.active.append(["0912 000 002", "Dương Quốc Việt"])
     book.active.append([912000001, "Lặp Lại"])
     book.save(tmp_path / "leads.xlsx")
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     lead_import = queued_import(db.session, campaign, tmp_path / "leads.xlsx")
     assert lead_import.sheet == "Sheet"
     run_import(db.session, lead_import.id)
@@ -233,7 +237,7 @@ def test_an_xlsx_file_imports_like_a_csv(ctx, tmp_path):
 
 
 def test_the_rejection_report_is_csv_a_spreadsheet_cannot_execute(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(
         tmp_path / "l.csv", ["phone,name", "=1+2,x", "-5,y", "0912000001,z", "0912000001,w"]
     )

@@ -20,14 +20,9 @@ from dialer.models import (
     Role,
 )
 from dialer.telephony.port import ExtensionState, ExtensionStateChanged
-from tests.dialing_factories import (
-    MORNING,
-    make_agent,
-    make_campaign,
-    make_lead,
-    make_pause_reason,
-)
-from tests.factories import make_user
+from tests.factories.campaigns import MORNING, make_campaign
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent, make_pause_reason, make_user
 
 
 def test_a_pause_needs_a_reason_from_the_list(ctx) -> None:

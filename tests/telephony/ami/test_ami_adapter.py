@@ -22,7 +22,7 @@ from dialer.telephony.port import (
     TelephonyConfigError,
     TelephonyError,
 )
-from tests.telephony.ami_server import ScriptedAmi, message, scripted_settings
+from tests.telephony.ami.scripted import ScriptedAmi, message, scripted_settings
 
 AGENT_CHANNEL = "Local/{extension}@sim-agent"
 

@@ -18,7 +18,7 @@ from dialer.telephony.port import (
     QueueCallOffered,
     QueueCallRingNoAnswer,
 )
-from tests.telephony.ami_server import translate_transcript
+from tests.telephony.ami.scripted import translate_transcript
 
 
 def summary(events: list[PortEvent]) -> list[tuple]:

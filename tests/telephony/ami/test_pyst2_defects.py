@@ -26,7 +26,7 @@ from dialer.telephony.port import (
     PortEvent,
     UnsafeValueError,
 )
-from tests.telephony.ami_server import ScriptedAmi, message, scripted_settings
+from tests.telephony.ami.scripted import ScriptedAmi, message, scripted_settings
 from tests.telephony.transcripts import load
 
 BLOCKED = 1.0  # seconds a call must stay blocked to count as "never returns"

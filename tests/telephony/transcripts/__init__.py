@@ -1,9 +1,9 @@
-"""The recorded AMI transcripts (``shared/ami-transcripts/*.jsonl``) for tests,
+"""The recorded AMI transcripts (the ``*.jsonl`` files of this folder) for tests,
 and a bare AMI client that records a live PBX the same way.
 
-Each transcript is what a real Asterisk 22 sent and received on one connection.
-The directory comes from ``AMI_TRANSCRIPTS_DIR``, else ``shared/ami-transcripts``
-beside the repository root.
+Each transcript is what a real Asterisk 22 sent and received on one connection
+(README.md here says how they were recorded). ``AMI_TRANSCRIPTS_DIR`` points the
+tests at another folder of recordings, e.g. fresh ones from a newer Asterisk.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 TRANSCRIPTS_ENV = "AMI_TRANSCRIPTS_DIR"
 LOCAL_CHANNEL = re.compile(r"^(Local/[^;/]+)-([0-9a-f]{8})(;[12])$")
 
@@ -29,11 +29,11 @@ WAIT_S = 5.0
 
 
 def transcripts_dir() -> Path:
-    """Where the .jsonl transcripts live."""
+    """Where the .jsonl transcripts live: this folder, or ``AMI_TRANSCRIPTS_DIR``."""
     configured = os.environ.get(TRANSCRIPTS_ENV)
     if configured:
         return Path(configured)
-    return REPO_ROOT.parent / "shared" / "ami-transcripts"
+    return HERE
 
 
 @dataclass(frozen=True)

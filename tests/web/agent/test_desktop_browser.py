@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from dialer.extensions import db
 from dialer.models import AgentActivity, AgentSession, Role, SurveyResponse
-from tests.dialing_factories import AGENT_PASSWORD, make_lead
-from tests.factories import make_user
-from tests.web.desk import make_desk
+from tests.factories.desk import make_desk
+from tests.factories.leads import make_lead
+from tests.factories.people import AGENT_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 

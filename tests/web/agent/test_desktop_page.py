@@ -8,9 +8,9 @@ import re
 from dialer.extensions import db
 from dialer.models import Queue, QueueMember
 from dialer.web.agent.desktop import queue_label
-from tests.dialing_factories import AGENT_PASSWORD
-from tests.web.desk import make_desk, page_csrf
-from tests.web.helpers import login
+from tests.factories.desk import make_desk
+from tests.factories.people import AGENT_PASSWORD
+from tests.support.web import login, page_csrf
 
 
 def desk_data(html: str) -> dict:

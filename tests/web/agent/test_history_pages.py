@@ -10,9 +10,9 @@ from flask import Flask
 
 from dialer.extensions import db
 from dialer.models import Role, User
-from tests.factories import make_extension, make_user
-from tests.inbound_support import QueueCallScript, answered_call, outbound_call
-from tests.web.helpers import login
+from tests.factories.calls import QueueCallScript, answered_call, outbound_call
+from tests.factories.people import make_extension, make_user
+from tests.support.web import login
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -13,7 +13,9 @@ from dialer.domain.people import accounts
 from dialer.extensions import db
 from dialer.models import Call, Contact, User, XcmReport, utcnow
 from dialer.timefmt import format_duration
-from tests.inbound_support import answered_call, call_in, wait_until
+from tests.factories.calls import answered_call
+from tests.support.pbx import call_in
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -147,7 +149,7 @@ def test_todays_history_counts_the_calls_made_through_the_simulator(
                     )
                 )
 
-        wait_until(ended, what=f"call {n} to end")
+        wait_until(ended, message=f"call {n} to end")
     page.wait_for_selector("[data-testid=cw-inbound]:has-text('11')")
     with app.app_context():
         talk = db.session.scalar(select(func.sum(Call.talk_s)))

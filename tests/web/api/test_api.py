@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import QUEUE, enqueue_originate, originate_job_id
 from dialer.models import ApiToken, Call, CampaignStatus, Lead, SurveyResponse
-from tests.web.desk import api_login, bearer, make_desk, page_csrf
+from tests.factories.desk import make_desk
+from tests.support.web import api_login, bearer, page_csrf
 
 
 def test_login_gives_a_cookie_session_and_a_token_stored_only_as_a_hash(app, client) -> None:
@@ -135,7 +136,7 @@ def test_a_call_is_committed_then_one_originate_job_is_queued(app, client) -> No
 
 
 def test_a_manual_call_out_refuses_bad_and_blacklisted_numbers(app, client) -> None:
-    from tests.dialing_factories import blacklist
+    from tests.factories.campaigns import blacklist
 
     make_desk(app)
     with app.app_context():

@@ -10,7 +10,8 @@ from dialer import live
 from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, AgentState, utcnow
-from tests.web.desk import api_login, make_desk
+from tests.factories.desk import make_desk
+from tests.support.web import api_login
 
 
 def frames(response) -> Iterator[dict | None]:  # noqa: ANN001

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from dialer.extensions import db
 from dialer.models import Contact, Role, XcmReport
-from tests.factories import make_extension, make_user
-from tests.inbound_support import answered_call
-from tests.web.helpers import csrf_token, login
+from tests.factories.calls import answered_call
+from tests.factories.people import make_extension, make_user
+from tests.support.web import csrf_token, login
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

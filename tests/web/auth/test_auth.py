@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from dialer.extensions import db
 from dialer.models import ActivityKind, AgentActivity, AgentSession, Role
-from tests.factories import make_extension, make_user
-from tests.web.helpers import csrf_token, login
+from tests.factories.people import make_extension, make_user
+from tests.support.web import csrf_token, login
 
 
 def _people(app: Flask) -> None:

@@ -11,17 +11,13 @@ from dialer.domain.campaigns.blacklist import is_blacklisted
 from dialer.domain.leads.imports import rejections, run_import
 from dialer.extensions import db
 from dialer.models import BlacklistNumber, Campaign
-from tests.leadfactories import (
-    make_campaign,
-    page_token,
-    queued_import,
-    signed_in_manager,
-    write_csv,
-)
+from tests.factories.campaigns import make_draft_campaign
+from tests.factories.leads import queued_import, write_csv
+from tests.support.web import csrf_token, signed_in_manager
 
 
 def add(client, number: str, reason: str = "khách yêu cầu"):  # noqa: ANN001, ANN201
-    token = page_token(client, "/blacklist/")
+    token = csrf_token(client, "/blacklist/")
     return client.post(
         "/blacklist/add",
         data={"csrf_token": token, "number": number, "reason": reason},
@@ -69,7 +65,7 @@ def test_search_finds_a_number_however_it_is_typed_and_remove_takes_it_off(app, 
         entry_id = db.session.scalar(
             select(BlacklistNumber.id).where(BlacklistNumber.phone == "+84912345678")
         )
-    token = page_token(client, "/blacklist/")
+    token = csrf_token(client, "/blacklist/")
     client.post(f"/blacklist/{entry_id}/remove", data={"csrf_token": token})
     with app.app_context():
         assert db.session.scalars(select(BlacklistNumber.phone)).all() == ["+84987654321"]
@@ -78,7 +74,7 @@ def test_search_finds_a_number_however_it_is_typed_and_remove_takes_it_off(app, 
 def test_an_uploaded_file_blacklists_its_numbers_and_reports_the_rest(app, client):
     signed_in_manager(app, client)
     add(client, "0912000001")
-    token = page_token(client, "/blacklist/")
+    token = csrf_token(client, "/blacklist/")
     content = "Số điện thoại,Lý do\n0912000001,\n0912 000 002,Khiếu nại\nabc,\n84912000003,\n"
     response = client.post(
         "/blacklist/upload",
@@ -106,8 +102,10 @@ def test_a_number_blacklisted_after_one_import_is_refused_by_the_next(app, clien
     signed_in_manager(app, client)
     path = write_csv(tmp_path / "l.csv", ["phone", "0912000001", "0912000002"])
     with app.app_context():
-        run_import(db.session, queued_import(db.session, make_campaign(db.session, "A"), path).id)
-        second_id = make_campaign(db.session, "B").id
+        run_import(
+            db.session, queued_import(db.session, make_draft_campaign(db.session, "A"), path).id
+        )
+        second_id = make_draft_campaign(db.session, "B").id
         db.session.commit()
     add(client, "0912000002")
     with app.app_context():

@@ -10,16 +10,10 @@ from sqlalchemy import select
 
 from dialer.extensions import db
 from dialer.models import Campaign, ImportStatus, Lead, LeadImport
-from tests.factories import make_user
-from tests.leadfactories import (
-    blacklist,
-    make_campaign,
-    make_survey,
-    page_token,
-    queued_import,
-    run_worker_burst,
-    signed_in_manager,
-)
+from tests.factories.campaigns import blacklist, make_draft_campaign, make_yes_no_survey
+from tests.factories.leads import queued_import, run_worker_burst
+from tests.factories.people import make_user
+from tests.support.web import csrf_token, signed_in_manager
 
 
 def campaign_form(token: str, **overrides: object) -> dict[str, object]:
@@ -48,7 +42,7 @@ def test_a_manager_creates_a_campaign_with_an_e164_caller_id_and_its_agents(app,
     with app.app_context():
         agents = [make_user(db.session, f"agent{n}").id for n in (1, 2, 3)]
         db.session.commit()
-    token = page_token(client, "/campaigns/new")
+    token = csrf_token(client, "/campaigns/new")
     response = client.post(
         "/campaigns/new", data=campaign_form(token, agents=[str(agents[0]), str(agents[2])])
     )
@@ -64,7 +58,7 @@ def test_a_manager_creates_a_campaign_with_an_e164_caller_id_and_its_agents(app,
 
 def test_a_bad_caller_id_or_backwards_hours_are_explained_and_nothing_is_saved(app, client):
     signed_in_manager(app, client)
-    token = page_token(client, "/campaigns/new")
+    token = csrf_token(client, "/campaigns/new")
     page = client.post("/campaigns/new", data=campaign_form(token, caller_id="12ab"))
     assert "The caller id is not a valid phone number." in page.get_data(as_text=True)
     page = client.post(
@@ -78,9 +72,9 @@ def test_a_bad_caller_id_or_backwards_hours_are_explained_and_nothing_is_saved(a
 def test_start_says_what_is_missing_then_runs_once_it_has_everything(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         db.session.commit()
-    token = page_token(client, f"/campaigns/{campaign_id}")
+    token = csrf_token(client, f"/campaigns/{campaign_id}")
     page = client.post(
         f"/campaigns/{campaign_id}/start", data={"csrf_token": token}, follow_redirects=True
     ).get_data(as_text=True)
@@ -88,7 +82,7 @@ def test_start_says_what_is_missing_then_runs_once_it_has_everything(app, client
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         campaign.caller_id = "+842838123456"
-        campaign.survey_id = make_survey(db.session).id
+        campaign.survey_id = make_yes_no_survey(db.session).id
         db.session.add(Lead(campaign_id=campaign_id, phone="+84912000001", phone_raw="x"))
         db.session.commit()
     page = client.post(
@@ -106,13 +100,13 @@ def test_start_says_what_is_missing_then_runs_once_it_has_everything(app, client
 def test_a_blacklisted_only_list_is_not_a_dialable_lead(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign = make_campaign(db.session, caller_id="+842838123456")
-        campaign.survey_id = make_survey(db.session).id
+        campaign = make_draft_campaign(db.session, caller_id="+842838123456")
+        campaign.survey_id = make_yes_no_survey(db.session).id
         db.session.add(Lead(campaign_id=campaign.id, phone="+84912000001", phone_raw="x"))
         blacklist(db.session, "+84912000001")
         db.session.commit()
         campaign_id = campaign.id
-    token = page_token(client, f"/campaigns/{campaign_id}")
+    token = csrf_token(client, f"/campaigns/{campaign_id}")
     page = client.post(
         f"/campaigns/{campaign_id}/start", data={"csrf_token": token}, follow_redirects=True
     ).get_data(as_text=True)
@@ -120,7 +114,7 @@ def test_a_blacklisted_only_list_is_not_a_dialable_lead(app, client):
 
 
 def upload(client, campaign_id: int, content: bytes, name: str = "leads.csv"):  # noqa: ANN001, ANN201
-    token = page_token(client, f"/campaigns/{campaign_id}")
+    token = csrf_token(client, f"/campaigns/{campaign_id}")
     return client.post(
         f"/campaigns/{campaign_id}/imports",
         data={"csrf_token": token, "file": (io.BytesIO(content), name)},
@@ -131,7 +125,7 @@ def upload(client, campaign_id: int, content: bytes, name: str = "leads.csv"):  
 def test_upload_confirm_columns_import_and_download_the_report(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         blacklist(db.session, "+84987000001")
         db.session.commit()
     content = (
@@ -146,7 +140,7 @@ def test_upload_confirm_columns_import_and_download_the_report(app, client):
     assert "Nguyễn Văn An" in page
     selected = re.findall(r'<option selected value="(\w+)">', page)
     assert selected == ["phone", "full_name", "custom"]
-    token = page_token(client, mapping_url)
+    token = csrf_token(client, mapping_url)
     response = client.post(
         mapping_url,
         data={"csrf_token": token, "columns-0": "phone", "columns-1": "full_name",
@@ -181,11 +175,11 @@ def test_upload_confirm_columns_import_and_download_the_report(app, client):
 def test_the_report_comes_in_vietnamese_for_a_vietnamese_manager(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         db.session.commit()
     response = upload(client, campaign_id, b"phone\nxyz\n0912000001\n")
     mapping_url = response.headers["Location"]
-    token = page_token(client, mapping_url)
+    token = csrf_token(client, mapping_url)
     import_url = client.post(mapping_url, data={"csrf_token": token, "columns-0": "phone"}).headers[
         "Location"
     ]
@@ -204,7 +198,7 @@ def test_the_report_comes_in_vietnamese_for_a_vietnamese_manager(app, client):
 def test_an_unreadable_upload_says_why_and_creates_nothing(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         db.session.commit()
     response = upload(client, campaign_id, b"\xd0\xcf\x11\xe0" + b"\0" * 600, "old.xls")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -218,7 +212,7 @@ def test_an_upload_over_the_limit_gets_413_with_a_message(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     app.config["DIALER_MAX_UPLOAD_MB"] = 0.001
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         db.session.commit()
     response = upload(client, campaign_id, b"phone\n" + b"0912000001\n" * 500)
     assert response.status_code == 413
@@ -228,10 +222,10 @@ def test_an_upload_over_the_limit_gets_413_with_a_message(app, client):
 def test_a_mapping_without_a_phone_column_is_refused(app, client):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign_id = make_campaign(db.session).id
+        campaign_id = make_draft_campaign(db.session).id
         db.session.commit()
     mapping_url = upload(client, campaign_id, b"phone,name\n0912000001,An\n").headers["Location"]
-    token = page_token(client, mapping_url)
+    token = csrf_token(client, mapping_url)
     page = client.post(
         mapping_url, data={"csrf_token": token, "columns-0": "custom", "columns-1": "full_name"}
     ).get_data(as_text=True)
@@ -243,7 +237,7 @@ def test_a_mapping_without_a_phone_column_is_refused(app, client):
 def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, tmp_path):
     signed_in_manager(app, client)
     with app.app_context():
-        campaign = make_campaign(db.session)
+        campaign = make_draft_campaign(db.session)
         path = tmp_path / "l.csv"
         path.write_text("phone\n0912000001\n", "utf-8")
         lead_import = queued_import(db.session, campaign, path)
@@ -253,7 +247,7 @@ def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, t
     assert client.get(url + "/progress").get_json()["stalled"] is True
     page = client.get(url).get_data(as_text=True)
     assert "The worker stopped before the import finished." in page
-    client.post(url + "/retry", data={"csrf_token": page_token(client, url)})
+    client.post(url + "/retry", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         run_worker_burst()
     assert client.get(url + "/progress").get_json()["status"] == "done"

@@ -14,8 +14,8 @@ from bench.gen_leads import generate
 from dialer.extensions import db
 from dialer.jobs.leads import QUEUE
 from dialer.models import Role
-from tests.factories import make_user
-from tests.leadfactories import make_campaign
+from tests.factories.campaigns import make_draft_campaign
+from tests.factories.people import make_user
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_upload_watch_progress_reach_100_and_download_the_report(
 ):
     with app.app_context():
         make_user(db.session, "boss", role=Role.MANAGER, password="boss-pass")
-        campaign_id = make_campaign(db.session, "Khảo sát Tết").id
+        campaign_id = make_draft_campaign(db.session, "Khảo sát Tết").id
         db.session.commit()
     path = tmp_path / "danh-sach.csv"
     counts = generate(60_000, path, seed=11)

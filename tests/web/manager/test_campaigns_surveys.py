@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from dialer.extensions import db
 from dialer.models import Survey, SurveyResponse
-from tests.factories import make_user
-from tests.leadfactories import page_token, signed_in_manager
+from tests.factories.people import make_user
+from tests.support.web import csrf_token, signed_in_manager
 
 
 def questions(*rows: tuple[str, str, str, bool]) -> dict[str, object]:
@@ -23,7 +23,7 @@ def questions(*rows: tuple[str, str, str, bool]) -> dict[str, object]:
 
 def test_a_manager_designs_a_survey_and_edits_it(app, client):
     signed_in_manager(app, client)
-    token = page_token(client, "/surveys/new")
+    token = csrf_token(client, "/surveys/new")
     response = client.post(
         "/surveys/new",
         data={
@@ -51,7 +51,7 @@ def test_a_manager_designs_a_survey_and_edits_it(app, client):
 
 def test_validation_names_the_question_that_is_wrong(app, client):
     signed_in_manager(app, client)
-    token = page_token(client, "/surveys/new")
+    token = csrf_token(client, "/surveys/new")
     page = client.post(
         "/surveys/new",
         data={
@@ -77,7 +77,7 @@ def test_editing_an_answered_survey_makes_version_2_and_says_so(app, client):
         survey_id = survey.id
     page = client.get(f"/surveys/{survey_id}/edit").get_data(as_text=True)
     assert 'data-testid="answered"' in page
-    token = page_token(client, f"/surveys/{survey_id}/edit")
+    token = csrf_token(client, f"/surveys/{survey_id}/edit")
     response = client.post(
         f"/surveys/{survey_id}/edit",
         data={"csrf_token": token, "name": "NPS", **questions(("rating", "Điểm (1-5)?", "", True))},

@@ -8,9 +8,9 @@ import time
 from dialer import live
 from dialer.extensions import db, redis_hub
 from dialer.models import Role
-from tests.factories import make_user
-from tests.web.desk import api_login, make_desk
-from tests.web.helpers import csrf_token, login
+from tests.factories.desk import make_desk
+from tests.factories.people import make_user
+from tests.support.web import api_login, csrf_token, login
 
 
 def next_event(pubsub, event: str, timeout: float = 5.0) -> dict:  # noqa: ANN001
