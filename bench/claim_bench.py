@@ -397,7 +397,7 @@ class StampingAmi(ScriptedAmi):
         super().__init__(secret=AMI_SECRET)
         self.arrived: dict[str, float] = {}
 
-    def _handle(self, conn, raw: bytes) -> None:  # type: ignore[override]  # noqa: ANN001
+    def _handle(self, conn, raw: bytes) -> None:  # type: ignore[override]
         now = time.perf_counter()
         match = _ACTION_ID.match(parse(raw.decode()).get("ActionID", ""))
         if match and b"Action: Originate" in raw:

@@ -13,7 +13,7 @@ from dialer.models import Campaign, Lead
 from tests.factories.leads import write_csv
 
 
-def flask(app, *args: str):  # noqa: ANN001, ANN201
+def flask(app, *args: str):
     return app.test_cli_runner().invoke(args=list(args))
 
 
@@ -37,7 +37,7 @@ def test_create_refuses_a_bad_caller_id_clearly(app):
         assert db.session.scalar(select(Campaign)) is None
 
 
-def _campaign(app) -> None:  # noqa: ANN001
+def _campaign(app) -> None:
     assert flask(app, "campaigns", "create", "Q4", "--caller-id", "+842838123456").exit_code == 0
 
 

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
 from dialer.models import ImportStatus, Lead, LeadImport
 from tests.factories.campaigns import make_draft_campaign
 from tests.factories.leads import queued_import, run_worker_burst, write_csv
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,14 +67,15 @@ def _worker() -> subprocess.Popen:
     )
 
 
-def _work_horse(worker: subprocess.Popen, deadline: float) -> int:
+def _work_horse(worker: subprocess.Popen) -> int:
+    """The pid of the work-horse ``worker`` forks for its job."""
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
-    while time.monotonic() < deadline:
+
+    def forked() -> int | None:
         pids = children.read_text().split() if children.exists() else []
-        if pids:
-            return int(pids[0])
-        time.sleep(0.01)
-    raise AssertionError("the worker never forked a work-horse")
+        return int(pids[0]) if pids else None
+
+    return wait_until(forked, timeout=60, message="the worker to fork a work-horse", every=0.01)
 
 
 def _rows_read(import_id: int) -> int:
@@ -96,11 +97,13 @@ def test_a_work_horse_killed_mid_import_then_run_again_ends_like_one_clean_run(c
     crashed = queued_import(db.session, crashed_campaign, path)
     enqueue_import(redis_hub.queue(QUEUE), crashed.id)
     worker = _worker()
-    deadline = time.monotonic() + 60
-    horse = _work_horse(worker, deadline)
-    while _rows_read(crashed.id) == 0:  # one chunk committed, the rest still to come
-        assert time.monotonic() < deadline and worker.poll() is None
-        time.sleep(0.005)
+    horse = _work_horse(worker)
+
+    def one_chunk_committed() -> bool:  # and the rest still to come
+        assert worker.poll() is None, "the worker ended before it could be killed mid-import"
+        return _rows_read(crashed.id) > 0
+
+    wait_until(one_chunk_committed, timeout=60, message="the first chunk", every=0.005)
     os.kill(horse, signal.SIGKILL)
     worker.wait(timeout=60)
     db.session.expire_all()

@@ -1,4 +1,4 @@
-"""Helpers for tests that use the app over HTTP: CSRF tokens, signing in by form and by API."""
+"""Helpers for tests that use the app over HTTP: CSRF tokens, signing in, placing calls by API."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 from dialer.extensions import db
 from dialer.models import Role
 from tests.factories.people import AGENT_PASSWORD, make_user
+from tests.support.waiting import wait_until
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
@@ -67,3 +68,29 @@ def api_login(client: FlaskClient, username: str = "agent1", extension: str = "1
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header of an API token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def call_in_state(
+    client: FlaskClient, headers: dict[str, str], call_id: int, state: str, timeout: float = 10.0
+) -> dict:
+    """The call as its API resource shows it once it is in ``state`` (polled, bounded)."""
+
+    def found() -> dict | None:
+        call = client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]
+        return call if call["state"] == state else None
+
+    return wait_until(found, timeout=timeout, message=f"call {call_id} to be {state}")
+
+
+def wait_until_ended(
+    client: FlaskClient, headers: dict[str, str], call_id: int, timeout: float = 20.0
+) -> dict:
+    """The call once it has ended."""
+    return call_in_state(client, headers, call_id, "ended", timeout)
+
+
+def place(client: FlaskClient, headers: dict[str, str], number: str) -> int:
+    """Place a call to ``number`` through POST /api/calls; its id."""
+    response = client.post("/api/calls", json={"number": number}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["call"]["id"]

@@ -35,11 +35,11 @@ from tests.factories.people import make_agent
 TIMEOUTS = {"ring_timeout_s": 30, "dial_timeout_s": 30}
 
 
-def claim(user_id: int, campaign_id: int, now=MORNING) -> Claimed | Refusal:  # noqa: ANN001
+def claim(user_id: int, campaign_id: int, now=MORNING) -> Claimed | Refusal:
     return dialing.claim_next_lead(db.session, user_id, campaign_id, now)
 
 
-def held(**campaign: object):  # noqa: ANN201
+def held(**campaign: object):
     """A signed-in agent holding the one lead of a campaign: (user, session, campaign, lead)."""
     user, agent_session = make_agent(db.session)
     made = make_campaign(db.session, agents=[user], **campaign)
@@ -126,13 +126,13 @@ def test_switching_campaign_gives_the_held_lead_back(ctx) -> None:
     assert (held.status, held.claimed_by_id) == (LeadStatus.NEW, None)
 
 
-def _start(user_id: int, lead_id: int):  # noqa: ANN202
+def _start(user_id: int, lead_id: int):
     call, _ = dialing.start_call(db.session, user_id, MORNING, lead_id=lead_id)
     request, _ = dialing.prepare_originate(db.session, call.id, MORNING, **TIMEOUTS)
     return call, request
 
 
-def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:  # noqa: ANN001
+def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:
     from dialer.domain.people.agents import lock_agent_session
 
     call_id = lock_agent_session(db.session, user_id, at).current_call_id

@@ -19,7 +19,7 @@ from tests.factories.people import make_agent
 
 
 @pytest.fixture
-def answered(ctx):  # noqa: ANN001, ANN201
+def answered(ctx):
     """An agent in wrap-up after an answered call of a campaign with a survey."""
     user, agent_session = make_agent(db.session)
     survey = standard_survey(db.session)

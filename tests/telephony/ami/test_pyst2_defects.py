@@ -26,6 +26,7 @@ from dialer.telephony.port import (
     PortEvent,
     UnsafeValueError,
 )
+from tests.support.waiting import wait_until
 from tests.telephony.ami.scripted import ScriptedAmi, message, scripted_settings
 from tests.telephony.transcripts import load
 
@@ -269,8 +270,9 @@ def test_5_plain_pyst2_waits_forever_on_a_silent_pbx(server: ScriptedAmi) -> Non
 def test_5_plain_pyst2_manager_cannot_reconnect(server: ScriptedAmi) -> None:
     manager = plain(server)
     server.drop_connections()
-    while manager.connected():
-        manager._connected.wait(0.01)
+    wait_until(
+        lambda: not manager.connected(), timeout=10, message="pyst2 to see the drop", every=0.01
+    )
     with pytest.raises(RuntimeError, match="threads can only be started once"):
         manager.connect("127.0.0.1", server.port)
 

@@ -27,11 +27,11 @@ def pbx_speed() -> float:
 
 
 @pytest.fixture
-def desk(app, listener, calls_worker):  # noqa: ANN001, ANN201
+def desk(app, listener, calls_worker):
     return make_desk(app, leads=0)
 
 
-def add_lead(app, desk, phone: str) -> int:  # noqa: ANN001
+def add_lead(app, desk, phone: str) -> int:
     with app.app_context():
         from dialer.models import Campaign
 
@@ -49,7 +49,7 @@ def add_lead(app, desk, phone: str) -> int:  # noqa: ANN001
         return lead.id
 
 
-def sign_in(page, live_server) -> None:  # noqa: ANN001
+def sign_in(page, live_server) -> None:
     page.goto(live_server.url + "/login")
     page.fill("input[name=username]", "agent1")
     page.fill("input[name=password]", AGENT_PASSWORD)
@@ -59,11 +59,11 @@ def sign_in(page, live_server) -> None:  # noqa: ANN001
     page.wait_for_selector("body[data-ready]", state="attached")
 
 
-def bar_colour(page) -> str:  # noqa: ANN001
+def bar_colour(page) -> str:
     return page.get_by_test_id("agent-bar").evaluate("el => getComputedStyle(el).backgroundColor")
 
 
-def wait_state(page, state: str, timeout: float = 10_000) -> None:  # noqa: ANN001
+def wait_state(page, state: str, timeout: float = 10_000) -> None:
     page.wait_for_selector(f"#agent-bar[data-state={state}]", timeout=timeout)
 
 

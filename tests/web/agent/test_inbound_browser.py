@@ -23,7 +23,7 @@ CALLER = "0987654321"
 CALLER_E164 = "+84987654321"
 
 
-def _sign_in(page, url: str) -> None:  # noqa: ANN001
+def _sign_in(page, url: str) -> None:
     page.goto(url + "/login")
     page.fill("input[name=username]", "agent1")
     page.fill("input[name=password]", "agent-demo")

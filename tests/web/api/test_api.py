@@ -150,7 +150,7 @@ def test_a_manual_call_out_refuses_bad_and_blacklisted_numbers(app, client) -> N
     assert placed.get_json()["call"]["number"] == "+84912345678"
 
 
-def _answered_call(app, client, token) -> int:  # noqa: ANN001
+def _answered_call(app, client, token) -> int:
     from dialer.domain.dialing.events import apply_port_event
     from dialer.jobs.calls import originate
     from dialer.models import utcnow

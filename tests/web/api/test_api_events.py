@@ -11,22 +11,23 @@ from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, AgentState, utcnow
 from tests.factories.desk import make_desk
+from tests.support.waiting import wait_until
 from tests.support.web import api_login
 
 
-def frames(response) -> Iterator[dict | None]:  # noqa: ANN001
+def frames(response) -> Iterator[dict | None]:
     """Each data frame of a stream as JSON (None for a keep-alive or a retry line)."""
     for chunk in response.response:
         line = chunk.decode() if isinstance(chunk, bytes) else chunk
         yield json.loads(line[len("data: ") :]) if line.startswith("data: ") else None
 
 
-def _state(app, user_id: int) -> str:  # noqa: ANN001
+def _state(app, user_id: int) -> str:
     with app.app_context():
         return db.session.query(AgentSession).filter_by(user_id=user_id).one().state
 
 
-def _sweep(app) -> None:  # noqa: ANN001
+def _sweep(app) -> None:
     with app.app_context():
         timeout = app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
         agents.pause_silent_agents(db.session, utcnow(), timeout)
@@ -63,10 +64,12 @@ def test_an_open_stream_keeps_the_agent_ready_and_silence_pauses_with_disconnect
         _sweep(app)
         assert _state(app, desk.agent_id) == AgentState.READY
     response.close()  # the browser vanished
-    deadline = time.monotonic() + 5
-    while _state(app, desk.agent_id) != AgentState.PAUSED and time.monotonic() < deadline:
+
+    def paused() -> bool:
         _sweep(app)
-        time.sleep(0.1)
+        return _state(app, desk.agent_id) == AgentState.PAUSED
+
+    wait_until(paused, timeout=5, message="the silent agent to be paused", every=0.1)
     with app.app_context():
         agent_session = db.session.query(AgentSession).filter_by(user_id=desk.agent_id).one()
         assert agent_session.state == AgentState.PAUSED

@@ -16,7 +16,7 @@ from tests.factories.leads import queued_import, write_csv
 from tests.support.web import csrf_token, signed_in_manager
 
 
-def add(client, number: str, reason: str = "khách yêu cầu"):  # noqa: ANN001, ANN201
+def add(client, number: str, reason: str = "khách yêu cầu"):
     token = csrf_token(client, "/blacklist/")
     return client.post(
         "/blacklist/add",
@@ -25,7 +25,7 @@ def add(client, number: str, reason: str = "khách yêu cầu"):  # noqa: ANN001
     )
 
 
-def listed(client, query: str) -> list[str]:  # noqa: ANN001
+def listed(client, query: str) -> list[str]:
     page = client.get("/blacklist/", query_string={"q": query}).get_data(as_text=True)
     table = page.split('data-testid="blacklist"', 1)[-1].split("</table>", 1)[0]
     return re.findall(r"<td>(\+\d+)</td>", table)

@@ -113,7 +113,7 @@ def test_a_blacklisted_only_list_is_not_a_dialable_lead(app, client):
     assert "at least one lead that can be called" in page
 
 
-def upload(client, campaign_id: int, content: bytes, name: str = "leads.csv"):  # noqa: ANN001, ANN201
+def upload(client, campaign_id: int, content: bytes, name: str = "leads.csv"):
     token = csrf_token(client, f"/campaigns/{campaign_id}")
     return client.post(
         f"/campaigns/{campaign_id}/imports",

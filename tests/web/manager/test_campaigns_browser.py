@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def worker(app) -> Iterator[subprocess.Popen]:  # noqa: ANN001
+def worker(app) -> Iterator[subprocess.Popen]:
     """A real RQ worker serving the import queue for the length of the test."""
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--queue", QUEUE],
@@ -36,7 +36,7 @@ def worker(app) -> Iterator[subprocess.Popen]:  # noqa: ANN001
     process.wait(timeout=30)
 
 
-def sign_in(page, url: str) -> None:  # noqa: ANN001
+def sign_in(page, url: str) -> None:
     page.goto(url + "/login")
     page.fill("input[name=username]", "boss")
     page.fill("input[name=password]", "boss-pass")

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
-import time
+
+from redis.client import PubSub
 
 from dialer import live
 from dialer.extensions import db, redis_hub
 from dialer.models import Role
 from tests.factories.desk import make_desk
 from tests.factories.people import make_user
+from tests.support.waiting import wait_until
 from tests.support.web import api_login, csrf_token, login
 
 
-def next_event(pubsub, event: str, timeout: float = 5.0) -> dict:  # noqa: ANN001
+def next_event(pubsub: PubSub, event: str, timeout: float = 5.0) -> dict:
     """The next message of that event on the subscription, waiting up to ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        raw = pubsub.get_message(timeout=0.2)
-        if raw is not None and json.loads(raw["data"])["event"] == event:
-            return json.loads(raw["data"])
-    raise AssertionError(f"no {event} event within {timeout} s")
+
+    def arrived() -> dict | None:
+        raw = pubsub.get_message(timeout=0.2)  # blocks up to 0.2 s: no sleep needed between
+        found = json.loads(raw["data"]) if raw is not None else None
+        return found if found is not None and found["event"] == event else None
+
+    return wait_until(arrived, timeout=timeout, message=f"a {event} event", every=0)
 
 
-def _supervisor(app) -> object:  # noqa: ANN001
+def _supervisor(app) -> object:
     with app.app_context():
         make_user(db.session, "boss", role=Role.SUPERVISOR, password="boss-pass")
         db.session.commit()
