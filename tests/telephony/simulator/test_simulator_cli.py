@@ -19,7 +19,7 @@ from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.telephony.transcripts import AmiRecorder
 
 USER, SECRET, SPEED = "dialer", "sim-cli-secret", 0.01
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RUN_GROUP = "from dialer.cli.pbx_sim import pbx_sim; pbx_sim(prog_name='pbx-sim')"
 
 

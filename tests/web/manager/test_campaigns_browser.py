@@ -18,7 +18,7 @@ from tests.factories.campaigns import make_draft_campaign
 from tests.factories.people import make_user
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
