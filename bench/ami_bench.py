@@ -29,7 +29,7 @@ from dialer.telephony.ami.adapter import AmiAdapter  # noqa: E402
 from dialer.telephony.ami.settings import AmiSettings  # noqa: E402
 from dialer.telephony.port import AgentFirstCall, CallEnded, ConnectionHealth  # noqa: E402
 from dialer.telephony.simulator.pbx import PbxSimulator  # noqa: E402
-from tests.telephony.ami_server import ScriptedAmi, parse, scripted_settings  # noqa: E402
+from tests.telephony.ami.scripted import ScriptedAmi, parse, scripted_settings  # noqa: E402
 from tests.telephony.transcripts import load  # noqa: E402
 
 _EPOCH = re.compile(r"\b(17955\d{5})\.")

@@ -45,7 +45,7 @@ from rq import Worker  # noqa: E402
 
 from tests.backends import server_backend  # noqa: E402
 from tests.suites import server_backend_available  # noqa: E402
-from tests.telephony.ami_server import ScriptedAmi, parse  # noqa: E402
+from tests.telephony.ami.scripted import ScriptedAmi, parse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LEADS = 100_000
@@ -397,7 +397,7 @@ class StampingAmi(ScriptedAmi):
         super().__init__(secret=AMI_SECRET)
         self.arrived: dict[str, float] = {}
 
-    def _handle(self, conn, raw: bytes) -> None:  # type: ignore[override]  # noqa: ANN001
+    def _handle(self, conn, raw: bytes) -> None:  # type: ignore[override]
         now = time.perf_counter()
         match = _ACTION_ID.match(parse(raw.decode()).get("ActionID", ""))
         if match and b"Action: Originate" in raw:

@@ -289,7 +289,7 @@ def _explain(app: Any, work: Callable[[], None], title: str) -> None:
 
     caught: list[tuple[str, Any]] = []
 
-    def catch(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+    def catch(_conn, _cursor, statement, parameters, _context, _many) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             caught.append((statement, parameters))
 

@@ -107,7 +107,7 @@ def _measure(backend: str, url: str, folder: Path, path: Path) -> None:
     print(f"{backend}: " + "; ".join(f"{g}: {'met' if ok else 'MISSED'}" for g, ok in goals))
 
 
-def _app(url: str, instance: Path):  # noqa: ANN202
+def _app(url: str, instance: Path):
     os.environ["DIALER_INSTANCE_PATH"] = str(instance)
     os.environ["DATABASE_URL"] = url
     from dialer import create_app
@@ -227,7 +227,7 @@ def _copy_body(rows: list[Any]) -> str:
 
 
 @contextmanager
-def _database(backend: str, folder: Path):  # noqa: ANN202
+def _database(backend: str, folder: Path):
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'bench.db'}"
         return

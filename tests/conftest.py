@@ -187,7 +187,7 @@ def pbx_speed() -> float:
 def pbx(app: Flask, pbx_speed: float) -> Iterator[object]:
     """The PBX simulator on a free port, the app's AMI_* settings pointed at it."""
     from dialer.telephony.provider import close_port
-    from tests.live_pbx import start_simulator
+    from tests.support.pbx import start_simulator
 
     simulator = start_simulator(app, pbx_speed)
     yield simulator
@@ -198,7 +198,7 @@ def pbx(app: Flask, pbx_speed: float) -> Iterator[object]:
 @pytest.fixture
 def listener(app: Flask, pbx: object) -> Iterator[object]:
     """The AMI listener (``flask ami-listener``'s code) in a background thread."""
-    from tests.live_pbx import ListenerThread
+    from tests.support.pbx import ListenerThread
 
     running = ListenerThread(app).start()
     yield running
@@ -208,7 +208,7 @@ def listener(app: Flask, pbx: object) -> Iterator[object]:
 @pytest.fixture
 def calls_worker(app: Flask, pbx: object) -> Iterator[object]:
     """A real RQ worker serving the ``calls`` queue, in a background thread."""
-    from tests.live_pbx import CallsWorker
+    from tests.support.pbx import CallsWorker
 
     running = CallsWorker(app).start()
     yield running

@@ -7,12 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,14 +24,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, deadline: float) -> int:
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-                return response.status
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer in time")
+def _status(url: str) -> int | None:
+    """The HTTP status of ``url``, or None while nothing answers there."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            return response.status
+    except OSError:
+        return None
 
 
 @pytest.mark.timeout(180)
@@ -62,7 +62,10 @@ def test_demo_serves_the_product_and_ctrl_c_stops_every_process(tmp_path: Path) 
         text=True,
     )
     try:
-        status = _wait_for(f"http://127.0.0.1:{port}/login", time.monotonic() + 120)
+        url = f"http://127.0.0.1:{port}/login"
+        status = wait_until(
+            lambda: _status(url), timeout=120, message=f"{url} to answer", every=0.2
+        )
         assert status == 200
         family = psutil.Process(demo.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)

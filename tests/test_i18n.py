@@ -10,8 +10,8 @@ from babel.messages.pofile import read_po
 
 from dialer.extensions import db
 from dialer.models import Role
-from tests.factories import make_user
-from tests.web.helpers import login
+from tests.factories.people import make_user
+from tests.support.web import login
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "dialer" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"

@@ -31,7 +31,7 @@ def test_there_is_a_single_head() -> None:
 
 
 @pytest.fixture
-def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend):  # noqa: ANN001
+def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend):
     with fresh_database(tmp_path) as url:
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("REDIS_URL", backend.redis_url)
@@ -47,7 +47,7 @@ def _tables() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_downgrade_upgrade_round_trips(fresh_app) -> None:  # noqa: ANN001
+def test_upgrade_downgrade_upgrade_round_trips(fresh_app) -> None:
     upgrade()
     built = _tables()
     assert {"users", "leads", "calls", "campaigns", "xcm_reports", "audit_log"} <= built
@@ -57,7 +57,7 @@ def test_upgrade_downgrade_upgrade_round_trips(fresh_app) -> None:  # noqa: ANN0
     assert _tables() == built
 
 
-def test_models_and_migrations_do_not_differ(fresh_app) -> None:  # noqa: ANN001
+def test_models_and_migrations_do_not_differ(fresh_app) -> None:
     upgrade()
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
@@ -66,7 +66,7 @@ def test_models_and_migrations_do_not_differ(fresh_app) -> None:  # noqa: ANN001
         assert compare_metadata(context, db.metadata) == []
 
 
-def test_a_database_behind_the_migrations_is_reported(fresh_app) -> None:  # noqa: ANN001
+def test_a_database_behind_the_migrations_is_reported(fresh_app) -> None:
     response = fresh_app.test_client().get("/login")
     assert response.status_code == 503
     assert b"flask --app app db upgrade" in response.data

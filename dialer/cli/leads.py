@@ -75,7 +75,7 @@ def _run_with_bar(lead_import: LeadImport) -> LeadImport:
         length=100, label="importing", file=sys.stderr, show_percent=True
     ) as bar:
 
-        def advance(progress) -> None:  # noqa: ANN001
+        def advance(progress) -> None:
             bar.update(progress.percent - bar.pos)
 
         return run_import(
@@ -185,7 +185,7 @@ def list_command(as_json: bool) -> None:
         )
 
 
-def register(app) -> None:  # noqa: ANN001
+def register(app) -> None:
     """Add the ``leads`` and ``campaigns`` command groups to the app."""
     for group in (leads_group, campaigns_group):
         app.cli.add_command(group)

@@ -5,7 +5,7 @@ gives the defaults (AMI_USERNAME/AMI_SECRET for `serve`, AMI_HOST/AMI_PORT too f
 `inbound`); options override them.
 
 How `inbound` places the call (the same Originate works on a real Asterisk running
-the reference dialplan, shared/ami-transcripts/peer-config/extensions.conf):
+the reference dialplan, docs/asterisk/extensions.conf):
 
 * queue `support`: ``Channel: Local/<did>@inbound, Application: Wait, Data: <seconds>``
   with the caller's number as CallerID. The ``[inbound]`` context answers and queues

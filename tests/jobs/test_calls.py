@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import QUEUE, enqueue_originate
 from dialer.models import Call, Lead, LeadStatus
-from tests.dialing_factories import blacklist
-from tests.web.desk import api_login, bearer, make_desk
-
-
-def wait_until_ended(client, headers, call_id: int, timeout: float = 20.0) -> dict:  # noqa: ANN001
-    """The call once it has ended (polling its API resource until a deadline)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        call = client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]
-        if call["state"] == "ended":
-            return call
-        time.sleep(0.05)
-    raise AssertionError(f"call {call_id} still {call['state']} after {timeout} s")
-
-
-def place(client, headers, number: str) -> int:  # noqa: ANN001
-    response = client.post("/api/calls", json={"number": number}, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["call"]["id"]
+from tests.factories.campaigns import blacklist
+from tests.factories.desk import make_desk
+from tests.support.web import api_login, bearer, call_in_state, place, wait_until_ended
 
 
 @pytest.mark.parametrize(
@@ -52,7 +34,7 @@ def test_a_lead_call_settles_the_lead_by_the_retry_rules(
 ) -> None:
     desk = make_desk(app, leads=0)
     with app.app_context():
-        from tests.dialing_factories import make_lead
+        from tests.factories.leads import make_lead
 
         campaign = db.session.get(Call.campaign.property.mapper.class_, desk.campaign_id)
         lead_id = make_lead(db.session, campaign, "+84912345671").id  # ...1: busy
@@ -75,12 +57,7 @@ def test_hanging_up_while_the_customer_rings_is_a_cancel(
     make_desk(app)
     headers = bearer(api_login(client)["token"])
     call_id = place(client, headers, "0912345672")  # ...2: rings until the agent gives up
-    deadline = time.monotonic() + 10
-    while client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]["state"] != (
-        "dialing"
-    ):
-        assert time.monotonic() < deadline, "the customer's phone never rang"
-        time.sleep(0.05)
+    call_in_state(client, headers, call_id, "dialing")  # the customer's phone rings
     client.post(f"/api/calls/{call_id}/hangup", headers=headers)
     call = wait_until_ended(client, headers, call_id)
     assert (call["status"], call["hung_up_by"]) == ("CANCEL", "agent")
@@ -90,12 +67,7 @@ def test_hanging_up_a_connected_call_ends_it_answered(app, client, listener, cal
     make_desk(app)
     headers = bearer(api_login(client)["token"])
     call_id = place(client, headers, "0912345674")  # ...4: answers and stays up
-    deadline = time.monotonic() + 10
-    while client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]["state"] != (
-        "connected"
-    ):
-        assert time.monotonic() < deadline, "the call never connected"
-        time.sleep(0.05)
+    call_in_state(client, headers, call_id, "connected")
     assert client.get("/api/agent", headers=headers).get_json()["state"] == "connected"
     client.post(f"/api/calls/{call_id}/hangup", headers=headers)
     call = wait_until_ended(client, headers, call_id)
@@ -104,7 +76,7 @@ def test_hanging_up_a_connected_call_ends_it_answered(app, client, listener, cal
 
 
 def test_a_number_blacklisted_before_the_job_runs_is_never_dialled(app, client, pbx) -> None:
-    from tests.live_pbx import CallsWorker, ListenerThread
+    from tests.support.pbx import CallsWorker, ListenerThread
 
     make_desk(app)
     headers = bearer(api_login(client)["token"])

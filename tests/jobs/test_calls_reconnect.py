@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from tests.jobs.test_calls import place, wait_until_ended
-from tests.live_pbx import CallsWorker, ListenerThread
-from tests.web.desk import api_login, bearer, make_desk
-
-
-def wait_for(predicate, timeout: float = 15.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "waited in vain"
-        time.sleep(0.05)
+from tests.factories.desk import make_desk
+from tests.support.pbx import CallsWorker, ListenerThread
+from tests.support.waiting import wait_until
+from tests.support.web import api_login, bearer, call_in_state, place, wait_until_ended
 
 
 def test_a_call_that_ended_while_the_listener_was_blind_is_closed_after_reconnect(
@@ -30,9 +22,9 @@ def test_a_call_that_ended_while_the_listener_was_blind_is_closed_after_reconnec
         def state() -> str:
             return client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]["state"]
 
-        wait_for(lambda: state() == "connected")
+        call_in_state(client, headers, call_id, "connected", timeout=15)
         pbx.go_silent()  # the listener hears nothing more, not even the hang-up
-        wait_for(lambda: pbx.channels() == [])
+        wait_until(lambda: pbx.channels() == [], message="the PBX to drop the call")
         assert state() == "connected"  # we still believe it is up
         pbx.resume()
         call = wait_until_ended(client, headers, call_id)

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,13 +15,15 @@ from dialer.domain.leads.imports import rejections
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
 from dialer.models import ImportStatus, Lead, LeadImport
-from tests.leadfactories import make_campaign, queued_import, run_worker_burst, write_csv
+from tests.factories.campaigns import make_draft_campaign
+from tests.factories.leads import queued_import, run_worker_burst, write_csv
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_job_imports_and_publishes_its_progress(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", ["phone", "0912000001", "0912000002", "x"])
     lead_import = queued_import(db.session, campaign, path)
     queue = redis_hub.queue(QUEUE)
@@ -44,7 +45,7 @@ def test_the_job_imports_and_publishes_its_progress(ctx, tmp_path):
 
 
 def test_a_finished_import_enqueued_again_changes_nothing(ctx, tmp_path):
-    campaign = make_campaign(db.session)
+    campaign = make_draft_campaign(db.session)
     path = write_csv(tmp_path / "l.csv", ["phone", "0912000001", "x"])
     lead_import = queued_import(db.session, campaign, path)
     for _ in range(2):
@@ -66,14 +67,15 @@ def _worker() -> subprocess.Popen:
     )
 
 
-def _work_horse(worker: subprocess.Popen, deadline: float) -> int:
+def _work_horse(worker: subprocess.Popen) -> int:
+    """The pid of the work-horse ``worker`` forks for its job."""
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
-    while time.monotonic() < deadline:
+
+    def forked() -> int | None:
         pids = children.read_text().split() if children.exists() else []
-        if pids:
-            return int(pids[0])
-        time.sleep(0.01)
-    raise AssertionError("the worker never forked a work-horse")
+        return int(pids[0]) if pids else None
+
+    return wait_until(forked, timeout=60, message="the worker to fork a work-horse", every=0.01)
 
 
 def _rows_read(import_id: int) -> int:
@@ -84,7 +86,10 @@ def _rows_read(import_id: int) -> int:
 def test_a_work_horse_killed_mid_import_then_run_again_ends_like_one_clean_run(ctx, tmp_path):
     path = tmp_path / "leads.csv"
     generate(120_000, path, seed=3)
-    clean_campaign, crashed_campaign = make_campaign(db.session, "sạch"), make_campaign(db.session)
+    clean_campaign, crashed_campaign = (
+        make_draft_campaign(db.session, "sạch"),
+        make_draft_campaign(db.session),
+    )
     clean = queued_import(db.session, clean_campaign, path)
     enqueue_import(redis_hub.queue(QUEUE), clean.id)
     run_worker_burst()
@@ -92,11 +97,13 @@ def test_a_work_horse_killed_mid_import_then_run_again_ends_like_one_clean_run(c
     crashed = queued_import(db.session, crashed_campaign, path)
     enqueue_import(redis_hub.queue(QUEUE), crashed.id)
     worker = _worker()
-    deadline = time.monotonic() + 60
-    horse = _work_horse(worker, deadline)
-    while _rows_read(crashed.id) == 0:  # one chunk committed, the rest still to come
-        assert time.monotonic() < deadline and worker.poll() is None
-        time.sleep(0.005)
+    horse = _work_horse(worker)
+
+    def one_chunk_committed() -> bool:  # and the rest still to come
+        assert worker.poll() is None, "the worker ended before it could be killed mid-import"
+        return _rows_read(crashed.id) > 0
+
+    wait_until(one_chunk_committed, timeout=60, message="the first chunk", every=0.005)
     os.kill(horse, signal.SIGKILL)
     worker.wait(timeout=60)
     db.session.expire_all()

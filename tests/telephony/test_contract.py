@@ -1,7 +1,7 @@
 """The telephony port's contract: the same tests against the PBX simulator and a real Asterisk.
 
 The simulator runs in every run. A real Asterisk with the reference dialplan
-(``shared/ami-transcripts/peer-config``) is used when AMI_HOST, AMI_PORT,
+(``docs/asterisk/``) is used when AMI_HOST, AMI_PORT,
 AMI_USERNAME and AMI_SECRET are set and ``pytest -m asterisk`` is asked for.
 Failure injection (drop, silence, restart) needs the simulator's hands.
 """

@@ -8,15 +8,15 @@ from flask import Flask
 from dialer.access import view_roles
 from dialer.extensions import db
 from dialer.models import Role
-from tests.factories import make_user
-from tests.web.helpers import login
+from tests.factories.people import make_user
+from tests.support.web import login
 
 ROLES = [Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN]
 # Signing out would leave the rest of the walk anonymous.
 SIGN_OUTS = ("auth.logout", "api.delete_session")
 
 
-def _sample_url(rule) -> str:  # noqa: ANN001
+def _sample_url(rule) -> str:
     """The rule with every variable filled by a plausible value."""
     values = {
         arg: ("1" if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x")
@@ -25,7 +25,7 @@ def _sample_url(rule) -> str:  # noqa: ANN001
     return rule.build(values, append_unknown=False)[1]
 
 
-def _routes(app: Flask):  # noqa: ANN202
+def _routes(app: Flask):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

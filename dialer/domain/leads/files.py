@@ -224,7 +224,7 @@ class _CsvFile(LeadFile):
         self.headers = unique_headers(header)
         self.header_line = skip + 1
 
-    def _open_reader(self, skip_lines: int):  # noqa: ANN202
+    def _open_reader(self, skip_lines: int):
         self.close()
         self._binary = self.path.open("rb")
         self._text = io.TextIOWrapper(self._binary, encoding=self.detected.encoding, newline="")

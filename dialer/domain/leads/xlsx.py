@@ -84,7 +84,7 @@ class _XlsxFile(LeadFile):
             self._handle.close()
             raise
 
-    def _open(self, openpyxl) -> None:  # noqa: ANN001
+    def _open(self, openpyxl) -> None:
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about features it drops (data validation, styles): harmless here.
@@ -110,7 +110,7 @@ class _XlsxFile(LeadFile):
             )
         self.detected = Detected("xlsx", sheet=sheet.title)
 
-    def _pick_sheet(self):  # noqa: ANN202
+    def _pick_sheet(self):
         candidates = [self._book.active, *self._book.worksheets]
         for sheet in candidates:
             if sheet is None or not hasattr(sheet, "iter_rows"):
@@ -122,7 +122,7 @@ class _XlsxFile(LeadFile):
                 return sheet
         raise UnreadableFile("empty", "The workbook has no sheet with data.")
 
-    def _check_dimensions(self, sheet) -> int:  # noqa: ANN001
+    def _check_dimensions(self, sheet) -> int:
         rows, columns = sheet.max_row or 0, sheet.max_column or 0
         if rows > self.limits.max_rows + _HEADER_SEARCH_ROWS or columns > self.limits.max_columns:
             raise UnreadableFile(

@@ -1,4 +1,4 @@
-"""The reference dialplan (peer-config/extensions.conf) as the simulator runs it.
+"""The reference dialplan (docs/asterisk/extensions.conf) as the simulator runs it.
 
 Each context is a small coroutine that executes the same priorities, with the
 same application data, as the reference extensions.conf, so Newexten events and

@@ -1,6 +1,6 @@
 """A PBX simulator that speaks the Asterisk Manager Interface over TCP.
 
-It models the reference dialplan of ``shared/ami-transcripts/peer-config`` (agent
+It models the reference dialplan of ``docs/asterisk/`` (agent
 extensions 1XXX answer, 2XXX ring, 3XXX are busy; a customer's outcome is the last
 digit of the number; the support and sales queues; inbound injection) and sends
 the events a real Asterisk 22 sends for each of those calls, as recorded in the

@@ -1,4 +1,4 @@
-"""Call queues of the simulator (peer-config/queues.conf): members, callers, statistics."""
+"""Call queues of the simulator (docs/asterisk/queues.conf): members, callers, statistics."""
 
 from __future__ import annotations
 
