@@ -14,8 +14,8 @@ from flask import Flask
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, AgentState
 from dialer.processes.housekeeping import LEASE_KEY
-from tests.dialing_factories import make_agent
-from tests.inbound_support import wait_until
+from tests.factories.people import make_agent
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -58,13 +58,13 @@ def test_another_worker_takes_over_the_sweep_when_the_one_sweeping_is_killed(
     first = _silent_agent(app, "quiet", "1001")
     workers = [_start_worker(tmp_path / f"worker{n}.log") for n in (1, 2)]
     try:
-        wait_until(lambda: _paused(app, first), timeout_s=60, what="the first sweep")
-        holder = wait_until(lambda: _lease_holder_pid(app), what="a lease holder")
+        wait_until(lambda: _paused(app, first), timeout=60, message="the first sweep")
+        holder = wait_until(lambda: _lease_holder_pid(app), message="a lease holder")
         assert holder in {w.pid for w in workers}
         os.killpg(holder, signal.SIGKILL)  # no clean exit: the lease is not given back
 
         second = _silent_agent(app, "gone", "1002")
-        wait_until(lambda: _paused(app, second), timeout_s=30, what="a sweep after the kill")
+        wait_until(lambda: _paused(app, second), timeout=30, message="a sweep after the kill")
         survivor = next(w.pid for w in workers if w.pid != holder)
         assert _lease_holder_pid(app) == survivor
     finally:
@@ -78,7 +78,7 @@ def test_another_worker_takes_over_the_sweep_when_the_one_sweeping_is_killed(
 def test_a_worker_stopped_cleanly_hands_the_lease_on_at_once(app: Flask, tmp_path: Path) -> None:
     worker = _start_worker(tmp_path / "worker.log")
     try:
-        wait_until(lambda: _lease_holder_pid(app) == worker.pid, timeout_s=60, what="the lease")
+        wait_until(lambda: _lease_holder_pid(app) == worker.pid, timeout=60, message="the lease")
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=15)
