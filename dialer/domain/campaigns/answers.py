@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.notices import Notice
 from dialer.domain.people import agents
 from dialer.domain.people.agents import AgentError
@@ -32,6 +33,7 @@ NO_SURVEY = "no_survey"
 ALREADY_SAVED = "already_saved"
 UNKNOWN_CALL = "unknown_call"
 KEY_REQUIRED = "idempotency_key_required"
+INVALID_ANSWERS = "survey_invalid"
 
 # Per-question problems; the web layer writes each beside its field.
 REQUIRED = "required"
@@ -45,11 +47,11 @@ MAX_TEXT = 2000
 RATING_RANGE = (1, 5)
 
 
-class SurveyInvalid(Exception):
+class SurveyInvalid(DomainError):
     """Some answers are missing or wrong; ``errors`` maps question id to a problem code."""
 
     def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__(f"{len(errors)} answers need attention")
+        super().__init__(INVALID_ANSWERS, f"{len(errors)} answers need attention")
         self.errors = errors
 
 

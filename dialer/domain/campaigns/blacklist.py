@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.leads.columns import PHONE, guess_mapping, header_key
 from dialer.domain.leads.files import FileLimits, open_lead_file
 from dialer.domain.phones import NormalisedPhone, PhoneRejection, normalise_phone, normalise_phones
@@ -23,12 +24,11 @@ _RAW_LIMIT = 64
 _REASON_LIMIT = 255
 
 
-class BlacklistError(ValueError):
+class BlacklistError(DomainError):
     """A number that cannot be blacklisted: ``code`` is a PhoneRejection value or "already"."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 def add_number(

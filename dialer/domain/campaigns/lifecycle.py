@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.phones import NormalisedPhone, normalise_phone
 from dialer.models import (
     BlacklistNumber,
@@ -38,12 +39,11 @@ class Missing(enum.StrEnum):
     LEADS = "leads"
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     """A campaign change refused: ``code`` for the page, the message for the command line."""
 
     def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message, **values)
         self.values = values
 
 

@@ -30,6 +30,8 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from dialer.domain.errors import DomainError
+
 DELIMITERS = (",", ";", "\t", "|")
 CHUNK_ROWS = 25_000
 _SAMPLE_BYTES = 64 * 1024
@@ -48,12 +50,11 @@ ENCODING_LABELS = {
 DELIMITER_LABELS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(DomainError):
     """The file cannot be read as a lead list at all; ``code`` says why, the message says how."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain import audit
+from dialer.domain.errors import DomainError
 from dialer.domain.people.passwords import hash_password, needs_rehash, verify_password
 from dialer.models import (
     ActivityKind,
@@ -22,12 +23,11 @@ from dialer.models import (
 )
 
 
-class LoginRefused(Exception):
+class LoginRefused(DomainError):
     """Sign-in refused; ``code`` is stable, the message is for people."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.message = message
 
 

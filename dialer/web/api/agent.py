@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response
 from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.campaigns.answers import SurveyInvalid
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.notices import Notice
@@ -30,7 +29,7 @@ from dialer.domain.people.agents import AgentError
 from dialer.extensions import csrf, db, login_manager, redis_hub
 from dialer.jobs import calls as call_jobs
 from dialer.models import Call, Campaign, Role, User, utcnow
-from dialer.web.api.messages import error_message, question_problems, refusal_message
+from dialer.web.api.messages import refusal_message
 from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
 from dialer.web.auth import throttle
 from dialer.web.auth.signin import login_messages
@@ -91,12 +90,6 @@ def _check_csrf_for_cookie_sessions() -> None:
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError) -> tuple[Response, int]:
     return jsonify(code=error.code, message=error.message, **error.extra), error.status
-
-
-@bp.errorhandler(AgentError)
-def _agent_error(error: AgentError) -> tuple[Response, int]:
-    status, message = error_message(error.code, error.params)
-    return jsonify(code=error.code, message=message), status
 
 
 @bp.errorhandler(CSRFError)
@@ -326,23 +319,14 @@ def save_survey(call_id: int) -> tuple[Response, int]:
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
         raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
-    try:
-        saved = survey_answers.save_survey(
-            db.session,
-            current_user.id,
-            call_id,
-            request.headers.get("Idempotency-Key", ""),
-            answers,
-            utcnow(),
-        )
-    except SurveyInvalid as invalid:
-        db.session.rollback()
-        raise ApiError(
-            422,
-            "survey_invalid",
-            _("Some answers need attention."),
-            errors=question_problems(invalid.errors),
-        ) from None
+    saved = survey_answers.save_survey(
+        db.session,
+        current_user.id,
+        call_id,
+        request.headers.get("Idempotency-Key", ""),
+        answers,
+        utcnow(),
+    )
     committed(saved.notices)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200

@@ -157,11 +157,6 @@ def _visible_contact(contact_id: int) -> Contact:
     return contact
 
 
-def _invalid_contact(refused: contacts.ContactInvalid) -> ApiError:
-    messages = inbound_pages.contact_errors(refused.errors)
-    return ApiError(422, "invalid", _("Check the highlighted fields."), errors=messages)
-
-
 @bp.get("/contacts/by-number/<path:number>")
 @roles(*ALL_STAFF)
 def contact_by_number(number: str) -> Response:
@@ -177,11 +172,7 @@ def create_contact() -> tuple[Response, int]:
     key = _visible_number(str(body.get("number") or ""))
     call = _own_call(body.get("call_id")) if body.get("call_id") else None
     data = contacts.ContactInput.from_mapping(body)
-    try:
-        contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
-    except contacts.ContactInvalid as refused:
-        db.session.rollback()
-        raise _invalid_contact(refused) from None
+    contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
     db.session.commit()
     return jsonify(contacts.contact_json(contact)), 201 if created else 200
 
@@ -191,11 +182,7 @@ def create_contact() -> tuple[Response, int]:
 def update_contact(contact_id: int) -> Response:
     contact = _visible_contact(contact_id)
     data = contacts.ContactInput.from_mapping(json_body())
-    try:
-        contacts.update_contact(contact, data)
-    except contacts.ContactInvalid as refused:
-        db.session.rollback()
-        raise _invalid_contact(refused) from None
+    contacts.update_contact(contact, data)
     db.session.commit()
     return jsonify(contacts.contact_json(contact))
 
@@ -236,20 +223,15 @@ def _own_call(call_id: Any) -> Call:
 @roles(*ALL_STAFF)
 def save_xcm(call_id: int) -> tuple[Response, int]:
     body = json_body()
-    try:
-        saved = notes.save_xcm(
-            db.session,
-            call_id,
-            current_user.id,
-            request.headers.get("Idempotency-Key", ""),
-            category=str(body.get("category") or ""),
-            note=str(body.get("note") or ""),
-            region=_region(),
-        )
-    except notes.XcmRefused as refused:
-        db.session.rollback()
-        code, message, status, extra = inbound_pages.xcm_refusal(refused)
-        raise ApiError(status, code, message, **extra) from None
+    saved = notes.save_xcm(
+        db.session,
+        call_id,
+        current_user.id,
+        request.headers.get("Idempotency-Key", ""),
+        category=str(body.get("category") or ""),
+        note=str(body.get("note") or ""),
+        region=_region(),
+    )
     db.session.commit()
     return jsonify(notes.report_json(saved.report)), 201 if saved.created else 200
 

@@ -15,6 +15,7 @@ from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.people import agents
 from dialer.i18n import state_label
 from dialer.timefmt import to_local
+from dialer.web.refusals import Described
 
 # code: (HTTP status, message). Messages take their %(name)s values from the error's params.
 REFUSALS: dict[str, tuple[int, Any]] = {
@@ -103,3 +104,22 @@ def refusal_message(refusal: Refusal, campaign_status: str = "") -> str:
 def question_problems(errors: dict[int, str]) -> dict[str, str]:
     """Each question's problem as a sentence, keyed by question id."""
     return {str(qid): str(QUESTION_PROBLEMS.get(code, code)) for qid, code in errors.items()}
+
+
+def agent_refusal(error: agents.AgentError) -> Described:
+    """An agent action refused, with the state and the calling hours in words."""
+    status, message = error_message(error.code, error.params)
+    return Described(status, message)
+
+
+def invalid_answers(invalid: survey_answers.SurveyInvalid) -> Described:
+    """Answers refused, each question's problem as a sentence."""
+    return Described(
+        422, _("Some answers need attention."), {"errors": question_problems(invalid.errors)}
+    )
+
+
+DESCRIBERS: dict[type, Any] = {
+    agents.AgentError: agent_refusal,
+    survey_answers.SurveyInvalid: invalid_answers,
+}

@@ -43,6 +43,7 @@ from dialer.domain.leads.files import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
+from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.manager import messages, uploads
 from dialer.web.manager.forms import (
@@ -169,19 +170,15 @@ def change_status(campaign_id: int, action: str) -> Any:
     campaign = _campaign(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        if action == "start":
-            start_campaign(db.session, campaign)
-        elif action == "pause":
-            pause_campaign(campaign)
-        else:
-            stop_campaign(campaign)
-    except CampaignError as error:
-        db.session.rollback()
-        flash(messages.campaign_error(error), "error")
+    refusals.return_to(url_for(".detail", campaign_id=campaign.id))
+    if action == "start":
+        start_campaign(db.session, campaign)
+    elif action == "pause":
+        pause_campaign(campaign)
     else:
-        db.session.commit()
-        flash(messages.status_changed(action), "success")
+        stop_campaign(campaign)
+    db.session.commit()
+    flash(messages.status_changed(action), "success")
     return redirect(url_for(".detail", campaign_id=campaign.id))
 
 
@@ -197,6 +194,7 @@ def upload(campaign_id: int) -> Any:
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for(".detail", campaign_id=campaign.id))
     path = uploads.save_upload(form.file.data, "leads")
+    refusals.return_to(url_for(".detail", campaign_id=campaign.id))
     try:
         lead_import = lead_imports.create_import(
             db.session,
@@ -205,11 +203,9 @@ def upload(campaign_id: int) -> Any:
             form.file.data.filename or path.name,
             created_by_id=current_user.id,
         )
-    except UnreadableFile as error:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        flash(messages.unreadable(error), "error")
-        return redirect(url_for(".detail", campaign_id=campaign.id))
+    except UnreadableFile:
+        path.unlink(missing_ok=True)  # nothing of a refused file is kept
+        raise
     db.session.commit()
     return redirect(url_for(".mapping", campaign_id=campaign.id, import_id=lead_import.id))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import gettext as _
 
 from dialer.domain.campaigns.blacklist import BlacklistError
@@ -9,6 +12,7 @@ from dialer.domain.campaigns.lifecycle import CampaignError, Missing
 from dialer.domain.campaigns.surveys import SurveyError
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.files import UnreadableFile
+from dialer.web.refusals import Described
 
 
 def missing_label(missing: str) -> str:
@@ -146,3 +150,17 @@ def blacklist_error(error: BlacklistError) -> str:
         "already": _("This number is already blacklisted."),
     }
     return texts.get(error.code, str(error))
+
+
+def _described(words: Callable[[Any], str]) -> Callable[[Any], Described]:
+    return lambda error: Described(409, words(error))
+
+
+# The manager's refusals whose sentences need more than a lookup by code (codes overlap).
+DESCRIBERS: dict[type, Callable[[Any], Described]] = {
+    CampaignError: _described(campaign_error),
+    SurveyError: _described(survey_error),
+    BlacklistError: _described(blacklist_error),
+    UnreadableFile: _described(unreadable),
+    MappingError: _described(mapping_or_file_error),
+}

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from dialer import live
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.people import agents
-from dialer.domain.people.agents import AgentError
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, User, utcnow
 from dialer.timefmt import to_local
+from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -54,14 +54,10 @@ def force_logout(user_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("The page is out of date. Reload it and try again."), "error")
         return redirect(url_for("supervisor.wallboard"))
-    try:
-        notices = agents.force_sign_out(
-            db.session, current_user._get_current_object(), user_id, utcnow()
-        )
-    except AgentError:
-        db.session.rollback()
-        flash(_("No such agent."), "error")
-        return redirect(url_for("supervisor.wallboard"))
+    refusals.return_to(url_for("supervisor.wallboard"))
+    notices = agents.force_sign_out(
+        db.session, current_user._get_current_object(), user_id, utcnow()
+    )
     db.session.commit()
     live.publish_notices(redis_hub.client, notices)
     user = db.session.get(User, user_id)
