@@ -177,15 +177,17 @@ def close_open_pause(session: Session, agent_session: AgentSession, *, now: date
         pause.duration_s = int((now - pause.started_at).total_seconds())
 
 
-def sign_out(
+def end_sessions(
     session: Session,
     user: User,
     *,
-    now: datetime | None = None,
+    now: datetime,
     actor: User | None = None,
 ) -> None:
-    """End the user's web sessions everywhere and close an agent's open session."""
-    now = now or utcnow()
+    """End the user's web sessions everywhere and close an agent's open session.
+
+    Leads the agent holds are not given back here: ``agents.sign_out`` does both.
+    """
     forced = actor is not None and actor.id != user.id
     for agent_session in open_sessions(session, user.id):
         end_agent_session(

@@ -291,7 +291,7 @@ def release_orphan_claims(session: Session) -> int:
 def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
     """The agent signs out: held leads go back, the session closes everywhere."""
     release_claims(session, user.id)
-    accounts.sign_out(session, user, now=now)
+    accounts.end_sessions(session, user, now=now)
     return [Notice(None, "agent", {"user_id": user.id, "state": AgentState.LOGGED_OUT})]
 
 
@@ -305,7 +305,7 @@ def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -
     if user is None or user.role != Role.AGENT or user.id == actor.id:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)
-    accounts.sign_out(session, user, now=now, actor=actor)
+    accounts.end_sessions(session, user, now=now, actor=actor)
     return [
         Notice(user.id, "forced_logout", {"by": actor.display_name, "user_id": user.id}),
         Notice(None, "agent", {"user_id": user.id, "state": AgentState.LOGGED_OUT}),
