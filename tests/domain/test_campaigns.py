@@ -11,17 +11,20 @@ from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
     Missing,
+    allowed_transitions,
     apply_settings,
     create_campaign,
     dialable_leads,
     missing_to_start,
     pause_campaign,
     start_campaign,
+    stop_campaign,
 )
 from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, save_survey
 from dialer.extensions import db
 from dialer.models import (
     Campaign,
+    CampaignStatus,
     Lead,
     LeadStatus,
     Survey,
@@ -109,6 +112,28 @@ def test_a_campaign_starts_only_with_caller_id_survey_and_a_dialable_lead(ctx):
 def test_only_a_running_campaign_pauses(ctx):
     with pytest.raises(CampaignError):
         pause_campaign(make_campaign(db.session))
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [
+        (CampaignStatus.DRAFT, ["start"]),
+        (CampaignStatus.RUNNING, ["pause", "stop"]),
+        (CampaignStatus.PAUSED, ["start", "stop"]),
+        (CampaignStatus.STOPPED, ["start"]),
+    ],
+)
+def test_the_page_offers_exactly_the_changes_the_rules_accept(ctx, status, allowed):
+    campaign = make_campaign(db.session)
+    campaign.status = status
+    assert allowed_transitions(campaign) == allowed
+    if "stop" in allowed:
+        stop_campaign(campaign)
+        assert campaign.status == CampaignStatus.STOPPED
+    elif status == CampaignStatus.DRAFT:
+        with pytest.raises(CampaignError) as refused:
+            stop_campaign(campaign)
+        assert refused.value.code == "not_started" and campaign.status == CampaignStatus.DRAFT
 
 
 def test_the_designer_keeps_order_types_options_and_required_flags(ctx):

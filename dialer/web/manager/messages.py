@@ -74,6 +74,7 @@ def campaign_error(error: CampaignError) -> str:
         "retry_outcome": _("Unknown call outcome in the retry delays."),
         "survey_unknown": _("This survey does not exist."),
         "not_running": _("Only a running campaign can be paused."),
+        "not_started": _("Only a running or paused campaign can be stopped."),
         "agent_unknown": _("Only agents can be assigned to a campaign."),
     }
     return texts.get(error.code, str(error))
