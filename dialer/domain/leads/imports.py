@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -30,6 +29,7 @@ from dialer.domain.leads.files import (
     UnreadableFile,
     open_lead_file,
 )
+from dialer.domain.leads.progress import Progress, ProgressCallback, progress_of
 from dialer.domain.leads.rows import Reason, SeenNumbers, phone_keys, prepare_chunk
 from dialer.domain.leads.store import CampaignLeads, ChunkWriter, Written, campaign_lock
 from dialer.models import (
@@ -41,28 +41,6 @@ from dialer.models import (
     LeadImportRejection,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far an import has come: rows read, imported and rejected, and the file fraction."""
-
-    import_id: int
-    status: str
-    rows_read: int
-    imported: int
-    rejected: int
-    fraction: float
-
-    @property
-    def percent(self) -> int:
-        """0-100 for a progress bar: 100 only once the import is finished."""
-        if self.status in (ImportStatus.DONE, ImportStatus.FAILED):
-            return 100
-        return min(int(self.fraction * 100), 99)
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 def create_import(
@@ -238,18 +216,6 @@ def engine_of(session: Session) -> Engine:
     """The engine behind the session (the writers open their own connections on it)."""
     bind = session.get_bind()
     return bind if isinstance(bind, Engine) else bind.engine
-
-
-def progress_of(lead_import: LeadImport, fraction: float = 0.0) -> Progress:
-    """The import's progress as the live page and the terminal show it."""
-    return Progress(
-        import_id=lead_import.id,
-        status=lead_import.status,
-        rows_read=lead_import.rows_read,
-        imported=lead_import.imported,
-        rejected=lead_import.rejected,
-        fraction=fraction,
-    )
 
 
 def blacklist_keys(session: Session) -> np.ndarray:

@@ -39,6 +39,7 @@ from dialer.domain.campaigns.lifecycle import (
 )
 from dialer.domain.campaigns.surveys import current_surveys
 from dialer.domain.leads import imports as lead_imports
+from dialer.domain.leads import progress as run_progress
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.files import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
@@ -262,7 +263,7 @@ def import_page(campaign_id: int, import_id: int) -> str:
         reason_label=lambda reason: lead_imports.reason_label(reason, _),
         detail_text=lambda detail: lead_imports.detail_text(detail, _),
         action=ConfirmForm(),
-        can_retry=_can_retry(lead_import),
+        can_retry=run_progress.can_retry(lead_import, job_active=_job_active(lead_import)),
     )
 
 
@@ -293,8 +294,7 @@ def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if _can_retry(lead_import):
-        lead_import.status = ImportStatus.QUEUED
+    if run_progress.retry_import(lead_import, job_active=_job_active(lead_import)):
         db.session.commit()
         enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
     return redirect(url_for(".import_page", campaign_id=campaign_id, import_id=import_id))
@@ -359,30 +359,12 @@ def _settings(form: CampaignForm) -> CampaignSettings:
     )
 
 
-def _can_retry(lead_import: LeadImport) -> bool:
-    """Failed, or left queued or running by a worker that died (its job is over)."""
-    if lead_import.status == ImportStatus.FAILED:
-        return True
-    return lead_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and (
-        active_job(redis_hub.client, lead_import.id) is None
-    )
+def _job_active(lead_import: LeadImport) -> bool:
+    return active_job(redis_hub.client, lead_import.id) is not None
 
 
 def _progress(lead_import: LeadImport) -> dict[str, Any]:
-    stored = lead_imports.progress_of(lead_import)
-    if lead_import.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return {**_as_dict(stored), "stalled": False}
-    published = read_progress(redis_hub.client, lead_import.id)
-    if published is None or published["status"] in (ImportStatus.DONE, ImportStatus.FAILED):
-        published = _as_dict(stored)
-    return {**published, "stalled": _can_retry(lead_import)}
-
-
-def _as_dict(progress: lead_imports.Progress) -> dict[str, Any]:
-    return {
-        "status": progress.status,
-        "rows_read": progress.rows_read,
-        "imported": progress.imported,
-        "rejected": progress.rejected,
-        "percent": progress.percent,
-    }
+    published = None
+    if lead_import.status not in run_progress.FINISHED:
+        published = read_progress(redis_hub.client, lead_import.id)
+    return run_progress.page_progress(lead_import, published, job_active=_job_active(lead_import))
