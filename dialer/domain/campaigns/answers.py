@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.errors import DomainError
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
     AgentState,
@@ -112,7 +112,9 @@ def save_survey(
     if agent_session.state == AgentState.WRAPUP and agent_session.current_call_id == call.id:
         agents.set_state(agent_session, AgentState.READY, now)
     session.flush()
-    return Saved(response, is_new=True, notices=[agents.agent_notice(session, agent_session, now)])
+    return Saved(
+        response, is_new=True, notices=[snapshots.agent_notice(session, agent_session, now)]
+    )
 
 
 def validate_answers(questions: list[SurveyQuestion], answers: Mapping[str, Any]) -> dict[int, Any]:

@@ -145,6 +145,13 @@ def may_see_number(session: Session, user: User, number: str) -> bool:
     )
 
 
+def may_see_call(session: Session, user: User, call: Call | None) -> bool:
+    """The user's own call, or a call with a number they may see."""
+    return call is not None and (
+        call.agent_id == user.id or may_see_number(session, user, call.customer_number)
+    )
+
+
 def contact_json(contact: Contact | None) -> dict[str, Any] | None:
     """The contact as the screens and the API show it."""
     if contact is None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dialer.domain.dialing import compliance
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
     AgentSession,
@@ -225,8 +225,8 @@ def _agent_session_of(session: Session, call: Call) -> AgentSession | None:
 def _agent_notices(session: Session, call: Call, now: datetime) -> list[Notice]:
     agent_session = _agent_session_of(session, call)
     if agent_session is None:
-        return [Notice(call.agent_id, "call", agents.call_view(call) or {})]
-    return [agents.agent_notice(session, agent_session, now)]
+        return [Notice(call.agent_id, "call", snapshots.call_view(call) or {})]
+    return [snapshots.agent_notice(session, agent_session, now)]
 
 
 def end_unreachable_call(session: Session, call_id: int, now: datetime) -> list[Notice]:

@@ -29,19 +29,11 @@ CATEGORY_LABELS = {
 }
 
 
-def may_see_call(call: Call | None) -> bool:
-    """The signed-in user's own call, or a call with a number they may see."""
-    return call is not None and (
-        call.agent_id == current_user.id
-        or contacts.may_see_number(db.session, current_user, call.customer_number)
-    )
-
-
 @bp.get("/calls/<int:call_id>")
 @roles(*ALL_STAFF)
 def caller_view(call_id: int) -> str:
     call = db.session.get(Call, call_id)
-    if not may_see_call(call):
+    if not contacts.may_see_call(db.session, current_user, call):
         abort(404)
     assert call is not None
     page = request.args.get("page", "1")

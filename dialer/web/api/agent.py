@@ -23,7 +23,7 @@ from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.notices import Notice
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import csrf, db, login_manager, redis_hub
@@ -135,7 +135,7 @@ def agent_state() -> dict[str, Any]:
     if agent_session is None:
         raise AgentError(agents.NOT_SIGNED_IN)
     return {
-        **agents.snapshot(db.session, agent_session, utcnow()),
+        **snapshots.snapshot(db.session, agent_session, utcnow()),
         **work_on_screen(db.session, agent_session),
     }
 
@@ -283,7 +283,7 @@ def start_call() -> tuple[Response, int]:
         raise ApiError(
             503, "queue_unavailable", _("The dialer cannot place calls right now.")
         ) from None
-    return jsonify(call=agents.call_view(call), agent=agent_state()), 201
+    return jsonify(call=snapshots.call_view(call), agent=agent_state()), 201
 
 
 def own_call(call_id: int) -> Call:
@@ -298,7 +298,7 @@ def own_call(call_id: int) -> Call:
 @roles(Role.AGENT)
 def get_call(call_id: int) -> Response:
     """A call's state and outcome."""
-    return jsonify(call=agents.call_view(own_call(call_id)))
+    return jsonify(call=snapshots.call_view(own_call(call_id)))
 
 
 @bp.post("/calls/<int:call_id>/hangup")
@@ -309,7 +309,7 @@ def hangup(call_id: int) -> Response:
     committed(notices)
     if tell_pbx:
         call_jobs.enqueue_hangup(call_id)
-    return jsonify(call=agents.call_view(own_call(call_id)))
+    return jsonify(call=snapshots.call_view(own_call(call_id)))
 
 
 @bp.put("/calls/<int:call_id>/survey")

@@ -239,7 +239,7 @@ def save_xcm(call_id: int) -> tuple[Response, int]:
 @bp.get("/calls/<int:call_id>/xcm")
 @roles(*ALL_STAFF)
 def get_xcm(call_id: int) -> Response:
-    visible = inbound_pages.may_see_call(db.session.get(Call, call_id))
+    visible = contacts.may_see_call(db.session, current_user, db.session.get(Call, call_id))
     report = notes.report_for_call(db.session, call_id) if visible else None
     if report is None:
         raise _not_found()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from dialer import live
 from dialer.access import SUPERVISORS, roles
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.extensions import db, redis_hub
-from dialer.models import AgentSession, User, utcnow
+from dialer.models import User, utcnow
 from dialer.timefmt import to_local
 from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
@@ -20,28 +21,23 @@ from dialer.web.auth.forms import ConfirmForm
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 
-def signed_in_agents() -> list[dict]:
-    """Every open agent session as the wallboard shows it, by agent id."""
-    sessions = db.session.scalars(
-        select(AgentSession)
-        .join(User, User.id == AgentSession.user_id)
-        .where(AgentSession.logout_at.is_(None))
-        .order_by(User.username)
-    )
-    now = utcnow()
+def _rows() -> list[dict]:
+    """The wallboard's rows, each with the time its state began in the local zone."""
     return [
         {
-            **agents.snapshot(db.session, s, now),
-            "since_local": to_local(s.state_since).strftime("%H:%M:%S"),
+            **row,
+            "since_local": to_local(datetime.fromisoformat(row["state_since"])).strftime(
+                "%H:%M:%S"
+            ),
         }
-        for s in sessions
+        for row in snapshots.signed_in_agents(db.session, utcnow())
     ]
 
 
 @bp.get("/")
 @roles(*SUPERVISORS)
 def wallboard() -> str:
-    rows = signed_in_agents()
+    rows = _rows()
     if request.args.get("part") == "rows":
         return render_template("supervisor/_rows.html", rows=rows, form=ConfirmForm())
     return render_template("supervisor/wallboard.html", rows=rows, form=ConfirmForm())
