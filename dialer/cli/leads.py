@@ -17,7 +17,6 @@ from dialer.domain.campaigns.lifecycle import (
     find_campaign,
 )
 from dialer.domain.leads.columns import MappingError, parse_map_options
-from dialer.domain.leads.files import Detected, UnreadableFile
 from dialer.domain.leads.imports import (
     confirm_mapping,
     create_import,
@@ -25,6 +24,7 @@ from dialer.domain.leads.imports import (
     run_import,
     write_rejection_report,
 )
+from dialer.domain.leads.leadfile import Detected, UnreadableFile
 from dialer.extensions import db
 from dialer.models import ImportStatus, LeadImport
 

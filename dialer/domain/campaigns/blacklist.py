@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.errors import DomainError
 from dialer.domain.leads.columns import PHONE, guess_mapping, header_key
-from dialer.domain.leads.files import FileLimits, open_lead_file
+from dialer.domain.leads.files import open_lead_file
+from dialer.domain.leads.leadfile import FileLimits
 from dialer.domain.phones import NormalisedPhone, PhoneRejection, normalise_phone, normalise_phones
 from dialer.models import BlacklistNumber, utcnow
 

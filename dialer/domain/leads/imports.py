@@ -22,13 +22,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads.columns import MappingError, check_mapping, guess_mapping
-from dialer.domain.leads.files import (
-    CHUNK_ROWS,
-    FileLimits,
-    LeadFile,
-    UnreadableFile,
-    open_lead_file,
-)
+from dialer.domain.leads.files import open_lead_file
+from dialer.domain.leads.leadfile import CHUNK_ROWS, FileLimits, LeadFile, UnreadableFile
 from dialer.domain.leads.progress import Progress, ProgressCallback, progress_of
 from dialer.domain.leads.rows import Reason, SeenNumbers, phone_keys, prepare_chunk
 from dialer.domain.leads.store import CampaignLeads, ChunkWriter, Written, campaign_lock

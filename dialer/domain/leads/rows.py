@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from dialer.domain.leads import columns as col
-from dialer.domain.leads.files import Chunk
+from dialer.domain.leads.leadfile import Chunk
 from dialer.domain.phones import normalise_phones
 
 

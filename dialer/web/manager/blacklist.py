@@ -20,8 +20,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from dialer.access import MANAGERS, roles
 from dialer.domain.campaigns import blacklist as numbers
-from dialer.domain.leads.files import UnreadableFile
 from dialer.domain.leads.imports import reason_label
+from dialer.domain.leads.leadfile import UnreadableFile
 from dialer.extensions import db
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.manager import messages, uploads

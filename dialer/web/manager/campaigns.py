@@ -41,7 +41,7 @@ from dialer.domain.campaigns.surveys import current_surveys
 from dialer.domain.leads import imports as lead_imports
 from dialer.domain.leads import progress as run_progress
 from dialer.domain.leads.columns import MappingError
-from dialer.domain.leads.files import Detected, UnreadableFile
+from dialer.domain.leads.leadfile import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport

@@ -11,7 +11,7 @@ from dialer.domain.campaigns.blacklist import BlacklistError
 from dialer.domain.campaigns.lifecycle import CampaignError, Missing
 from dialer.domain.campaigns.surveys import SurveyError
 from dialer.domain.leads.columns import MappingError
-from dialer.domain.leads.files import UnreadableFile
+from dialer.domain.leads.leadfile import UnreadableFile
 from dialer.web.refusals import Described
 
 
