@@ -193,8 +193,14 @@ def _import_chunks(
         )
         report(totals)
 
+    assert lead_import.started_at is not None  # set by _begin
     writer = ChunkWriter(
-        engine_of(session), lead_import.campaign_id, lead_import.id, existing, written
+        engine_of(session),
+        lead_import.campaign_id,
+        lead_import.id,
+        existing,
+        written,
+        created_at=lead_import.started_at,
     )
     seen = SeenNumbers()
     try:
