@@ -13,29 +13,23 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from dialer.access import ALL_STAFF, roles
 from dialer.domain.contacts import directory as contacts
 from dialer.domain.contacts import history
 from dialer.domain.contacts import xcm as notes
-from dialer.extensions import csrf, db
+from dialer.extensions import db
 from dialer.models import Call, Contact, User
 from dialer.timefmt import local_zone
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
-from dialer.web.api import agent as api
-from dialer.web.api import openapi_inbound
-from dialer.web.api.agent import ApiError, json_body
+from dialer.web.api import common, openapi_inbound
+from dialer.web.api.common import ApiError, json_body
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api")
 openapi_inbound.describe()
-# The same rules as the desktop's API: CSRF for cookie sessions only, errors as {code, message}.
-csrf.exempt(bp)
-bp.before_request(api._check_csrf_for_cookie_sessions)
-bp.register_error_handler(ApiError, api._api_error)
-bp.register_error_handler(CSRFError, api._csrf_error)
+common.guard(bp)
 
 
 def _not_found() -> ApiError:
