@@ -20,7 +20,7 @@ from dialer.domain.campaigns.lifecycle import (
     start_campaign,
     stop_campaign,
 )
-from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, save_survey
+from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, revise_survey
 from dialer.extensions import db
 from dialer.models import (
     Campaign,
@@ -169,7 +169,7 @@ def test_a_survey_that_cannot_work_is_refused_naming_the_question(ctx, questions
 def test_an_unanswered_survey_is_edited_in_place(ctx):
     survey = create_survey(db.session, "Hài lòng", QUESTIONS)
     reordered = [QUESTIONS[2], QUESTIONS[0]]
-    saved = save_survey(db.session, survey, "Hài lòng 2", reordered)
+    saved = revise_survey(db.session, survey, "Hài lòng 2", reordered)
     assert saved.id == survey.id and saved.version == 1
     assert [q.text for q in saved.questions] == [QUESTIONS[2].text, QUESTIONS[0].text]
 
@@ -184,7 +184,7 @@ def test_an_answered_survey_gets_a_new_version_and_its_answers_keep_their_questi
     db.session.flush()
     old_questions = [(q.id, q.text) for q in survey.questions]
 
-    saved = save_survey(db.session, survey, "Hài lòng", [QuestionSpec("text", "Góp ý?")])
+    saved = revise_survey(db.session, survey, "Hài lòng", [QuestionSpec("text", "Góp ý?")])
     assert saved.id != survey.id
     assert (saved.version, saved.family_id, saved.is_current) == (2, survey.id, True)
     db.session.refresh(survey)

@@ -69,7 +69,7 @@ def survey_for_call(session: Session, call: Call) -> Survey | None:
     return call.campaign.survey if call.campaign is not None else None
 
 
-def save_survey(
+def save_answers(
     session: Session,
     user_id: int,
     call_id: int,

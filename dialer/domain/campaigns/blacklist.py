@@ -62,7 +62,7 @@ def remove_number(session: Session, entry_id: int) -> BlacklistNumber | None:
     return entry
 
 
-def is_blacklisted(session: Session, number: str, region: str) -> bool:
+def is_number_blacklisted(session: Session, number: str, region: str) -> bool:
     """True when ``number``, in any shape, is on the blacklist."""
     normalised = normalise_phone(number, region)
     if not isinstance(normalised, NormalisedPhone):

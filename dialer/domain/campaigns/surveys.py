@@ -86,7 +86,7 @@ def is_answered(session: Session, survey: Survey) -> bool:
     return bool(session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)))
 
 
-def save_survey(
+def revise_survey(
     session: Session, survey: Survey, name: str, specs: list[QuestionSpec], description: str = ""
 ) -> Survey:
     """Store the edit; an answered survey gets a new version and its campaigns move to it.

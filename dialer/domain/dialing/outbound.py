@@ -262,7 +262,7 @@ def _manual_call(session: Session, number: str, region: str) -> Call:
     normalised = normalise_phone(number, region)
     if isinstance(normalised, PhoneRejection):
         raise AgentError(INVALID_NUMBER, reason=str(normalised))
-    if compliance.is_blacklisted(session, normalised.e164):
+    if compliance.is_e164_blacklisted(session, normalised.e164):
         raise AgentError(compliance.BLACKLISTED)
     return Call(customer_number=normalised.e164)
 
@@ -301,7 +301,7 @@ def prepare_originate(
 
 def _refusal_now(session: Session, call: Call, now: datetime) -> Refusal | None:
     if call.lead_id is None:
-        if compliance.is_blacklisted(session, call.customer_number):
+        if compliance.is_e164_blacklisted(session, call.customer_number):
             return Refusal(compliance.BLACKLISTED)
         return None
     lead = session.get_one(Lead, call.lead_id)

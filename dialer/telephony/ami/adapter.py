@@ -177,7 +177,7 @@ class AmiAdapter:
         device = ami_requests.agent_channel(self.settings.agent_channel, extension)
         conn = self._connection()
         hint = conn.send_action(Action="ExtensionState", Exten=extension, Context=self.hint_context)
-        if _ok(hint) and _int(hint.headers.get("Status")) >= 0:
+        if _ok(hint) and _int_or_minus_one(hint.headers.get("Status")) >= 0:
             return hint_state(hint.headers.get("StatusText", ""))
         response = conn.send_action(Action="Getvar", Variable=f"DEVICE_STATE({device})")
         _raise_unless_ok(response, "Getvar DEVICE_STATE")
@@ -467,7 +467,7 @@ def _duration(text: str) -> int:
     return seconds
 
 
-def _int(value: str | None) -> int:
+def _int_or_minus_one(value: str | None) -> int:
     try:
         return int(value or "")
     except ValueError:

@@ -115,7 +115,7 @@ def _extension_of(interface: str, pattern: re.Pattern[str]) -> str:
     return interface.partition("/")[2].partition("@")[0] or interface
 
 
-def _int(value: str | None) -> int:
+def _int_or_zero(value: str | None) -> int:
     try:
         return int(value or 0)
     except ValueError:
@@ -417,14 +417,17 @@ def _on_hangup_request(tr: AmiTranslator, call: TrackedCall, h: Headers, at: dat
         return
     if h.get("Uniqueid") not in call.up:
         return
-    if _int(h.get("Cause")) == _SHUTDOWN_SOFT_HANGUP and h.get("Event") == "SoftHangupRequest":
+    if (
+        _int_or_zero(h.get("Cause")) == _SHUTDOWN_SOFT_HANGUP
+        and h.get("Event") == "SoftHangupRequest"
+    ):
         call.first_hangup = Party.SYSTEM
     else:
         call.first_hangup = Party(call.leg_of(h.get("Channel", "")).value)
 
 
 def _on_hangup(tr: AmiTranslator, call: TrackedCall, h: Headers, at: datetime) -> None:
-    cause = _int(h.get("Cause"))
+    cause = _int_or_zero(h.get("Cause"))
     if cause:
         leg = call.leg_of(h.get("Channel", ""))
         call.causes.setdefault(leg, cause)
@@ -466,7 +469,7 @@ def _on_originate_response(tr: AmiTranslator, h: Headers, at: datetime) -> None:
     if group is not None:
         tr.pending[linkedid] = group  # _bind replays it
     call = tr._bind(linkedid, call_id, flow, at)
-    call.originate_reason = 4 if success else _int(h.get("Reason"))
+    call.originate_reason = 4 if success else _int_or_zero(h.get("Reason"))
     if not success:
         tr._finish(call, at)
     else:
@@ -520,7 +523,7 @@ def _queue_handler(build: Callable[[AmiTranslator, Headers, dict, datetime], obj
 
 
 def _joined(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallJoined:
-    return QueueCallJoined(at=at, position=_int(h.get("Position")), **f)
+    return QueueCallJoined(at=at, position=_int_or_zero(h.get("Position")), **f)
 
 
 def _offered(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallOffered:
@@ -533,8 +536,8 @@ def _connected(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCal
     event = QueueCallConnected(
         at=at,
         extension=extension,
-        hold_s=_int(h.get("HoldTime")),
-        ring_s=_int(h.get("RingTime")),
+        hold_s=_int_or_zero(h.get("HoldTime")),
+        ring_s=_int_or_zero(h.get("RingTime")),
         **f,
     )
     tr.members[(event.queue, h.get("Interface", ""))] = event
@@ -543,7 +546,7 @@ def _connected(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCal
 
 def _ring_no_answer(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallRingNoAnswer:
     extension = _extension_of(h.get("Interface", ""), tr.agent_pattern)
-    ring_s = round(_int(h.get("RingTime")) / 1000)  # milliseconds here, unlike AgentConnect
+    ring_s = round(_int_or_zero(h.get("RingTime")) / 1000)  # milliseconds here, unlike AgentConnect
     return QueueCallRingNoAnswer(at=at, extension=extension, ring_s=ring_s, **f)
 
 
@@ -562,15 +565,15 @@ def _completed(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCal
         at=at,
         extension=_extension_of(h.get("Interface", ""), tr.agent_pattern),
         status=outcomes.queue_completion_status(h.get("Reason", "")),
-        hold_s=_int(h.get("HoldTime")),
-        talk_s=_int(h.get("TalkTime")),
+        hold_s=_int_or_zero(h.get("HoldTime")),
+        talk_s=_int_or_zero(h.get("TalkTime")),
         **f,
     )
 
 
 def _abandoned(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCallAbandoned:
     return QueueCallAbandoned(
-        at=at, hold_s=_int(h.get("HoldTime")), position=_int(h.get("Position")), **f
+        at=at, hold_s=_int_or_zero(h.get("HoldTime")), position=_int_or_zero(h.get("Position")), **f
     )
 
 

@@ -230,12 +230,12 @@ def hangup(call_id: int) -> Response:
 
 @bp.put("/calls/<int:call_id>/survey")
 @roles(Role.AGENT)
-def save_survey(call_id: int) -> tuple[Response, int]:
+def save_answers(call_id: int) -> tuple[Response, int]:
     """Save the call's survey once per Idempotency-Key; the same key again returns the first."""
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
         raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
-    saved = survey_answers.save_survey(
+    saved = survey_answers.save_answers(
         db.session,
         current_user.id,
         call_id,
