@@ -56,7 +56,7 @@ def in_transaction(app: Flask, work: Callable[[], list[Notice]]) -> list[Notice]
 def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
     """Close the calls we think are up that the PBX no longer has."""
     channels = port.live_channels()
-    live_ids = {channel.call_id for channel in channels if channel.call_id}
+    live_ids = {channel.call_uid for channel in channels if channel.call_uid}
     live_linkedids = {channel.linkedid for channel in channels}
     notices = in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
     notices += in_transaction(

@@ -26,9 +26,9 @@ def answered(ctx):  # noqa: ANN001, ANN201
     dialing.claim_next_lead(db.session, user.id, campaign.id, MORNING)
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
-    apply_port_event(db.session, CallConnected(at=MORNING, call_id=call.call_uid))
+    apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="ANSWER", cause=16)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16)
     )
     assert agent_session.state == AgentState.WRAPUP
     ids = [q.id for q in survey.questions]

@@ -48,9 +48,9 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
     ]
     originates = [h for h in originates if "Application" not in h]
     for k, headers in enumerate(originates):
-        call_id = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
+        call_uid = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
         flow = Flow.CUSTOMER_FIRST if headers.get("Context") == "dialer-queue" else Flow.AGENT_FIRST
-        translator.expect(headers["ActionID"], call_id, flow)
+        translator.expect(headers["ActionID"], call_uid, flow)
     reads = [(m.t, m.raw.encode()) for m in messages if m.direction == "server"]
     if chunks:
         stream = recorded.server_bytes()

@@ -55,7 +55,7 @@ def apply_queue_event(
     twice) and may be the first event seen of a call; neither adds a row twice
     nor reopens an ended call.
     """
-    if getattr(event, "call_id", None):
+    if getattr(event, "call_uid", None):
         return []  # one of our own customer-first calls: the dialing domain owns it
     handler = _HANDLERS.get(type(event))
     if handler is None or not event.call_ref:

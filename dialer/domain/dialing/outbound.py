@@ -289,7 +289,7 @@ def prepare_originate(
         )
     call.state = CallState.ORIGINATING
     request = AgentFirstCall(
-        call_id=call.call_uid,
+        call_uid=call.call_uid,
         extension=call.extension or "",
         number=call.customer_number,
         caller_id=call.caller_id or "",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dialer.telephony.ami import requests as ami_requests
-from dialer.telephony.ami.calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_id
+from dialer.telephony.ami.calls import CALL_ID_VAR, FLOW_VAR, Flow, channel_base, check_call_uid
 from dialer.telephony.ami.manager import AmiManager, Control
 from dialer.telephony.ami.protocol import AmiMessage
 from dialer.telephony.ami.translate import (
@@ -101,7 +101,7 @@ class Backoff:
 @dataclass(frozen=True)
 class _LiveCall:
     linkedid: str
-    call_id: str | None
+    call_uid: str | None
     flow: Flow | None
     channels: tuple[dict, ...]
 
@@ -123,7 +123,7 @@ class AmiAdapter:
         self._translator: AmiTranslator | None = None
         self._stop = threading.Event()
         self._supervisor: threading.Thread | None = None
-        self._call_ids: OrderedDict[str, tuple[str | None, Flow | None]] = OrderedDict()
+        self._call_uids: OrderedDict[str, tuple[str | None, Flow | None]] = OrderedDict()
         self.event_errors = 0
 
     # ------------------------------------------------------------ the port
@@ -150,13 +150,13 @@ class AmiAdapter:
         )
         self._originate(headers)
 
-    def hangup(self, call_id: str) -> bool:
+    def hangup(self, call_uid: str) -> bool:
         """Hang up every channel of our call, the agent's first; False when none was up."""
-        check_call_id(call_id)
+        check_call_uid(call_uid)
         conn = self._connection()
         hung_up = False
         for live in self._snapshot(conn):
-            if live.call_id != call_id:
+            if live.call_uid != call_uid:
                 continue
             for channel in _agent_first_order(live):
                 response = conn.send_action(Action="Hangup", Channel=channel["Channel"], Cause="16")
@@ -167,7 +167,7 @@ class AmiAdapter:
         """Channels the PBX has up right now, with our call id where the call is ours."""
         conn = self._connection()
         return [
-            _live_channel(channel, live.call_id)
+            _live_channel(channel, live.call_uid)
             for live in self._snapshot(conn)
             for channel in live.channels
         ]
@@ -285,9 +285,9 @@ class AmiAdapter:
         """Adopt our calls still up, then say UP/RECONNECTED, in order with the events."""
         try:
             adopted = [
-                AdoptedCall(live.call_id, live.flow, live.linkedid, live.channels)
+                AdoptedCall(live.call_uid, live.flow, live.linkedid, live.channels)
                 for live in self._snapshot(conn)
-                if live.call_id and live.flow
+                if live.call_uid and live.flow
             ]
         except TelephonyError as exc:
             conn.abort(f"could not list channels after connecting: {exc}")
@@ -406,27 +406,27 @@ class AmiAdapter:
         calls = []
         for linkedid, channels in groups.items():
             root = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
-            call_id, flow = self._call_of(conn, linkedid, root.get("Channel", ""))
-            calls.append(_LiveCall(linkedid, call_id, flow, tuple(channels)))
+            call_uid, flow = self._call_of(conn, linkedid, root.get("Channel", ""))
+            calls.append(_LiveCall(linkedid, call_uid, flow, tuple(channels)))
         return calls
 
     def _call_of(
         self, conn: AmiManager, linkedid: str, channel: str
     ) -> tuple[str | None, Flow | None]:
-        known = self._call_ids.get(linkedid)
+        known = self._call_uids.get(linkedid)
         if known is not None:
             return known
-        call_id = _getvar(conn, channel, CALL_ID_VAR)
-        if call_id is None:  # the channel went away meanwhile: ask again next time
+        call_uid = _getvar(conn, channel, CALL_ID_VAR)
+        if call_uid is None:  # the channel went away meanwhile: ask again next time
             return None, None
-        flow_code = _getvar(conn, channel, FLOW_VAR) if call_id else ""
+        flow_code = _getvar(conn, channel, FLOW_VAR) if call_uid else ""
         flow = (
-            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_id else None)
+            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_uid else None)
         )
-        found = (call_id or None, flow)
-        self._call_ids[linkedid] = found
-        if len(self._call_ids) > 10000:
-            self._call_ids.popitem(last=False)
+        found = (call_uid or None, flow)
+        self._call_uids[linkedid] = found
+        if len(self._call_uids) > 10000:
+            self._call_uids.popitem(last=False)
         return found
 
 
@@ -446,13 +446,13 @@ def _agent_first_order(live: _LiveCall) -> list[dict]:
     return origin + others if live.flow is not Flow.CUSTOMER_FIRST else others + origin
 
 
-def _live_channel(headers: dict, call_id: str | None) -> LiveChannel:
+def _live_channel(headers: dict, call_uid: str | None) -> LiveChannel:
     return LiveChannel(
         channel=headers.get("Channel", ""),
         uniqueid=headers.get("Uniqueid", ""),
         linkedid=headers.get("Linkedid", ""),
         state=headers.get("ChannelStateDesc", ""),
-        call_id=call_id,
+        call_uid=call_uid,
         caller_number=headers.get("CallerIDNum", ""),
         connected_number=headers.get("ConnectedLineNum", ""),
         duration_s=_duration(headers.get("Duration", "")),

@@ -130,7 +130,7 @@ def _caller(value: str | None) -> str:
 class AdoptedCall:
     """One of our calls found up after a reconnect: its channels as CoreShowChannels lists them."""
 
-    call_id: str
+    call_uid: str
     flow: Flow
     linkedid: str
     channels: tuple[Headers, ...]
@@ -154,7 +154,7 @@ class AmiTranslator:
         self.max_pending_events = max_pending_events
         self.finished_memory = finished_memory
         self.calls: dict[str, TrackedCall] = {}  # by Linkedid
-        self.by_call_id: dict[str, TrackedCall] = {}
+        self.by_call_uid: dict[str, TrackedCall] = {}
         self.pending: OrderedDict[str, PendingGroup] = OrderedDict()
         self.finished: OrderedDict[str, None] = OrderedDict()
         self.foreign: OrderedDict[str, None] = (
@@ -166,9 +166,9 @@ class AmiTranslator:
 
     # ---------------------------------------------------------------- input
 
-    def expect(self, action_id: str, call_id: str, flow: Flow) -> None:
+    def expect(self, action_id: str, call_uid: str, flow: Flow) -> None:
         """Tie an Originate sent with a foreign-looking ActionID to our call."""
-        self.expected[action_id] = (call_id, flow)
+        self.expected[action_id] = (call_uid, flow)
 
     def feed(self, name: str, headers: Headers, at: datetime) -> None:
         """Translate one AMI event (ignored unless the table has a handler for it)."""
@@ -215,19 +215,19 @@ class AmiTranslator:
         variables = headers.get("ChanVariable")
         if not isinstance(variables, dict):
             return None
-        call_id, flow = variables.get(CALL_ID_VAR), variables.get(FLOW_VAR)
-        if not call_id or flow not in ("a", "q"):
+        call_uid, flow = variables.get(CALL_ID_VAR), variables.get(FLOW_VAR)
+        if not call_uid or flow not in ("a", "q"):
             return None
-        return self._bind(linkedid, call_id, Flow(flow), at)
+        return self._bind(linkedid, call_uid, Flow(flow), at)
 
-    def _bind(self, linkedid: str, call_id: str, flow: Flow, at: datetime) -> TrackedCall:
+    def _bind(self, linkedid: str, call_uid: str, flow: Flow, at: datetime) -> TrackedCall:
         """Tie a Linkedid to our call and replay what was held for it."""
-        call = self.by_call_id.get(call_id)
+        call = self.by_call_uid.get(call_uid)
         group = self.pending.pop(linkedid, None)
         if call is None:
             started = group.created_at if group is not None else at
-            call = TrackedCall(call_id=call_id, flow=flow, linkedid=linkedid, started_at=started)
-            self.by_call_id[call_id] = call
+            call = TrackedCall(call_uid=call_uid, flow=flow, linkedid=linkedid, started_at=started)
+            self.by_call_uid[call_uid] = call
         self.calls[linkedid] = call
         if group is not None:
             for name, headers, held_at in group.events:
@@ -288,11 +288,11 @@ class AmiTranslator:
         for linkedid in [lid for lid, c in self.calls.items() if c is call]:
             del self.calls[linkedid]
             self._remember(self.finished, linkedid)
-        self.by_call_id.pop(call.call_id, None)
+        self.by_call_uid.pop(call.call_uid, None)
 
     def _adopt(self, found: AdoptedCall, at: datetime) -> None:
         call = self.calls.get(found.linkedid) or self._bind(
-            found.linkedid, found.call_id, found.flow, at
+            found.linkedid, found.call_uid, found.flow, at
         )
         call.open = {ch.get("Uniqueid", "") for ch in found.channels}
         call.seen_channel = True
@@ -320,12 +320,12 @@ class AmiTranslator:
     def _ring(self, call: TrackedCall, leg: Leg, at: datetime) -> None:
         if leg not in call.rang and leg not in call.answered:
             call.rang.add(leg)
-            self.emit(CallRinging(at=at, call_id=call.call_id, leg=leg))
+            self.emit(CallRinging(at=at, call_uid=call.call_uid, leg=leg))
 
     def _answer(self, call: TrackedCall, leg: Leg, at: datetime) -> None:
         if leg not in call.answered:
             call.answered.add(leg)
-            self.emit(CallAnswered(at=at, call_id=call.call_id, leg=leg))
+            self.emit(CallAnswered(at=at, call_uid=call.call_uid, leg=leg))
 
     def _finish(self, call: TrackedCall, at: datetime) -> None:
         outcome = outcomes.outbound_outcome(call.facts())
@@ -340,7 +340,7 @@ class AmiTranslator:
         self.emit(
             CallEnded(
                 at=at,
-                call_id=call.call_id,
+                call_uid=call.call_uid,
                 status=outcome.status,
                 cause=outcome.cause,
                 cause_text=call.cause_texts.get(outcome.cause or 0, ""),
@@ -406,7 +406,7 @@ def _on_bridge_enter(tr: AmiTranslator, call: TrackedCall, h: Headers, at: datet
     legs.add(call.leg_of(h.get("Channel", "")))
     if len(legs) == 2 and call.connected_at is None:
         call.connected_at = at
-        tr.emit(CallConnected(at=at, call_id=call.call_id))
+        tr.emit(CallConnected(at=at, call_uid=call.call_uid))
 
 
 def _on_hangup_request(tr: AmiTranslator, call: TrackedCall, h: Headers, at: datetime) -> None:
@@ -465,10 +465,10 @@ def _on_originate_response(tr: AmiTranslator, h: Headers, at: datetime) -> None:
     if ours is None:
         _release_foreign(tr, linkedid, success)
         return
-    call_id, flow = ours
+    call_uid, flow = ours
     if group is not None:
         tr.pending[linkedid] = group  # _bind replays it
-    call = tr._bind(linkedid, call_id, flow, at)
+    call = tr._bind(linkedid, call_uid, flow, at)
     call.originate_reason = 4 if success else _int_or_zero(h.get("Reason"))
     if not success:
         tr._finish(call, at)
@@ -491,7 +491,7 @@ def _queue_call(tr: AmiTranslator, h: Headers, name: str, at: datetime) -> str |
     linkedid = h.get("Linkedid", "")
     call = tr.calls.get(linkedid)
     if call is not None:
-        return call.call_id
+        return call.call_uid
     group = tr.pending.get(linkedid)
     if group is not None and group.originated and linkedid not in tr.foreign:
         if len(group.events) < tr.max_pending_events:
@@ -500,22 +500,22 @@ def _queue_call(tr: AmiTranslator, h: Headers, name: str, at: datetime) -> str |
     return None
 
 
-def _queue_fields(h: Headers, call_id: str | None) -> dict:
+def _queue_fields(h: Headers, call_uid: str | None) -> dict:
     return {
         "call_ref": h.get("Linkedid", ""),
         "queue": h.get("Queue", ""),
         "caller_number": _caller(h.get("CallerIDNum")),
         "caller_name": _caller(h.get("CallerIDName")),
-        "call_id": call_id,
+        "call_uid": call_uid,
     }
 
 
 def _queue_handler(build: Callable[[AmiTranslator, Headers, dict, datetime], object], name: str):
     def handle(tr: AmiTranslator, h: Headers, at: datetime) -> None:
-        call_id = _queue_call(tr, h, name, at)
-        if call_id is False:
+        call_uid = _queue_call(tr, h, name, at)
+        if call_uid is False:
             return
-        event = build(tr, h, _queue_fields(h, call_id), at)
+        event = build(tr, h, _queue_fields(h, call_uid), at)
         if event is not None:
             tr.emit(event)
 
@@ -559,7 +559,7 @@ def _completed(tr: AmiTranslator, h: Headers, f: dict, at: datetime) -> QueueCal
             call_ref=connect.call_ref,
             caller_number=connect.caller_number,
             caller_name=connect.caller_name,
-            call_id=connect.call_id,
+            call_uid=connect.call_uid,
         )
     return QueueCallCompleted(
         at=at,
