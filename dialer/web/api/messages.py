@@ -14,6 +14,7 @@ from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.people import agents
 from dialer.i18n import state_label
+from dialer.models import CampaignStatus
 from dialer.timefmt import to_local
 from dialer.web.refusals import Described
 
@@ -83,7 +84,7 @@ def refusal_message(refusal: Refusal, campaign_status: str = "") -> str:
     """Why Get Lead found nothing, in a sentence."""
     code = refusal.code
     if code == compliance.CAMPAIGN_NOT_RUNNING:
-        if campaign_status == "paused":
+        if campaign_status == CampaignStatus.PAUSED:
             return _("The campaign is paused.")
         return _("The campaign is not running.")
     if code == compliance.NO_LEADS_LEFT:

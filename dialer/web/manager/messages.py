@@ -12,6 +12,7 @@ from dialer.domain.campaigns.lifecycle import CampaignError, Missing
 from dialer.domain.campaigns.surveys import SurveyError
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.leadfile import UnreadableFile
+from dialer.models import ImportStatus
 from dialer.web.refusals import Described
 
 
@@ -28,11 +29,11 @@ def missing_label(missing: str) -> str:
 def import_status(status: str) -> str:
     """An import's status in words."""
     labels = {
-        "uploaded": _("waiting for the columns"),
-        "queued": _("waiting for a worker"),
-        "running": _("importing"),
-        "done": _("done"),
-        "failed": _("failed"),
+        ImportStatus.UPLOADED: _("waiting for the columns"),
+        ImportStatus.QUEUED: _("waiting for a worker"),
+        ImportStatus.RUNNING: _("importing"),
+        ImportStatus.DONE: _("done"),
+        ImportStatus.FAILED: _("failed"),
     }
     return labels.get(status, status)
 
