@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from dialer.domain.leads.columns import PHONE, guess_mapping, header_key
 from dialer.domain.leads.files import open_lead_file
 from dialer.domain.leads.leadfile import FileLimits
 from dialer.domain.phones import NormalisedPhone, PhoneRejection, normalise_phone, normalise_phones
-from dialer.models import BlacklistNumber, utcnow
+from dialer.models import BlacklistNumber
 
 _REASON_HEADERS = {"reason", "lydo", "ghichu", "note", "notes", "comment"}
 _RAW_LIMIT = 64
@@ -112,6 +113,7 @@ def upload_numbers(
     *,
     added_by_id: int | None,
     region: str,
+    now: datetime,
     limits: FileLimits | None = None,
 ) -> UploadResult:
     """Blacklist every number of a file (its phone column; a reason column if it has one)."""
@@ -134,7 +136,7 @@ def upload_numbers(
                 result.refused.append((int(line), raw, why))
             reasons = chunk.frame[reason_column] if reason_column else None
             rows = _rows(chunk.frame[phone_column], numbers, reasons, reason, added_by_id, ~bad)
-            added = _insert_new(session, rows)
+            added = _insert_new(session, rows, now)
             result.added += added
             result.already += len(rows) - added
     return result
@@ -171,14 +173,13 @@ def _rows(
     return list(rows.values())
 
 
-def _insert_new(session: Session, rows: list[dict[str, object]]) -> int:
+def _insert_new(session: Session, rows: list[dict[str, object]], now: datetime) -> int:
     """Insert numbers not yet blacklisted; returns how many were new."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     before = session.scalar(select(func.count()).select_from(BlacklistNumber)) or 0
-    now = utcnow()
     session.execute(
         insert(BlacklistNumber).on_conflict_do_nothing(index_elements=["phone"]),
         [{**row, "created_at": now, "blocks_inbound": False} for row in rows],

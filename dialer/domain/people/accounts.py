@@ -19,7 +19,6 @@ from dialer.models import (
     Extension,
     Role,
     User,
-    utcnow,
 )
 
 
@@ -60,10 +59,9 @@ def sign_in(
     password: str,
     extension: str | None,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SignIn:
     """Check credentials; for an agent, open an agent session on the extension (Ready)."""
-    now = now or utcnow()
     user = authenticate(session, username, password)
     if user is None:
         raise LoginRefused(BAD_CREDENTIALS, "Wrong agent id or password.")

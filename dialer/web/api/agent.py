@@ -70,7 +70,9 @@ def create_session() -> tuple[Response, int]:
     if throttle.seconds_locked(username, address):
         raise ApiError(429, "too_many_failures", _("Too many failed sign-ins. Try again later."))
     try:
-        signed_in = accounts.sign_in(db.session, username, password, extension and str(extension))
+        signed_in = accounts.sign_in(
+            db.session, username, password, extension and str(extension), now=utcnow()
+        )
     except accounts.LoginRefused as refused:
         db.session.rollback()
         if refused.code == accounts.BAD_CREDENTIALS:

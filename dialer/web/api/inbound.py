@@ -20,7 +20,7 @@ from dialer.domain.contacts import directory as contacts
 from dialer.domain.contacts import history
 from dialer.domain.contacts import xcm as notes
 from dialer.extensions import db
-from dialer.models import Call, Contact, User
+from dialer.models import Call, Contact, User, utcnow
 from dialer.timefmt import local_zone
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
@@ -46,7 +46,7 @@ def _region() -> str:
 def day_arg(value: str | None) -> date:
     """The ``date`` parameter (YYYY-MM-DD), today in the configured zone when absent."""
     if not value:
-        return history.local_day(local_zone())
+        return history.local_day(local_zone(), utcnow())
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -118,7 +118,7 @@ def get_history() -> Response:
 def get_activity() -> Response:
     agent = agent_arg(request.args.get("agent_id"))
     day = day_arg(request.args.get("date"))
-    rows = history.activity(db.session, agent.id, day, local_zone())
+    rows = history.activity(db.session, agent.id, day, local_zone(), now=utcnow())
     return jsonify(
         agent_id=agent.id,
         date=day.isoformat(),
@@ -130,7 +130,7 @@ def get_activity() -> Response:
 @bp.get("/history/summary")
 @roles(*ALL_STAFF)
 def get_summary() -> Response:
-    box = history.summary(db.session, current_user.id, local_zone())
+    box = history.summary(db.session, current_user.id, local_zone(), now=utcnow())
     return jsonify(history_pages.summary_json(box))
 
 

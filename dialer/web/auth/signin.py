@@ -69,7 +69,7 @@ def login() -> Any:
         return render_template("auth/login.html", form=form), 429
     try:
         signed_in = accounts.sign_in(
-            db.session, form.username.data, form.password.data, form.extension.data
+            db.session, form.username.data, form.password.data, form.extension.data, now=utcnow()
         )
     except accounts.LoginRefused as refused:
         db.session.rollback()
