@@ -178,12 +178,13 @@ def _measure(url: str) -> int:
 
     from dialer.domain.contacts import history
     from dialer.extensions import db
+    from dialer.models import utcnow
 
     app = _app(url)
     zone = ZoneInfo(ZONE)
     rng = random.Random(6)
     with app.app_context():
-        today = history.local_day(zone)
+        today = history.local_day(zone, utcnow())
         numbers = list(
             db.session.scalars(
                 sa.text("SELECT customer_number FROM calls TABLESAMPLE SYSTEM (0.1) LIMIT 2000")

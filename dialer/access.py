@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from dialer.models import Role
@@ -61,7 +61,23 @@ def _refuse_role() -> Any:
     abort(403)
 
 
+def in_menu(endpoint: str) -> bool:
+    """The menu offers this page: its route names the signed-in user's role.
+
+    Named, not merely allowed: an admin may open an agent's desktop but has no desk of their own.
+    """
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    allowed = view_roles(view)
+    if allowed is None:
+        return True
+    return current_user.is_authenticated and str(current_user.role) in allowed
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["in_menu"] = in_menu
+
     @app.before_request
     def _check_access() -> Any:
         if request.endpoint is None or request.endpoint == "static":

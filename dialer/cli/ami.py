@@ -33,7 +33,7 @@ def check_pbx(settings: AmiSettings) -> tuple[bool, str]:
         return False, f"FAIL {settings.address}: {exc}"
     finally:
         adapter.close()
-    ours = len({c.call_id for c in channels if c.call_id})
+    ours = len({c.call_uid for c in channels if c.call_uid})
     return True, (
         f"OK {conn.title}/{conn.version} at {settings.address}: "
         f"logged in as {settings.username!r}, "

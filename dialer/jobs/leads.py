@@ -10,7 +10,8 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from dialer.domain.leads.imports import Progress, run_import
+from dialer.domain.leads.imports import run_import
+from dialer.domain.leads.progress import Progress
 from dialer.extensions import db, redis_hub
 from dialer.jobs.runtime import job
 
@@ -80,13 +81,7 @@ def publish_progress(redis: Redis, progress: Progress) -> None:
     key = progress_key(progress.import_id)
     redis.hset(
         key,
-        mapping={
-            "status": progress.status,
-            "rows_read": progress.rows_read,
-            "imported": progress.imported,
-            "rejected": progress.rejected,
-            "percent": progress.percent,
-        },
+        mapping=progress.as_dict(),
     )
     redis.expire(key, PROGRESS_TTL_SECONDS)
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
     """Close the calls we think are up that the PBX no longer has."""
     channels = port.live_channels()
-    live_ids = {channel.call_id for channel in channels if channel.call_id}
+    live_ids = {channel.call_uid for channel in channels if channel.call_uid}
     live_linkedids = {channel.linkedid for channel in channels}
     notices = live.in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
     notices += live.in_transaction(

@@ -57,7 +57,7 @@ class ExtensionState(enum.StrEnum):
 class AgentFirstCall:
     """Ring the agent's extension; once answered, dial the customer."""
 
-    call_id: str  # our id: goes in the ActionID and as channel variable DIALER_CALL_ID
+    call_uid: str  # our id: goes in the ActionID and as channel variable DIALER_CALL_ID
     extension: str  # e.g. "1001"
     number: str  # customer number as the PBX should dial it (digits, may start with +)
     caller_id: str  # the campaign's caller id shown to the customer
@@ -70,7 +70,7 @@ class AgentFirstCall:
 class CustomerFirstCall:
     """Dial the customer; once answered, put them in a queue."""
 
-    call_id: str
+    call_uid: str
     number: str
     queue: str
     caller_id: str
@@ -86,7 +86,7 @@ class LiveChannel:
     uniqueid: str
     linkedid: str
     state: str
-    call_id: str | None  # our call id when the channel belongs to a call we placed
+    call_uid: str | None  # our call id when the channel belongs to a call we placed
     caller_number: str = ""
     connected_number: str = ""
     duration_s: int = 0
@@ -104,7 +104,7 @@ class PortEvent:
 class CallRinging(PortEvent):
     """A leg of one of our calls is ringing."""
 
-    call_id: str
+    call_uid: str
     leg: Leg
 
 
@@ -112,7 +112,7 @@ class CallRinging(PortEvent):
 class CallAnswered(PortEvent):
     """A leg of one of our calls answered (agent leg: the customer is dialled next)."""
 
-    call_id: str
+    call_uid: str
     leg: Leg
 
 
@@ -120,14 +120,14 @@ class CallAnswered(PortEvent):
 class CallConnected(PortEvent):
     """Agent and customer are bridged: the talk timer starts here."""
 
-    call_id: str
+    call_uid: str
 
 
 @dataclass(frozen=True)
 class CallEnded(PortEvent):
     """One of our calls is over. ``status`` is the brief's code (O4)."""
 
-    call_id: str
+    call_uid: str
     status: str  # ANSWER | BUSY | NOANSWER | CANCEL | FAIL
     cause: int | None  # Q.850 hangup cause when known
     cause_text: str = ""
@@ -147,7 +147,9 @@ class QueueEvent(PortEvent):
     queue: str
     caller_number: str
     caller_name: str = ""
-    call_id: str | None = None  # our call id when the queued call is one we placed (customer-first)
+    call_uid: str | None = (
+        None  # our call id when the queued call is one we placed (customer-first)
+    )
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class TelephonyPort(Protocol):
     def originate_customer_first(self, call: CustomerFirstCall) -> None:
         """Queue the call at the PBX; the outcome arrives later as events."""
 
-    def hangup(self, call_id: str) -> bool:
+    def hangup(self, call_uid: str) -> bool:
         """Hang up every channel of our call; False when none was up."""
 
     def live_channels(self) -> list[LiveChannel]:

@@ -39,6 +39,16 @@ def register_blueprints(app: Flask) -> None:
 def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
-    from dialer.web.api.messages import REFUSALS as agent_refusals
+    from dialer.web.agent import caller_view
+    from dialer.web.api import messages as agent_messages
+    from dialer.web.manager import messages as manager_messages
 
-    refusals.init_app(app, agent_refusals)
+    refusals.init_app(
+        app,
+        agent_messages.REFUSALS,
+        describers={
+            **agent_messages.DESCRIBERS,
+            **caller_view.DESCRIBERS,
+            **manager_messages.DESCRIBERS,
+        },
+    )

@@ -77,12 +77,12 @@ class Heard:
     def health(self, health: Health) -> ConnectionHealth:
         return self.wait(lambda e: isinstance(e, ConnectionHealth) and e.health is health)
 
-    def ended(self, call_id: str) -> CallEnded:
-        return self.wait(lambda e: isinstance(e, CallEnded) and e.call_id == call_id)
+    def ended(self, call_uid: str) -> CallEnded:
+        return self.wait(lambda e: isinstance(e, CallEnded) and e.call_uid == call_uid)
 
-    def of_call(self, call_id: str) -> list[PortEvent]:
+    def of_call(self, call_uid: str) -> list[PortEvent]:
         with self.changed:
-            return [e for e in self.events if getattr(e, "call_id", None) == call_id]
+            return [e for e in self.events if getattr(e, "call_uid", None) == call_uid]
 
 
 def dialplan(host: str, port: int, username: str, secret: str) -> AmiSettings:
@@ -137,12 +137,12 @@ def port(pbx: Pbx) -> Iterator[AmiAdapter]:
     adapter.close()
 
 
-def call_id() -> str:
+def call_uid() -> str:
     return f"k{os.getpid()}-{next(_ids)}"
 
 
 def agent_first(port: AmiAdapter, number: str, extension: str = "1001", **more: int) -> str:
-    cid = call_id()
+    cid = call_uid()
     port.originate_agent_first(
         AgentFirstCall(cid, extension, number, '"Campaign 7" <5550007>', **more)
     )
@@ -161,11 +161,11 @@ def test_answered_and_the_customer_hangs_up(port: AmiAdapter, heard: Heard) -> N
 
 def test_the_agent_hangs_up_through_the_port(port: AmiAdapter, heard: Heard) -> None:
     cid = agent_first(port, "5551230004")
-    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_id == cid)
+    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
     assert port.hangup(cid) is True
     ended = heard.ended(cid)
     assert (ended.status, ended.hung_up_by.value) == ("ANSWER", "agent")
-    assert not [c for c in port.live_channels() if c.call_id == cid]
+    assert not [c for c in port.live_channels() if c.call_uid == cid]
 
 
 @pytest.mark.parametrize(
@@ -196,16 +196,16 @@ def test_the_agent_leg_never_answers(port: AmiAdapter, heard: Heard) -> None:
 
 
 def test_customer_first_into_a_queue(port: AmiAdapter, heard: Heard) -> None:
-    cid = call_id()
+    cid = call_uid()
     port.originate_customer_first(CustomerFirstCall(cid, "5551230000", "support", "5550007"))
-    connected = heard.wait(lambda e: isinstance(e, QueueCallConnected) and e.call_id == cid)
+    connected = heard.wait(lambda e: isinstance(e, QueueCallConnected) and e.call_uid == cid)
     assert connected.extension == "1001"
     ended = heard.ended(cid)
     assert (ended.status, ended.hung_up_by.value) == ("ANSWER", "customer")
 
 
 def test_customer_first_busy(port: AmiAdapter, heard: Heard) -> None:
-    cid = call_id()
+    cid = call_uid()
     port.originate_customer_first(CustomerFirstCall(cid, "5551230001", "support", "5550007"))
     assert heard.ended(cid).status == "BUSY"
 
@@ -222,7 +222,7 @@ def test_inbound_queue_call(port: AmiAdapter, heard: Heard) -> None:
     joined = heard.wait(
         lambda e: isinstance(e, QueueCallJoined) and e.caller_number == "5551239999"
     )
-    assert (joined.queue, joined.call_id) == ("support", None)
+    assert (joined.queue, joined.call_uid) == ("support", None)
     done = heard.wait(lambda e: isinstance(e, QueueCallCompleted) and e.call_ref == joined.call_ref)
     assert (done.status, done.extension) == ("COMPLETECALLER", "1001")
 
@@ -251,7 +251,7 @@ def test_restart_hangs_up_calls_and_the_listener_comes_back(
 ) -> None:
     sim = pbx.needs_simulator()
     cid = agent_first(port, "5551230004")
-    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_id == cid)
+    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
     sim.restart()
     ended = heard.ended(cid)
     assert (ended.status, ended.hung_up_by.value) == ("ANSWER", "system")
@@ -266,7 +266,7 @@ def test_bad_login_is_a_configuration_error(pbx: Pbx) -> None:
 
 
 def test_injection_is_refused_and_nothing_is_dialled(port: AmiAdapter) -> None:
-    cid = call_id()
+    cid = call_uid()
     with pytest.raises(UnsafeValueError):
         port.originate_agent_first(
             AgentFirstCall(cid, "1001", "5551230004&Local/5551230000@sim-callee", "x")
@@ -275,15 +275,15 @@ def test_injection_is_refused_and_nothing_is_dialled(port: AmiAdapter) -> None:
         port.originate_agent_first(
             AgentFirstCall(cid, "1001", "5551230004\r\n\r\nAction: Hangup", "x")
         )
-    assert not [c for c in port.live_channels() if c.call_id == cid]
+    assert not [c for c in port.live_channels() if c.call_uid == cid]
 
 
 def test_no_double_dial_when_the_pbx_goes_silent(pbx: Pbx, port: AmiAdapter) -> None:
     sim = pbx.needs_simulator()
     port.live_channels()  # connected before the PBX goes quiet
     sim.go_silent()
-    cid = call_id()
+    cid = call_uid()
     with pytest.raises(TelephonyError, match="may have been placed"):
         port.originate_agent_first(AgentFirstCall(cid, "1001", "5551230004", "x"))
     sim.resume()
-    assert not [c for c in port.live_channels() if c.call_id == cid]  # and it was not sent again
+    assert not [c for c in port.live_channels() if c.call_uid == cid]  # and it was not sent again

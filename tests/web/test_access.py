@@ -72,3 +72,25 @@ def test_each_role_is_refused_what_it_may_not_do(app: Flask, role: Role) -> None
             assert response.status_code != 403, (rule.rule, method)
         else:
             assert response.status_code == 403, (rule.rule, method, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_menu_links_only_to_pages_the_role_may_open(app: Flask, role: Role) -> None:
+    with app.app_context():
+        make_user(db.session, "someone", role=role, password="pw", extension="1001")
+        db.session.commit()
+    client = app.test_client()
+    login(client, "someone", "pw", "1001" if role == Role.AGENT else "")
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    menu = html[html.index("<nav") : html.index("</nav>")]
+    linked = {"/campaigns/", "/surveys/", "/blacklist/", "/supervisor/", "/agent/"}
+    shown = {path for path in linked if f'href="{path}"' in menu}
+    expected = {
+        Role.AGENT: {"/agent/"},
+        Role.SUPERVISOR: {"/supervisor/"},
+        Role.MANAGER: {"/campaigns/", "/surveys/", "/blacklist/", "/supervisor/"},
+        Role.ADMIN: {"/campaigns/", "/surveys/", "/blacklist/", "/supervisor/"},
+    }[role]
+    assert shown == expected
+    for path in shown:
+        assert client.get(path).status_code == 200, path

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
     AgentState,
@@ -32,6 +33,7 @@ NO_SURVEY = "no_survey"
 ALREADY_SAVED = "already_saved"
 UNKNOWN_CALL = "unknown_call"
 KEY_REQUIRED = "idempotency_key_required"
+INVALID_ANSWERS = "survey_invalid"
 
 # Per-question problems; the web layer writes each beside its field.
 REQUIRED = "required"
@@ -45,11 +47,11 @@ MAX_TEXT = 2000
 RATING_RANGE = (1, 5)
 
 
-class SurveyInvalid(Exception):
+class SurveyInvalid(DomainError):
     """Some answers are missing or wrong; ``errors`` maps question id to a problem code."""
 
     def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__(f"{len(errors)} answers need attention")
+        super().__init__(INVALID_ANSWERS, f"{len(errors)} answers need attention")
         self.errors = errors
 
 
@@ -67,7 +69,7 @@ def survey_for_call(session: Session, call: Call) -> Survey | None:
     return call.campaign.survey if call.campaign is not None else None
 
 
-def save_survey(
+def save_answers(
     session: Session,
     user_id: int,
     call_id: int,
@@ -110,7 +112,9 @@ def save_survey(
     if agent_session.state == AgentState.WRAPUP and agent_session.current_call_id == call.id:
         agents.set_state(agent_session, AgentState.READY, now)
     session.flush()
-    return Saved(response, is_new=True, notices=[agents.agent_notice(session, agent_session, now)])
+    return Saved(
+        response, is_new=True, notices=[snapshots.agent_notice(session, agent_session, now)]
+    )
 
 
 def validate_answers(questions: list[SurveyQuestion], answers: Mapping[str, Any]) -> dict[int, Any]:

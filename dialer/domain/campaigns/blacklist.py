@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,11 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.leads.columns import PHONE, guess_mapping, header_key
 from dialer.domain.leads.terms import FileLimits
 from dialer.domain.phones import NormalisedPhone, PhoneRejection, normalise_phone, normalise_phones
-from dialer.models import BlacklistNumber, utcnow
+from dialer.models import BlacklistNumber
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,12 +28,11 @@ _RAW_LIMIT = 64
 _REASON_LIMIT = 255
 
 
-class BlacklistError(ValueError):
+class BlacklistError(DomainError):
     """A number that cannot be blacklisted: ``code`` is a PhoneRejection value or "already"."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 def add_number(
@@ -64,7 +65,7 @@ def remove_number(session: Session, entry_id: int) -> BlacklistNumber | None:
     return entry
 
 
-def is_blacklisted(session: Session, number: str, region: str) -> bool:
+def is_number_blacklisted(session: Session, number: str, region: str) -> bool:
     """True when ``number``, in any shape, is on the blacklist."""
     normalised = normalise_phone(number, region)
     if not isinstance(normalised, NormalisedPhone):
@@ -114,6 +115,7 @@ def upload_numbers(
     *,
     added_by_id: int | None,
     region: str,
+    now: datetime,
     limits: FileLimits | None = None,
 ) -> UploadResult:
     """Blacklist every number of a file (its phone column; a reason column if it has one)."""
@@ -138,7 +140,7 @@ def upload_numbers(
                 result.refused.append((int(line), raw, why))
             reasons = chunk.frame[reason_column] if reason_column else None
             rows = _rows(chunk.frame[phone_column], numbers, reasons, reason, added_by_id, ~bad)
-            added = _insert_new(session, rows)
+            added = _insert_new(session, rows, now)
             result.added += added
             result.already += len(rows) - added
     return result
@@ -175,14 +177,13 @@ def _rows(
     return list(rows.values())
 
 
-def _insert_new(session: Session, rows: list[dict[str, object]]) -> int:
+def _insert_new(session: Session, rows: list[dict[str, object]], now: datetime) -> int:
     """Insert numbers not yet blacklisted; returns how many were new."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     before = session.scalar(select(func.count()).select_from(BlacklistNumber)) or 0
-    now = utcnow()
     session.execute(
         insert(BlacklistNumber).on_conflict_do_nothing(index_elements=["phone"]),
         [{**row, "created_at": now, "blocks_inbound": False} for row in rows],

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.phones import NormalisedPhone, normalise_phone
 from dialer.models import (
     BlacklistNumber,
@@ -38,12 +39,11 @@ class Missing(enum.StrEnum):
     LEADS = "leads"
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     """A campaign change refused: ``code`` for the page, the message for the command line."""
 
     def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message, **values)
         self.values = values
 
 
@@ -228,6 +228,24 @@ def missing_to_start(session: Session, campaign: Campaign) -> list[Missing]:
     return missing
 
 
+START, PAUSE, STOP = "start", "pause", "stop"
+
+
+def allowed_transitions(campaign: Campaign) -> list[str]:
+    """The status changes a manager may ask for now, in the order the page shows them.
+
+    Start may still be refused for what the campaign lacks (``missing_to_start``).
+    """
+    allowed = []
+    if campaign.status != CampaignStatus.RUNNING:
+        allowed.append(START)
+    if campaign.status == CampaignStatus.RUNNING:
+        allowed.append(PAUSE)
+    if campaign.status in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
+        allowed.append(STOP)
+    return allowed
+
+
 def start_campaign(session: Session, campaign: Campaign) -> None:
     """Run the campaign (from draft, paused or stopped) once nothing is missing."""
     if campaign.status == CampaignStatus.RUNNING:
@@ -252,7 +270,11 @@ def pause_campaign(campaign: Campaign) -> None:
 
 
 def stop_campaign(campaign: Campaign) -> None:
-    """Stop the campaign (it can be started again later)."""
+    """Stop a running or paused campaign (it can be started again later)."""
+    if campaign.status == CampaignStatus.STOPPED:
+        return
+    if STOP not in allowed_transitions(campaign):
+        raise CampaignError("not_started", "only a running or paused campaign can be stopped")
     campaign.status = CampaignStatus.STOPPED
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.models import Campaign, QuestionKind, Survey, SurveyQuestion, SurveyResponse
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
@@ -30,12 +31,11 @@ class QuestionSpec:
         return cls(question.kind, question.text, list(question.options or []), question.is_required)
 
 
-class SurveyError(ValueError):
+class SurveyError(DomainError):
     """A survey the designer cannot save; ``position`` is the 1-based question at fault."""
 
     def __init__(self, code: str, message: str, position: int | None = None, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message, **values)
         self.position = position
         self.values = values
 
@@ -86,7 +86,7 @@ def is_answered(session: Session, survey: Survey) -> bool:
     return bool(session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)))
 
 
-def save_survey(
+def revise_survey(
     session: Session, survey: Survey, name: str, specs: list[QuestionSpec], description: str = ""
 ) -> Survey:
     """Store the edit; an answered survey gets a new version and its campaigns move to it.

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from dialer.domain.errors import DomainError
 from dialer.domain.phones import DEFAULT_REGION, NormalisedPhone, national_variants, normalise_phone
 from dialer.models import Call, Contact, Role, User
 
@@ -19,11 +20,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LIMITS = {"name": 160, "email": 255, "address": 1000, "notes": 4000}
 
 
-class ContactInvalid(Exception):
+INVALID_CONTACT = "invalid"
+
+
+class ContactInvalid(DomainError):
     """The contact was not saved; ``errors`` maps each bad field to a stable code."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(f"{field}: {code}" for field, code in errors.items()))
+        super().__init__(
+            INVALID_CONTACT, ", ".join(f"{field}: {code}" for field, code in errors.items())
+        )
         self.errors = errors
 
 
@@ -136,6 +142,13 @@ def may_see_number(session: Session, user: User, number: str) -> bool:
         session.scalar(
             select(exists().where(Call.customer_number == number, Call.agent_id == user.id))
         )
+    )
+
+
+def may_see_call(session: Session, user: User, call: Call | None) -> bool:
+    """The user's own call, or a call with a number they may see."""
+    return call is not None and (
+        call.agent_id == user.id or may_see_number(session, user, call.customer_number)
     )
 
 

@@ -29,7 +29,6 @@ from dialer.models import (
     Role,
     User,
     XcmReport,
-    utcnow,
 )
 
 PAGE_SIZE = 10
@@ -103,9 +102,9 @@ class Summary:
     is_vip: bool
 
 
-def local_day(zone: ZoneInfo, now: datetime | None = None) -> date:
-    """Today's date in ``zone``."""
-    return (now or utcnow()).astimezone(zone).date()
+def local_day(zone: ZoneInfo, now: datetime) -> date:
+    """The date ``now`` falls on in ``zone``."""
+    return now.astimezone(zone).date()
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -166,10 +165,9 @@ def phone_history(session: Session, number: str, *, page: int = 1) -> PhonePage:
 
 
 def activity(
-    session: Session, user_id: int, day: date, zone: ZoneInfo, *, now: datetime | None = None
+    session: Session, user_id: int, day: date, zone: ZoneInfo, *, now: datetime
 ) -> list[ActivityRow]:
     """The agent's logins, logouts and pauses of a local day, oldest first; open pauses to now."""
-    now = now or utcnow()
     start, end = day_bounds(day, zone)
     found = session.scalars(
         select(AgentActivity)
@@ -189,11 +187,8 @@ def paused_seconds(rows: list[ActivityRow]) -> int:
     return sum(row.duration_s or 0 for row in rows if row.kind == ActivityKind.PAUSE)
 
 
-def summary(
-    session: Session, user_id: int, zone: ZoneInfo, *, now: datetime | None = None
-) -> Summary:
+def summary(session: Session, user_id: int, zone: ZoneInfo, *, now: datetime) -> Summary:
     """The current call of the agent's open session and today's inbound and outbound counts."""
-    now = now or utcnow()
     start, end = day_bounds(local_day(zone, now), zone)
     counts = dict(
         session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dialer.domain.contacts.directory import find_contact
+from dialer.domain.errors import DomainError
 from dialer.domain.phones import DEFAULT_REGION
 from dialer.models import Call, XcmReport
 
@@ -24,14 +25,13 @@ ALREADY_SAVED = "xcm_already_saved"
 INVALID = "invalid"
 
 
-class XcmRefused(Exception):
+class XcmRefused(DomainError):
     """The report was not saved; ``code`` is stable, ``errors`` names bad fields."""
 
     def __init__(
         self, code: str, errors: dict[str, str] | None = None, report: XcmReport | None = None
     ) -> None:
         super().__init__(code)
-        self.code = code
         self.errors = errors or {}
         self.report = report
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dialer.domain.dialing import compliance
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
     AgentSession,
@@ -73,7 +73,7 @@ def _advance(call: Call, state: CallState) -> bool:
 
 def on_ringing(session: Session, event: CallRinging) -> list[Notice]:
     """The agent's phone rings (or the customer's, once the agent answered)."""
-    call = _call_by_uid(session, event.call_id, event.at)
+    call = _call_by_uid(session, event.call_uid, event.at)
     if call is None:
         return []
     state = CallState.RINGING if event.leg == Leg.AGENT else CallState.DIALING
@@ -87,8 +87,8 @@ def on_ringing(session: Session, event: CallRinging) -> list[Notice]:
 def on_answered(session: Session, event: CallAnswered) -> list[Notice]:
     """The agent answered (the customer is dialled next) or the customer answered."""
     if event.leg == Leg.CUSTOMER:
-        return on_connected(session, CallConnected(at=event.at, call_id=event.call_id))
-    call = _call_by_uid(session, event.call_id, event.at)
+        return on_connected(session, CallConnected(at=event.at, call_uid=event.call_uid))
+    call = _call_by_uid(session, event.call_uid, event.at)
     if call is None or not _advance(call, CallState.DIALING):
         return []
     return _agent_notices(session, call, event.at)
@@ -96,7 +96,7 @@ def on_answered(session: Session, event: CallAnswered) -> list[Notice]:
 
 def on_connected(session: Session, event: CallConnected) -> list[Notice]:
     """Agent and customer talk: the talk timer starts now (agent turns red)."""
-    call = _call_by_uid(session, event.call_id, event.at)
+    call = _call_by_uid(session, event.call_uid, event.at)
     if call is None or not _advance(call, CallState.CONNECTED):
         return []
     call.answered_at = call.answered_at or event.at
@@ -108,7 +108,7 @@ def on_connected(session: Session, event: CallConnected) -> list[Notice]:
 
 def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     """The PBX says the call is over, with its outcome."""
-    call = _call_by_uid(session, event.call_id, event.at)
+    call = _call_by_uid(session, event.call_uid, event.at)
     if call is None or call.state == CallState.ENDED:
         return []
     if call.hung_up_by is None:
@@ -225,8 +225,8 @@ def _agent_session_of(session: Session, call: Call) -> AgentSession | None:
 def _agent_notices(session: Session, call: Call, now: datetime) -> list[Notice]:
     agent_session = _agent_session_of(session, call)
     if agent_session is None:
-        return [Notice(call.agent_id, "call", agents.call_view(call) or {})]
-    return [agents.agent_notice(session, agent_session, now)]
+        return [Notice(call.agent_id, "call", snapshots.call_view(call) or {})]
+    return [snapshots.agent_notice(session, agent_session, now)]
 
 
 def end_unreachable_call(session: Session, call_id: int, now: datetime) -> list[Notice]:
@@ -242,7 +242,7 @@ def end_unreachable_call(session: Session, call_id: int, now: datetime) -> list[
 
 
 def reconcile_calls(
-    session: Session, live_call_ids: set[str], now: datetime, *, grace_s: int = 10
+    session: Session, live_call_uids: set[str], now: datetime, *, grace_s: int = 10
 ) -> list[Notice]:
     """Close the calls we believe are up that the PBX no longer has (after a reconnect).
 
@@ -260,7 +260,7 @@ def reconcile_calls(
     ).all()
     notices: list[Notice] = []
     for call_id, call_uid in suspects:
-        if call_uid not in live_call_ids:
+        if call_uid not in live_call_uids:
             notices += end_unreachable_call(session, call_id, now)
     return notices
 

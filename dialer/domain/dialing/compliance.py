@@ -185,7 +185,7 @@ def dialable_values(campaign: Campaign, now: datetime) -> dict[str, Any]:
     }
 
 
-def is_blacklisted(session: Session, phone: str) -> bool:
+def is_e164_blacklisted(session: Session, phone: str) -> bool:
     """True when the number (E.164) is on the blacklist."""
     return bool(session.scalar(select(exists().where(BlacklistNumber.phone == phone))))
 
@@ -196,7 +196,7 @@ def check_lead(session: Session, lead: Lead, campaign: Campaign, now: datetime) 
         return Refusal(CAMPAIGN_NOT_RUNNING)
     if lead.attempts >= campaign.max_attempts:
         return Refusal(MAX_ATTEMPTS_REACHED)
-    if is_blacklisted(session, lead.phone):
+    if is_e164_blacklisted(session, lead.phone):
         return Refusal(BLACKLISTED)
     zone_name = lead.timezone or campaign.timezone
     return check_hours(CallingHours.of(campaign), zone_name, now)

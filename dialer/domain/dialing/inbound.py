@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.contacts.directory import contact_json, find_contact, number_key
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.phones import DEFAULT_REGION
 from dialer.models import (
     AgentSession,
@@ -55,7 +55,7 @@ def apply_queue_event(
     twice) and may be the first event seen of a call; neither adds a row twice
     nor reopens an ended call.
     """
-    if getattr(event, "call_id", None):
+    if getattr(event, "call_uid", None):
         return []  # one of our own customer-first calls: the dialing domain owns it
     handler = _HANDLERS.get(type(event))
     if handler is None or not event.call_ref:
@@ -248,7 +248,7 @@ def _take(
         return []
     agent.current_call_id = call.id
     agents.set_state(agent, state, at)
-    return [agents.agent_notice(session, agent, at)]
+    return [snapshots.agent_notice(session, agent, at)]
 
 
 def _free(session: Session, agent: AgentSession, at: datetime) -> list[Notice]:
@@ -256,7 +256,7 @@ def _free(session: Session, agent: AgentSession, at: datetime) -> list[Notice]:
     agent.current_call_id = None
     if agent.state in agents.ON_A_CALL:
         agents.set_state(agent, AgentState.READY, at)
-    return [agents.agent_notice(session, agent, at)]
+    return [snapshots.agent_notice(session, agent, at)]
 
 
 def caller_json(call: Call, caller_name: str = "") -> dict[str, Any]:

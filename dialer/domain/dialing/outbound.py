@@ -20,10 +20,11 @@ from dialer.domain.dialing import compliance
 from dialer.domain.dialing.calls import end_call, lock_call
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.domain.phones import PhoneRejection, normalise_phone
 from dialer.models import (
+    AgentSession,
     AgentState,
     Call,
     CallState,
@@ -34,6 +35,7 @@ from dialer.models import (
     Direction,
     Lead,
     LeadStatus,
+    SurveyResponse,
     UTCDateTime,
 )
 from dialer.telephony.port import AgentFirstCall, Party
@@ -72,6 +74,26 @@ def working_campaigns(session: Session, user_id: int) -> list[Campaign]:
             .order_by(Campaign.name)
         )
     )
+
+
+def lead_on_screen(session: Session, agent_session: AgentSession) -> tuple[Lead | None, bool]:
+    """The lead the desktop should show now (the held lead, or the last call's while it is up
+    or in wrap-up) and whether the survey of the agent's current call is saved."""
+    lead = held_lead(session, agent_session.user_id)
+    call = (
+        session.get(Call, agent_session.current_call_id) if agent_session.current_call_id else None
+    )
+    showing_call = call is not None and (
+        call.state != CallState.ENDED or agent_session.state == AgentState.WRAPUP
+    )
+    if lead is None and showing_call and call is not None and call.lead_id is not None:
+        lead = session.get(Lead, call.lead_id)
+    saved = (
+        call is not None
+        and session.scalar(select(SurveyResponse.id).where(SurveyResponse.call_id == call.id))
+        is not None
+    )
+    return lead, saved
 
 
 def held_lead(session: Session, user_id: int) -> Lead | None:
@@ -217,7 +239,7 @@ def start_call(
     session.flush()
     agent_session.current_call_id = call.id
     agents.set_state(agent_session, AgentState.RINGING, now)
-    return call, [agents.agent_notice(session, agent_session, now)]
+    return call, [snapshots.agent_notice(session, agent_session, now)]
 
 
 def _lead_call(session: Session, user_id: int, lead_id: int, now: datetime) -> Call:
@@ -240,7 +262,7 @@ def _manual_call(session: Session, number: str, region: str) -> Call:
     normalised = normalise_phone(number, region)
     if isinstance(normalised, PhoneRejection):
         raise AgentError(INVALID_NUMBER, reason=str(normalised))
-    if compliance.is_blacklisted(session, normalised.e164):
+    if compliance.is_e164_blacklisted(session, normalised.e164):
         raise AgentError(compliance.BLACKLISTED)
     return Call(customer_number=normalised.e164)
 
@@ -267,7 +289,7 @@ def prepare_originate(
         )
     call.state = CallState.ORIGINATING
     request = AgentFirstCall(
-        call_id=call.call_uid,
+        call_uid=call.call_uid,
         extension=call.extension or "",
         number=call.customer_number,
         caller_id=call.caller_id or "",
@@ -279,7 +301,7 @@ def prepare_originate(
 
 def _refusal_now(session: Session, call: Call, now: datetime) -> Refusal | None:
     if call.lead_id is None:
-        if compliance.is_blacklisted(session, call.customer_number):
+        if compliance.is_e164_blacklisted(session, call.customer_number):
             return Refusal(compliance.BLACKLISTED)
         return None
     lead = session.get_one(Lead, call.lead_id)

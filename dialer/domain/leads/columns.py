@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from dialer.domain.errors import DomainError
+
 PHONE = "phone"
 FIRST_NAME = "first_name"
 LAST_NAME = "last_name"
@@ -70,12 +72,11 @@ def _field_for(key: str) -> str | None:
     return None
 
 
-class MappingError(ValueError):
+class MappingError(DomainError):
     """The mapping cannot be used; ``code`` names the problem and ``field`` the field."""
 
     def __init__(self, code: str, field: str = "") -> None:
-        super().__init__(f"{code}: {field}" if field else code)
-        self.code = code
+        super().__init__(code, f"{code}: {field}" if field else code)
         self.field = field
 
 

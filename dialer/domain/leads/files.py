@@ -12,7 +12,6 @@ reported, not fatal. A file that cannot be read at all raises one
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import gc
@@ -20,78 +19,33 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO
 
 import numpy as np
-import pandas as pd
 
-from dialer.domain.leads.terms import (  # noqa: F401 - re-exported for the readers
+from dialer.domain.leads.encodings import BLOCK_BYTES, decoded_sample, detect_encoding
+from dialer.domain.leads.leadfile import (
     CHUNK_ROWS,
-    DELIMITER_LABELS,
-    ENCODING_LABELS,
+    RAW_LIMIT,
+    Chunk,
     Detected,
     FileLimits,
+    LeadFile,
+    MalformedRow,
     UnreadableFile,
+    build_chunk,
+    unique_headers,
 )
+from dialer.domain.leads.xlsx import open_xlsx
 
 DELIMITERS = (",", ";", "\t", "|")
-_SAMPLE_BYTES = 64 * 1024
-_BLOCK_BYTES = 1 << 20
-_RAW_LIMIT = 500  # characters of a malformed row kept for the report
-
-
-@dataclass(frozen=True)
-class MalformedRow:
-    """A row that does not fit the header: where, what it held, and why.
-
-    ``detail`` is a stable code the report turns into words: ``fields:FOUND:EXPECTED``,
-    ``unsplittable:LAST_LINE`` (a stray quote swallowed the lines up to LAST_LINE) or ``nul``.
-    """
-
-    line: int
-    raw: str
-    detail: str
-
-
-@dataclass
-class Chunk:
-    """Up to CHUNK_ROWS rows: strings by header name, their line numbers, the misfits among them."""
-
-    frame: pd.DataFrame
-    lines: np.ndarray
-    malformed: list[MalformedRow] = field(default_factory=list)
-    fraction: float = 0.0  # how much of the file has been read, 0..1
-
-
-class LeadFile:
-    """An open lead file: what was detected, its header, and its rows in chunks."""
-
-    detected: Detected
-    headers: list[str]
-
-    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
-        """Every data row once, in file order, in chunks of at most ``rows``."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release the file."""
-
-    def __enter__(self) -> LeadFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def open_lead_file(path: str | Path, limits: FileLimits | None = None) -> LeadFile:
     """Open ``path`` as a lead file, detecting its kind; raise UnreadableFile when it is not one."""
-    from dialer.domain.leads.xlsx import open_xlsx
-
     limits = limits or FileLimits()
     path = Path(path)
     with path.open("rb") as handle:
@@ -107,85 +61,6 @@ def open_lead_file(path: str | Path, limits: FileLimits | None = None) -> LeadFi
     return _CsvFile(path, limits)
 
 
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text the user saw (912345678.0 is 912345678)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return nfc(str(value))
-
-
-def nfc(text: str) -> str:
-    """``text`` in NFC: tone marks typed as combining characters become one letter."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
-def unique_headers(cells: Iterable[str]) -> list[str]:
-    """Header names, stripped, blanks named by position and repeats numbered."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for position, cell in enumerate(cells, start=1):
-        name = nfc(cell).strip() or f"column {position}"
-        candidate, n = name, 2
-        while candidate.casefold() in seen:
-            candidate, n = f"{name} ({n})", n + 1
-        seen.add(candidate.casefold())
-        names.append(candidate)
-    return names
-
-
-def build_chunk(
-    headers: list[str],
-    records: list[list[str]],
-    lines: np.ndarray,
-    joiner: str,
-    fraction: float,
-    malformed: list[MalformedRow] | None = None,
-) -> Chunk:
-    """Check records against the header width: keep fits, skip blanks, report misfits."""
-    width = len(headers)
-    malformed = list(malformed or [])
-    lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
-    if not (lengths == width).all():
-        for index in np.flatnonzero(lengths != width).tolist():
-            values = records[index]
-            if len(values) > width and not "".join(values[width:]).strip():
-                records[index] = values = values[:width]
-            if not "".join(values).strip():
-                continue
-            if len(values) != width:
-                detail = f"fields:{len(values)}:{width}"
-                malformed.append(
-                    MalformedRow(int(lines[index]), joiner.join(values)[:_RAW_LIMIT], detail)
-                )
-        fits = np.fromiter(map(len, records), dtype=np.int64, count=len(records)) == width
-        records, lines = [records[i] for i in np.flatnonzero(fits).tolist()], lines[fits]
-    joined = list(map("".join, records))
-    # Spreadsheets export empty rows as ",,,,": not leads, not worth a rejection each.
-    keep = np.fromiter(map(len, joined), dtype=np.int64, count=len(records)) > 0
-    suspects = np.flatnonzero(keep).tolist() if "\x00" in "".join(joined) else []
-    for index in suspects:
-        if "\x00" in joined[index]:
-            keep[index] = False
-            raw = joiner.join(records[index]).replace("\x00", "\\0")
-            malformed.append(MalformedRow(int(lines[index]), raw[:_RAW_LIMIT], "nul"))
-    if not keep.all():
-        records, lines = [records[i] for i in np.flatnonzero(keep).tolist()], lines[keep]
-    if records:
-        frame = pd.DataFrame(records, columns=headers, dtype="str")
-    else:
-        frame = pd.DataFrame({h: pd.Series([], dtype="str") for h in headers})
-    malformed.sort(key=lambda row: row.line)
-    return Chunk(frame, np.asarray(lines, dtype=np.int64), malformed, fraction)
-
-
 # ------------------------------------------------------------------------ CSV
 
 
@@ -195,7 +70,7 @@ class _CsvFile(LeadFile):
         self.limits = limits
         self.size = path.stat().st_size
         encoding = detect_encoding(path)
-        sample = _decoded_sample(path, encoding)
+        sample = decoded_sample(path, encoding)
         if not sample.strip():
             raise UnreadableFile("empty", "The file is empty.")
         skip, delimiter = _sep_hint(sample)
@@ -284,9 +159,7 @@ class _CsvFile(LeadFile):
             except csv.Error as error:
                 line = self._base + previous + 1
                 last = self._base + reader.line_num
-                malformed.append(
-                    MalformedRow(line, str(error)[:_RAW_LIMIT], f"unsplittable:{last}")
-                )
+                malformed.append(MalformedRow(line, str(error)[:RAW_LIMIT], f"unsplittable:{last}"))
                 previous = reader.line_num
                 continue
             records.append(record)
@@ -315,7 +188,7 @@ class _CsvFile(LeadFile):
 def _line_breaks_in(path: Path) -> int:
     count = 0
     with path.open("rb") as handle:
-        while block := handle.read(_BLOCK_BYTES):
+        while block := handle.read(BLOCK_BYTES):
             count += block.count(b"\n")
     return count
 
@@ -374,93 +247,3 @@ def detect_delimiter(sample: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
-
-
-# ------------------------------------------------------------------- encoding
-
-_VIETNAMESE_TONE_BYTES = rb"[\xcc\xd2\xde\xec\xf2]"
-# In Windows-1258 a tone mark follows its vowel (plain or with hat, breve or horn).
-_VOWEL_THEN_TONE = re.compile(
-    rb"[aeiouyAEIOUY\xe2\xea\xf4\xe3\xf5\xfd\xc2\xca\xd4\xc3\xd5\xdd]" + _VIETNAMESE_TONE_BYTES
-)
-_TONE = re.compile(_VIETNAMESE_TONE_BYTES)
-_VIETNAMESE_LETTERS = re.compile(rb"[\xd0\xf0]")  # Đ đ
-_CP1252_ONLY = re.compile(rb"[\x8a\x8e\x9a\x9e]")  # Š Ž š ž: holes in Windows-1258
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
-
-
-def detect_encoding(path: Path) -> str:
-    """The codec that reads the whole file, by BOM, UTF-16 shape, UTF-8 validity, then evidence."""
-    with path.open("rb") as handle:
-        sample = handle.read(_SAMPLE_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
-        if _decodes(path, "utf-8-sig"):
-            return "utf-8-sig"
-        raise UnreadableFile("unknown_encoding", "The file starts as UTF-8 but is not valid UTF-8.")
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _checked(path, "utf-16")
-    utf16 = _utf16_without_bom(sample)
-    if utf16:
-        return _checked(path, utf16)
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
-        raise UnreadableFile("binary", "This is not a text or spreadsheet file.")
-    if _decodes(path, "utf-8"):
-        return "utf-8"
-    return _checked(path, _legacy_codepage(path))
-
-
-def _utf16_without_bom(sample: bytes) -> str | None:
-    even, odd = sample[0::2], sample[1::2]
-    if len(sample) < 4:
-        return None
-    if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.1:
-        return "utf-16-le"
-    if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
-        return "utf-16-be"
-    return None
-
-
-def _legacy_codepage(path: Path) -> str:
-    """Windows-1258 when the bytes read as Vietnamese tone marks after vowels, else 1252."""
-    vowel_tones = tones = letters = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK_BYTES):
-            if _CP1252_ONLY.search(block):
-                return "cp1252"
-            vowel_tones += len(_VOWEL_THEN_TONE.findall(block))
-            tones += len(_TONE.findall(block))
-            letters += len(_VIETNAMESE_LETTERS.findall(block))
-    # Italian "però" puts the same bytes after consonants; Vietnamese puts them after vowels.
-    if vowel_tones and vowel_tones >= 0.8 * tones:
-        return "cp1258"
-    if letters and not tones:
-        return "cp1258"
-    return "cp1252"
-
-
-def _checked(path: Path, encoding: str) -> str:
-    if _decodes(path, encoding):
-        return encoding
-    raise UnreadableFile(
-        "unknown_encoding",
-        "The file's text encoding is not recognised: save it as CSV UTF-8 and upload it again.",
-    )
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(_BLOCK_BYTES):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _decoded_sample(path: Path, encoding: str) -> str:
-    with path.open("rb") as handle:
-        raw = handle.read(_SAMPLE_BYTES)
-    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw)
-    return nfc(text.lstrip("\ufeff"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.leads.columns import MappingError, check_mapping, guess_mapping
+from dialer.domain.leads.progress import Progress, ProgressCallback, progress_of
 from dialer.domain.leads.terms import CHUNK_ROWS, FileLimits, Reason, UnreadableFile
 from dialer.models import (
     BlacklistNumber,
@@ -40,28 +40,6 @@ if TYPE_CHECKING:
     from dialer.domain.leads.store import Written
 
 # The readers (pandas, numpy) load on the first import run, not with the web app.
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far an import has come: rows read, imported and rejected, and the file fraction."""
-
-    import_id: int
-    status: str
-    rows_read: int
-    imported: int
-    rejected: int
-    fraction: float
-
-    @property
-    def percent(self) -> int:
-        """0-100 for a progress bar: 100 only once the import is finished."""
-        if self.status in (ImportStatus.DONE, ImportStatus.FAILED):
-            return 100
-        return min(int(self.fraction * 100), 99)
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 def create_import(
@@ -234,8 +212,14 @@ def _import_chunks(
         )
         report(totals)
 
+    assert lead_import.started_at is not None  # set by _begin
     writer = ChunkWriter(
-        engine_of(session), lead_import.campaign_id, lead_import.id, existing, written
+        engine_of(session),
+        lead_import.campaign_id,
+        lead_import.id,
+        existing,
+        written,
+        created_at=lead_import.started_at,
     )
     seen = SeenNumbers()
     try:
@@ -252,18 +236,6 @@ def engine_of(session: Session) -> Engine:
     """The engine behind the session (the writers open their own connections on it)."""
     bind = session.get_bind()
     return bind if isinstance(bind, Engine) else bind.engine
-
-
-def progress_of(lead_import: LeadImport, fraction: float = 0.0) -> Progress:
-    """The import's progress as the live page and the terminal show it."""
-    return Progress(
-        import_id=lead_import.id,
-        status=lead_import.status,
-        rows_read=lead_import.rows_read,
-        imported=lead_import.imported,
-        rejected=lead_import.rejected,
-        fraction=fraction,
-    )
 
 
 def blacklist_keys(session: Session) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dialer.domain.leads import columns as col
-from dialer.domain.leads.files import Chunk
+from dialer.domain.leads.leadfile import Chunk
 from dialer.domain.leads.terms import Reason
 from dialer.domain.phones import normalise_phones
 

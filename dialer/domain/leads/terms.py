@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from dialer.domain.errors import DomainError
+
 CHUNK_ROWS = 25_000
 
 ENCODING_LABELS = {
@@ -23,12 +25,11 @@ ENCODING_LABELS = {
 DELIMITER_LABELS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(DomainError):
     """The file cannot be read as a lead list at all; ``code`` says why, the message says how."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dialer.domain.leads.files import (
+from dialer.domain.leads.leadfile import (
     CHUNK_ROWS,
     Chunk,
     Detected,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain import audit
+from dialer.domain.errors import DomainError
 from dialer.domain.people.passwords import hash_password, needs_rehash, verify_password
 from dialer.models import (
     ActivityKind,
@@ -18,16 +19,14 @@ from dialer.models import (
     Extension,
     Role,
     User,
-    utcnow,
 )
 
 
-class LoginRefused(Exception):
+class LoginRefused(DomainError):
     """Sign-in refused; ``code`` is stable, the message is for people."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.message = message
 
 
@@ -60,10 +59,9 @@ def sign_in(
     password: str,
     extension: str | None,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SignIn:
     """Check credentials; for an agent, open an agent session on the extension (Ready)."""
-    now = now or utcnow()
     user = authenticate(session, username, password)
     if user is None:
         raise LoginRefused(BAD_CREDENTIALS, "Wrong agent id or password.")
@@ -177,15 +175,17 @@ def close_open_pause(session: Session, agent_session: AgentSession, *, now: date
         pause.duration_s = int((now - pause.started_at).total_seconds())
 
 
-def sign_out(
+def end_sessions(
     session: Session,
     user: User,
     *,
-    now: datetime | None = None,
+    now: datetime,
     actor: User | None = None,
 ) -> None:
-    """End the user's web sessions everywhere and close an agent's open session."""
-    now = now or utcnow()
+    """End the user's web sessions everywhere and close an agent's open session.
+
+    Leads the agent holds are not given back here: ``agents.sign_out`` does both.
+    """
     forced = actor is not None and actor.id != user.id
     for agent_session in open_sessions(session, user.id):
         end_agent_session(

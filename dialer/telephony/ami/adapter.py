@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime
 
 from dialer.telephony.ami import requests as ami_requests
-from dialer.telephony.ami.calls import check_call_id
+from dialer.telephony.ami.calls import check_call_uid
 from dialer.telephony.ami.extension_states import device_state, hint_state
 from dialer.telephony.ami.live_calls import LiveCalls
 from dialer.telephony.ami.manager import AmiManager, Control
@@ -112,13 +112,13 @@ class AmiAdapter:
         )
         self._originate(headers)
 
-    def hangup(self, call_id: str) -> bool:
+    def hangup(self, call_uid: str) -> bool:
         """Hang up every channel of our call, the agent's first; False when none was up."""
-        check_call_id(call_id)
+        check_call_uid(call_uid)
         conn = self._connection()
         hung_up = False
         for live in self._live.snapshot(conn):
-            if live.call_id != call_id:
+            if live.call_uid != call_uid:
                 continue
             for channel in live.hangup_order():
                 response = conn.send_action(Action="Hangup", Channel=channel["Channel"], Cause="16")
@@ -243,9 +243,9 @@ class AmiAdapter:
         """Adopt our calls still up, then say UP/RECONNECTED, in order with the events."""
         try:
             adopted = [
-                AdoptedCall(live.call_id, live.flow, live.linkedid, live.channels)
+                AdoptedCall(live.call_uid, live.flow, live.linkedid, live.channels)
                 for live in self._live.snapshot(conn)
-                if live.call_id and live.flow
+                if live.call_uid and live.flow
             ]
         except TelephonyError as exc:
             conn.abort(f"could not list channels after connecting: {exc}")

@@ -55,7 +55,7 @@ def _on_bridge_enter(tr: CallTracker, call: TrackedCall, h: Headers, at: datetim
     legs.add(call.leg_of(h.get("Channel", "")))
     if len(legs) == 2 and call.connected_at is None:
         call.connected_at = at
-        tr.emit(CallConnected(at=at, call_id=call.call_id))
+        tr.emit(CallConnected(at=at, call_uid=call.call_uid))
 
 
 def _on_hangup_request(tr: CallTracker, call: TrackedCall, h: Headers, at: datetime) -> None:
@@ -109,10 +109,10 @@ def on_originate_response(tr: CallTracker, h: Headers, at: datetime) -> None:
     if ours is None:
         _release_foreign(tr, linkedid, success)
         return
-    call_id, flow = ours
+    call_uid, flow = ours
     if group is not None:
         tr.pending[linkedid] = group  # _bind replays it
-    call = tr.bind(linkedid, call_id, flow, at)
+    call = tr.bind(linkedid, call_uid, flow, at)
     call.originate_reason = 4 if success else to_int(h.get("Reason"))
     if not success:
         tr.finish(call, at)

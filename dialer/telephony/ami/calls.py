@@ -1,7 +1,7 @@
 """What the AMI translator remembers about one call, and how our calls are named.
 
 A call we place is a Linkedid group of channels. Its ActionID
-(``dialer-<call_id>-<flow><n>``) and channel variables ``DIALER_CALL_ID`` /
+(``dialer-<call_uid>-<flow><n>``) and channel variables ``DIALER_CALL_ID`` /
 ``DIALER_FLOW`` say which call and which flow it is; every channel of the
 call shares the originated channel's Uniqueid as Linkedid, so once one of
 those ties a Linkedid to our call, every event of it is matched by Linkedid.
@@ -20,7 +20,7 @@ from dialer.telephony.port import Leg, Party, UnsafeValueError
 CALL_ID_VAR = "DIALER_CALL_ID"
 FLOW_VAR = "DIALER_FLOW"
 _CALL_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_ACTION_ID = re.compile(r"dialer-(?P<call_id>[A-Za-z0-9_.-]{1,64})-(?P<flow>[aq])(?P<seq>\d+)")
+_ACTION_ID = re.compile(r"dialer-(?P<call_uid>[A-Za-z0-9_.-]{1,64})-(?P<flow>[aq])(?P<seq>\d+)")
 
 
 class Flow(enum.StrEnum):
@@ -33,16 +33,16 @@ class Flow(enum.StrEnum):
         return Leg.AGENT if self is Flow.AGENT_FIRST else Leg.CUSTOMER
 
 
-def check_call_id(call_id: str) -> str:
-    """Return ``call_id`` if it is safe in an ActionID and a channel variable."""
-    if not _CALL_ID.fullmatch(call_id):
-        raise UnsafeValueError(f"refused call id {call_id!r}: use letters, digits, '.', '_', '-'")
-    return call_id
+def check_call_uid(call_uid: str) -> str:
+    """Return ``call_uid`` if it is safe in an ActionID and a channel variable."""
+    if not _CALL_ID.fullmatch(call_uid):
+        raise UnsafeValueError(f"refused call id {call_uid!r}: use letters, digits, '.', '_', '-'")
+    return call_uid
 
 
-def call_action_id(call_id: str, flow: Flow, seq: int) -> str:
+def call_action_id(call_uid: str, flow: Flow, seq: int) -> str:
     """The ActionID of an Originate for our call (the listener parses it back)."""
-    return f"dialer-{check_call_id(call_id)}-{flow.value}{seq}"
+    return f"dialer-{check_call_uid(call_uid)}-{flow.value}{seq}"
 
 
 def parse_call_action_id(action_id: str) -> tuple[str, Flow] | None:
@@ -50,7 +50,7 @@ def parse_call_action_id(action_id: str) -> tuple[str, Flow] | None:
     match = _ACTION_ID.fullmatch(action_id)
     if match is None:
         return None
-    return match["call_id"], Flow(match["flow"])
+    return match["call_uid"], Flow(match["flow"])
 
 
 def channel_base(channel: str) -> str:
@@ -64,7 +64,7 @@ def channel_base(channel: str) -> str:
 class TrackedCall:
     """The facts gathered so far about one of our calls."""
 
-    call_id: str
+    call_uid: str
     flow: Flow
     linkedid: str
     started_at: datetime

@@ -18,7 +18,7 @@ class LiveCall:
     """One Linkedid group of channels up at the PBX, and whose call it is (None: not ours)."""
 
     linkedid: str
-    call_id: str | None
+    call_uid: str | None
     flow: Flow | None
     channels: tuple[dict, ...]
 
@@ -34,14 +34,14 @@ class LiveCall:
 
     def port_channels(self) -> list[LiveChannel]:
         """The channels as the port describes them."""
-        return [_live_channel(headers, self.call_id) for headers in self.channels]
+        return [_live_channel(headers, self.call_uid) for headers in self.channels]
 
 
 class LiveCalls:
     """Lists the live calls; remembers each Linkedid's call id so it is asked for once."""
 
     def __init__(self) -> None:
-        self._call_ids: OrderedDict[str, tuple[str | None, Flow | None]] = OrderedDict()
+        self._call_uids: OrderedDict[str, tuple[str | None, Flow | None]] = OrderedDict()
 
     def snapshot(self, conn: AmiManager) -> list[LiveCall]:
         """CoreShowChannels grouped by Linkedid, each with our call id (Getvar on its root)."""
@@ -57,27 +57,27 @@ class LiveCalls:
         calls = []
         for linkedid, channels in groups.items():
             root = next((c for c in channels if c.get("Uniqueid") == linkedid), channels[0])
-            call_id, flow = self._call_of(conn, linkedid, root.get("Channel", ""))
-            calls.append(LiveCall(linkedid, call_id, flow, tuple(channels)))
+            call_uid, flow = self._call_of(conn, linkedid, root.get("Channel", ""))
+            calls.append(LiveCall(linkedid, call_uid, flow, tuple(channels)))
         return calls
 
     def _call_of(
         self, conn: AmiManager, linkedid: str, channel: str
     ) -> tuple[str | None, Flow | None]:
-        known = self._call_ids.get(linkedid)
+        known = self._call_uids.get(linkedid)
         if known is not None:
             return known
-        call_id = _getvar(conn, channel, CALL_ID_VAR)
-        if call_id is None:  # the channel went away meanwhile: ask again next time
+        call_uid = _getvar(conn, channel, CALL_ID_VAR)
+        if call_uid is None:  # the channel went away meanwhile: ask again next time
             return None, None
-        flow_code = _getvar(conn, channel, FLOW_VAR) if call_id else ""
+        flow_code = _getvar(conn, channel, FLOW_VAR) if call_uid else ""
         flow = (
-            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_id else None)
+            Flow(flow_code) if flow_code in ("a", "q") else (Flow.AGENT_FIRST if call_uid else None)
         )
-        found = (call_id or None, flow)
-        self._call_ids[linkedid] = found
-        if len(self._call_ids) > _MEMORY:
-            self._call_ids.popitem(last=False)
+        found = (call_uid or None, flow)
+        self._call_uids[linkedid] = found
+        if len(self._call_uids) > _MEMORY:
+            self._call_uids.popitem(last=False)
         return found
 
 
@@ -88,13 +88,13 @@ def _getvar(conn: AmiManager, channel: str, variable: str) -> str | None:
     return response.headers.get("Value", "")
 
 
-def _live_channel(headers: dict, call_id: str | None) -> LiveChannel:
+def _live_channel(headers: dict, call_uid: str | None) -> LiveChannel:
     return LiveChannel(
         channel=headers.get("Channel", ""),
         uniqueid=headers.get("Uniqueid", ""),
         linkedid=headers.get("Linkedid", ""),
         state=headers.get("ChannelStateDesc", ""),
-        call_id=call_id,
+        call_uid=call_uid,
         caller_number=headers.get("CallerIDNum", ""),
         connected_number=headers.get("ConnectedLineNum", ""),
         duration_s=_duration(headers.get("Duration", "")),

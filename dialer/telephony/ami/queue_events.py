@@ -29,7 +29,7 @@ def _queue_call(tr: CallTracker, h: Headers, name: str, at: datetime) -> str | N
     linkedid = h.get("Linkedid", "")
     call = tr.calls.get(linkedid)
     if call is not None:
-        return call.call_id
+        return call.call_uid
     group = tr.pending.get(linkedid)
     if group is not None and group.originated and linkedid not in tr.foreign:
         if len(group.events) < tr.max_pending_events:
@@ -38,22 +38,22 @@ def _queue_call(tr: CallTracker, h: Headers, name: str, at: datetime) -> str | N
     return None
 
 
-def _queue_fields(h: Headers, call_id: str | None) -> dict:
+def _queue_fields(h: Headers, call_uid: str | None) -> dict:
     return {
         "call_ref": h.get("Linkedid", ""),
         "queue": h.get("Queue", ""),
         "caller_number": caller(h.get("CallerIDNum")),
         "caller_name": caller(h.get("CallerIDName")),
-        "call_id": call_id,
+        "call_uid": call_uid,
     }
 
 
 def _queue_handler(build: Callable[[CallTracker, Headers, dict, datetime], object], name: str):
     def handle(tr: CallTracker, h: Headers, at: datetime) -> None:
-        call_id = _queue_call(tr, h, name, at)
-        if call_id is False:
+        call_uid = _queue_call(tr, h, name, at)
+        if call_uid is False:
             return
-        event = build(tr, h, _queue_fields(h, call_id), at)
+        event = build(tr, h, _queue_fields(h, call_uid), at)
         if event is not None:
             tr.emit(event)
 
@@ -97,7 +97,7 @@ def _completed(tr: CallTracker, h: Headers, f: dict, at: datetime) -> QueueCallC
             call_ref=connect.call_ref,
             caller_number=connect.caller_number,
             caller_name=connect.caller_name,
-            call_id=connect.call_id,
+            call_uid=connect.call_uid,
         )
     return QueueCallCompleted(
         at=at,

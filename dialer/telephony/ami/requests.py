@@ -76,14 +76,14 @@ def agent_first_originate(
 ) -> dict[str, str | list[str]]:
     """Originate that rings the agent, then runs ``context``/number to dial the customer."""
     return _originate(
-        call_action_id(call.call_id, Flow.AGENT_FIRST, seq),
+        call_action_id(call.call_uid, Flow.AGENT_FIRST, seq),
         channel=agent_channel(agent_template, call.extension),
         context=context,
         exten=check_number(call.number),
         caller_id=call.caller_id,
         timeout_s=min(int(call.timeout_s), int(max_timeout_s)),
         variables=[
-            f"{CALL_ID_VAR}={call.call_id}",
+            f"{CALL_ID_VAR}={call.call_uid}",
             f"{FLOW_VAR}={Flow.AGENT_FIRST.value}",
             f"DIAL_TIMEOUT={int(call.dial_timeout_s)}",
             *variable_headers(call.variables),
@@ -97,14 +97,14 @@ def customer_first_originate(
     """Originate that rings the customer, then queues them in ``call.queue``."""
     number = check_number(call.number)
     return _originate(
-        call_action_id(call.call_id, Flow.CUSTOMER_FIRST, seq),
+        call_action_id(call.call_uid, Flow.CUSTOMER_FIRST, seq),
         channel=check_dial_string(customer_template.format(number=number)),
         context=context,
         exten=check_queue(call.queue),
         caller_id=call.caller_id,
         timeout_s=min(int(call.timeout_s), int(max_timeout_s)),
         variables=[
-            f"{CALL_ID_VAR}={call.call_id}",
+            f"{CALL_ID_VAR}={call.call_uid}",
             f"{FLOW_VAR}={Flow.CUSTOMER_FIRST.value}",
             *variable_headers(call.variables),
         ],

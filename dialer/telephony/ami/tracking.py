@@ -55,7 +55,7 @@ class CallTracker:
         self.max_pending_events = max_pending_events
         self.finished_memory = finished_memory
         self.calls: dict[str, TrackedCall] = {}  # by Linkedid
-        self.by_call_id: dict[str, TrackedCall] = {}
+        self.by_call_uid: dict[str, TrackedCall] = {}
         self.pending: OrderedDict[str, PendingGroup] = OrderedDict()
         self.finished: OrderedDict[str, None] = OrderedDict()
         # Linkedids of other clients' Originates
@@ -95,19 +95,19 @@ class CallTracker:
         variables = headers.get("ChanVariable")
         if not isinstance(variables, dict):
             return None
-        call_id, flow = variables.get(CALL_ID_VAR), variables.get(FLOW_VAR)
-        if not call_id or flow not in ("a", "q"):
+        call_uid, flow = variables.get(CALL_ID_VAR), variables.get(FLOW_VAR)
+        if not call_uid or flow not in ("a", "q"):
             return None
-        return self.bind(linkedid, call_id, Flow(flow), at)
+        return self.bind(linkedid, call_uid, Flow(flow), at)
 
-    def bind(self, linkedid: str, call_id: str, flow: Flow, at: datetime) -> TrackedCall:
+    def bind(self, linkedid: str, call_uid: str, flow: Flow, at: datetime) -> TrackedCall:
         """Tie a Linkedid to our call and replay what was held for it."""
-        call = self.by_call_id.get(call_id)
+        call = self.by_call_uid.get(call_uid)
         group = self.pending.pop(linkedid, None)
         if call is None:
             started = group.created_at if group is not None else at
-            call = TrackedCall(call_id=call_id, flow=flow, linkedid=linkedid, started_at=started)
-            self.by_call_id[call_id] = call
+            call = TrackedCall(call_uid=call_uid, flow=flow, linkedid=linkedid, started_at=started)
+            self.by_call_uid[call_uid] = call
         self.calls[linkedid] = call
         if group is not None:
             for name, headers, held_at in group.events:
@@ -170,19 +170,19 @@ class CallTracker:
         for linkedid in [lid for lid, c in self.calls.items() if c is call]:
             del self.calls[linkedid]
             self.remember(self.finished, linkedid)
-        self.by_call_id.pop(call.call_id, None)
+        self.by_call_uid.pop(call.call_uid, None)
 
     def ring(self, call: TrackedCall, leg: Leg, at: datetime) -> None:
         """Emit CallRinging for a leg, once, and never after it answered."""
         if leg not in call.rang and leg not in call.answered:
             call.rang.add(leg)
-            self.emit(CallRinging(at=at, call_id=call.call_id, leg=leg))
+            self.emit(CallRinging(at=at, call_uid=call.call_uid, leg=leg))
 
     def answer(self, call: TrackedCall, leg: Leg, at: datetime) -> None:
         """Emit CallAnswered for a leg, once."""
         if leg not in call.answered:
             call.answered.add(leg)
-            self.emit(CallAnswered(at=at, call_id=call.call_id, leg=leg))
+            self.emit(CallAnswered(at=at, call_uid=call.call_uid, leg=leg))
 
     def finish(self, call: TrackedCall, at: datetime) -> None:
         """Emit the call's CallEnded with its outcome, and forget it."""
@@ -198,7 +198,7 @@ class CallTracker:
         self.emit(
             CallEnded(
                 at=at,
-                call_id=call.call_id,
+                call_uid=call.call_uid,
                 status=outcome.status,
                 cause=outcome.cause,
                 cause_text=call.cause_texts.get(outcome.cause or 0, ""),

@@ -34,7 +34,7 @@ WANTED_EVENTS = frozenset(CALL_EVENTS) | frozenset(OTHER_EVENTS) | {"Shutdown"}
 class AdoptedCall:
     """One of our calls found up after a reconnect: its channels as CoreShowChannels lists them."""
 
-    call_id: str
+    call_uid: str
     flow: Flow
     linkedid: str
     channels: tuple[Headers, ...]
@@ -75,7 +75,7 @@ class AmiTranslator(CallTracker):
 
     def _adopt(self, found: AdoptedCall, at: datetime) -> None:
         call = self.calls.get(found.linkedid) or self.bind(
-            found.linkedid, found.call_id, found.flow, at
+            found.linkedid, found.call_uid, found.flow, at
         )
         call.open = {ch.get("Uniqueid", "") for ch in found.channels}
         call.seen_channel = True

@@ -16,6 +16,7 @@ from dialer.domain.contacts import xcm as notes
 from dialer.extensions import db
 from dialer.models import Call, User, XcmReport
 from dialer.timefmt import local_zone
+from dialer.web.refusals import Described
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
 
@@ -28,19 +29,11 @@ CATEGORY_LABELS = {
 }
 
 
-def may_see_call(call: Call | None) -> bool:
-    """The signed-in user's own call, or a call with a number they may see."""
-    return call is not None and (
-        call.agent_id == current_user.id
-        or contacts.may_see_number(db.session, current_user, call.customer_number)
-    )
-
-
 @bp.get("/calls/<int:call_id>")
 @roles(*ALL_STAFF)
 def caller_view(call_id: int) -> str:
     call = db.session.get(Call, call_id)
-    if not may_see_call(call):
+    if not contacts.may_see_call(db.session, current_user, call):
         abort(404)
     assert call is not None
     page = request.args.get("page", "1")
@@ -99,8 +92,14 @@ def contact_errors(errors: dict[str, str]) -> dict[str, str]:
     return {field: sentences.get(code, code) for field, code in errors.items()}
 
 
-def xcm_refusal(refused: notes.XcmRefused) -> tuple[str, str, int, dict[str, Any]]:
-    """Code, sentence, HTTP status and extra fields for a report that was not saved."""
+def invalid_contact(refused: contacts.ContactInvalid) -> Described:
+    """A contact that was not saved, each bad field with its sentence."""
+    errors = contact_errors(refused.errors)
+    return Described(422, _("Check the highlighted fields."), {"errors": errors})
+
+
+def xcm_refusal(refused: notes.XcmRefused) -> Described:
+    """Sentence, HTTP status, extra fields and API code for a report that was not saved."""
     if refused.code == notes.INVALID:
         sentences = {
             "choose_category": _("Choose the type of request."),
@@ -108,15 +107,22 @@ def xcm_refusal(refused: notes.XcmRefused) -> tuple[str, str, int, dict[str, Any
             "too_long": _("The note is too long (4000 characters at most)."),
         }
         errors = {field: sentences.get(code, code) for field, code in refused.errors.items()}
-        return refused.code, _("Check the highlighted fields."), 422, {"errors": errors}
+        return Described(422, _("Check the highlighted fields."), {"errors": errors})
     if refused.code == notes.ALREADY_SAVED:
         extra = {"report": notes.report_json(refused.report)} if refused.report else {}
-        return refused.code, _("A report was already saved for this call."), 409, extra
+        return Described(409, _("A report was already saved for this call."), extra)
     if refused.code == notes.KEY_REUSED:
-        return refused.code, _("This Idempotency-Key was used for another call."), 409, {}
+        return Described(409, _("This Idempotency-Key was used for another call."))
     if refused.code == notes.BAD_KEY:
-        return refused.code, _("Send an Idempotency-Key header (at most 80 characters)."), 400, {}
-    return "not_found", _("Not found."), 404, {}
+        return Described(400, _("Send an Idempotency-Key header (at most 80 characters)."))
+    return Described(404, _("Not found."), code="not_found")
+
+
+# The caller view's refusals, whose sentences name the fields at fault.
+DESCRIBERS: dict[type, Any] = {
+    contacts.ContactInvalid: invalid_contact,
+    notes.XcmRefused: xcm_refusal,
+}
 
 
 def report_view(report: XcmReport) -> dict[str, Any]:

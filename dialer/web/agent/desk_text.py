@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from dialer.i18n import state_label
+from dialer.models import AgentState, CallState
 
-STATES = ("ready", "paused", "ringing", "connected", "wrapup", "unavailable", "logged_out")
-CALL_STATES = ("queued", "originating", "ringing", "dialing", "connected", "ended")
+STATES = tuple(AgentState)
+CALL_STATES = tuple(CallState)
 
 
 def call_state_label(state: str) -> str:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from dialer.access import roles
 from dialer.domain.dialing import outbound as dialing
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import accounts, agents, snapshots
 from dialer.extensions import db
 from dialer.jobs import calls as call_jobs
 from dialer.models import Role, utcnow
@@ -43,7 +43,7 @@ def desktop() -> str | Response:
     with contextlib.suppress(RedisError):
         call_jobs.enqueue_extension_check(agent_session.id)
     state: dict[str, Any] = {
-        **agents.snapshot(db.session, agent_session, utcnow()),
+        **snapshots.snapshot(db.session, agent_session, utcnow()),
         **work_on_screen(db.session, agent_session),
     }
     return render_template(

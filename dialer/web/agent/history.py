@@ -44,7 +44,7 @@ def index() -> str:
     calls = history.agent_history(
         db.session, agent.id, day, zone, tab=tab, page=int(page) if page.isdigit() else 1
     )
-    activity = history.activity(db.session, agent.id, day, zone)
+    activity = history.activity(db.session, agent.id, day, zone, now=utcnow())
     return render_template(
         "history/index.html",
         agent=agent,
@@ -74,7 +74,7 @@ def _day() -> date:
             return date.fromisoformat(value)
         except ValueError:
             flash(_("Give the date as YYYY-MM-DD."), "error")
-    return history.local_day(local_zone())
+    return history.local_day(local_zone(), utcnow())
 
 
 def _tab() -> history.Tab:
@@ -111,7 +111,7 @@ def activity_json(row: history.ActivityRow) -> dict[str, Any]:
 @bp.app_template_global("show_cw")
 def show_cw() -> dict[str, Any]:
     """The signed-in agent's Show CW box, for the desktop's first paint."""
-    return summary_json(history.summary(db.session, current_user.id, local_zone()))
+    return summary_json(history.summary(db.session, current_user.id, local_zone(), now=utcnow()))
 
 
 def summary_json(box: history.Summary) -> dict[str, Any]:

@@ -10,123 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.campaigns.answers import SurveyInvalid
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.outbound import Claimed
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
-from dialer.extensions import csrf, db, login_manager
+from dialer.extensions import db
 from dialer.jobs import calls as call_jobs
-from dialer.models import Call, Campaign, Role, User, utcnow
-from dialer.web.api.messages import error_message, question_problems, refusal_message
+from dialer.models import Call, Campaign, Role, utcnow
+from dialer.web.api import common
+from dialer.web.api.common import ApiError, int_field, json_body
+from dialer.web.api.messages import refusal_message
 from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
 from dialer.web.auth import throttle
 from dialer.web.auth.signin import login_messages
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-csrf.exempt(bp)  # checked below, for cookie sessions only
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class ApiError(Exception):
-    """An API refusal: HTTP status, stable code, human message, extra fields."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
-
-
-# ------------------------------------------------------------- plumbing
-
-
-def _bearer_token(req: Any) -> str | None:
-    header = req.headers.get("Authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
-
-
-@login_manager.request_loader
-def load_user_from_token(req: Any) -> User | None:
-    """The user of a valid ``Authorization: Bearer`` token (API requests only)."""
-    token = _bearer_token(req)
-    if token is None or not req.path.startswith("/api/"):
-        return None
-    user = api_tokens.user_for_token(db.session, token, utcnow())
-    g.token_user_id = user.id if user is not None else None
-    return user
-
-
-def is_token_request() -> bool:
-    """True when a valid Bearer token of the signed-in user came with the request."""
-    if not current_user.is_authenticated:
-        return False
-    if "token_user_id" not in g:  # signed in by cookie: does a token come along too?
-        token = _bearer_token(request)
-        user = api_tokens.user_for_token(db.session, token, utcnow()) if token else None
-        g.token_user_id = user.id if user is not None else None
-    return g.token_user_id == current_user.id
-
-
-@bp.before_request
-def _check_csrf_for_cookie_sessions() -> None:
-    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    if request.endpoint == "api.create_session" or is_token_request():
-        return
-    csrf.protect()
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> tuple[Response, int]:
-    return jsonify(code=error.code, message=error.message, **error.extra), error.status
-
-
-@bp.errorhandler(AgentError)
-def _agent_error(error: AgentError) -> tuple[Response, int]:
-    status, message = error_message(error.code, error.params)
-    return jsonify(code=error.code, message=message), status
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(error: CSRFError) -> tuple[Response, int]:
-    return jsonify(code="csrf_failed", message=_csrf_message()), 400
-
-
-def _csrf_message() -> str:
-    return _("The page is out of date. Reload it and try again.")
-
-
-def json_body() -> dict[str, Any]:
-    """The request's JSON object; a 400 naming the problem otherwise."""
-    if not request.is_json:
-        raise ApiError(415, "json_required", _("Send the request body as application/json."))
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", _("The request body is not a JSON object."))
-    return body
-
-
-def int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    """A whole-number field of the body."""
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ApiError(
-            422, "invalid_field", _("%(field)s must be a whole number.", field=name), field=name
-        )
-    return int(value)
+common.guard(bp)
 
 
 def agent_state() -> dict[str, Any]:
@@ -135,7 +44,7 @@ def agent_state() -> dict[str, Any]:
     if agent_session is None:
         raise AgentError(agents.NOT_SIGNED_IN)
     return {
-        **agents.snapshot(db.session, agent_session, utcnow()),
+        **snapshots.snapshot(db.session, agent_session, utcnow()),
         **work_on_screen(db.session, agent_session),
     }
 
@@ -154,7 +63,9 @@ def create_session() -> tuple[Response, int]:
     if throttle.seconds_locked(username, address):
         raise ApiError(429, "too_many_failures", _("Too many failed sign-ins. Try again later."))
     try:
-        signed_in = accounts.sign_in(db.session, username, password, extension and str(extension))
+        signed_in = accounts.sign_in(
+            db.session, username, password, extension and str(extension), now=utcnow()
+        )
     except accounts.LoginRefused as refused:
         db.session.rollback()
         if refused.code == accounts.BAD_CREDENTIALS:
@@ -285,7 +196,7 @@ def start_call() -> tuple[Response, int]:
         raise ApiError(
             503, "queue_unavailable", _("The dialer cannot place calls right now.")
         ) from None
-    return jsonify(call=agents.call_view(call), agent=agent_state()), 201
+    return jsonify(call=snapshots.call_view(call), agent=agent_state()), 201
 
 
 def own_call(call_id: int) -> Call:
@@ -300,7 +211,7 @@ def own_call(call_id: int) -> Call:
 @roles(Role.AGENT)
 def get_call(call_id: int) -> Response:
     """A call's state and outcome."""
-    return jsonify(call=agents.call_view(own_call(call_id)))
+    return jsonify(call=snapshots.call_view(own_call(call_id)))
 
 
 @bp.post("/calls/<int:call_id>/hangup")
@@ -311,33 +222,24 @@ def hangup(call_id: int) -> Response:
     live.commit_then_publish(notices)
     if tell_pbx:
         call_jobs.enqueue_hangup(call_id)
-    return jsonify(call=agents.call_view(own_call(call_id)))
+    return jsonify(call=snapshots.call_view(own_call(call_id)))
 
 
 @bp.put("/calls/<int:call_id>/survey")
 @roles(Role.AGENT)
-def save_survey(call_id: int) -> tuple[Response, int]:
+def save_answers(call_id: int) -> tuple[Response, int]:
     """Save the call's survey once per Idempotency-Key; the same key again returns the first."""
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
         raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
-    try:
-        saved = survey_answers.save_survey(
-            db.session,
-            current_user.id,
-            call_id,
-            request.headers.get("Idempotency-Key", ""),
-            answers,
-            utcnow(),
-        )
-    except SurveyInvalid as invalid:
-        db.session.rollback()
-        raise ApiError(
-            422,
-            "survey_invalid",
-            _("Some answers need attention."),
-            errors=question_problems(invalid.errors),
-        ) from None
+    saved = survey_answers.save_answers(
+        db.session,
+        current_user.id,
+        call_id,
+        request.headers.get("Idempotency-Key", ""),
+        answers,
+        utcnow(),
+    )
     live.commit_then_publish(saved.notices)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200

@@ -13,27 +13,22 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from dialer.access import ALL_STAFF, roles
 from dialer.domain.contacts import directory as contacts
 from dialer.domain.contacts import history
 from dialer.domain.contacts import xcm as notes
-from dialer.extensions import csrf, db
-from dialer.models import Call, Contact, User
+from dialer.extensions import db
+from dialer.models import Call, Contact, User, utcnow
 from dialer.timefmt import local_zone
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
-from dialer.web.api import agent as api
-from dialer.web.api.agent import ApiError, json_body
+from dialer.web.api import common
+from dialer.web.api.common import ApiError, json_body
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api")
-# The same rules as the desktop's API: CSRF for cookie sessions only, errors as {code, message}.
-csrf.exempt(bp)
-bp.before_request(api._check_csrf_for_cookie_sessions)
-bp.register_error_handler(ApiError, api._api_error)
-bp.register_error_handler(CSRFError, api._csrf_error)
+common.guard(bp)
 
 
 def _not_found() -> ApiError:
@@ -50,7 +45,7 @@ def _region() -> str:
 def day_arg(value: str | None) -> date:
     """The ``date`` parameter (YYYY-MM-DD), today in the configured zone when absent."""
     if not value:
-        return history.local_day(local_zone())
+        return history.local_day(local_zone(), utcnow())
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -122,7 +117,7 @@ def get_history() -> Response:
 def get_activity() -> Response:
     agent = agent_arg(request.args.get("agent_id"))
     day = day_arg(request.args.get("date"))
-    rows = history.activity(db.session, agent.id, day, local_zone())
+    rows = history.activity(db.session, agent.id, day, local_zone(), now=utcnow())
     return jsonify(
         agent_id=agent.id,
         date=day.isoformat(),
@@ -134,7 +129,7 @@ def get_activity() -> Response:
 @bp.get("/history/summary")
 @roles(*ALL_STAFF)
 def get_summary() -> Response:
-    box = history.summary(db.session, current_user.id, local_zone())
+    box = history.summary(db.session, current_user.id, local_zone(), now=utcnow())
     return jsonify(history_pages.summary_json(box))
 
 
@@ -155,11 +150,6 @@ def _visible_contact(contact_id: int) -> Contact:
     return contact
 
 
-def _invalid_contact(refused: contacts.ContactInvalid) -> ApiError:
-    messages = inbound_pages.contact_errors(refused.errors)
-    return ApiError(422, "invalid", _("Check the highlighted fields."), errors=messages)
-
-
 @bp.get("/contacts/by-number/<path:number>")
 @roles(*ALL_STAFF)
 def contact_by_number(number: str) -> Response:
@@ -175,11 +165,7 @@ def create_contact() -> tuple[Response, int]:
     key = _visible_number(str(body.get("number") or ""))
     call = _own_call(body.get("call_id")) if body.get("call_id") else None
     data = contacts.ContactInput.from_mapping(body)
-    try:
-        contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
-    except contacts.ContactInvalid as refused:
-        db.session.rollback()
-        raise _invalid_contact(refused) from None
+    contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
     db.session.commit()
     return jsonify(contacts.contact_json(contact)), 201 if created else 200
 
@@ -189,11 +175,7 @@ def create_contact() -> tuple[Response, int]:
 def update_contact(contact_id: int) -> Response:
     contact = _visible_contact(contact_id)
     data = contacts.ContactInput.from_mapping(json_body())
-    try:
-        contacts.update_contact(contact, data)
-    except contacts.ContactInvalid as refused:
-        db.session.rollback()
-        raise _invalid_contact(refused) from None
+    contacts.update_contact(contact, data)
     db.session.commit()
     return jsonify(contacts.contact_json(contact))
 
@@ -234,20 +216,15 @@ def _own_call(call_id: Any) -> Call:
 @roles(*ALL_STAFF)
 def save_xcm(call_id: int) -> tuple[Response, int]:
     body = json_body()
-    try:
-        saved = notes.save_xcm(
-            db.session,
-            call_id,
-            current_user.id,
-            request.headers.get("Idempotency-Key", ""),
-            category=str(body.get("category") or ""),
-            note=str(body.get("note") or ""),
-            region=_region(),
-        )
-    except notes.XcmRefused as refused:
-        db.session.rollback()
-        code, message, status, extra = inbound_pages.xcm_refusal(refused)
-        raise ApiError(status, code, message, **extra) from None
+    saved = notes.save_xcm(
+        db.session,
+        call_id,
+        current_user.id,
+        request.headers.get("Idempotency-Key", ""),
+        category=str(body.get("category") or ""),
+        note=str(body.get("note") or ""),
+        region=_region(),
+    )
     db.session.commit()
     return jsonify(notes.report_json(saved.report)), 201 if saved.created else 200
 
@@ -255,7 +232,7 @@ def save_xcm(call_id: int) -> tuple[Response, int]:
 @bp.get("/calls/<int:call_id>/xcm")
 @roles(*ALL_STAFF)
 def get_xcm(call_id: int) -> Response:
-    visible = inbound_pages.may_see_call(db.session.get(Call, call_id))
+    visible = contacts.may_see_call(db.session, current_user, db.session.get(Call, call_id))
     report = notes.report_for_call(db.session, call_id) if visible else None
     if report is None:
         raise _not_found()

@@ -14,7 +14,9 @@ from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.people import agents
 from dialer.i18n import state_label
+from dialer.models import CampaignStatus
 from dialer.timefmt import to_local
+from dialer.web.refusals import Described
 
 # code: (HTTP status, message). Messages take their %(name)s values from the error's params.
 REFUSALS: dict[str, tuple[int, Any]] = {
@@ -82,7 +84,7 @@ def refusal_message(refusal: Refusal, campaign_status: str = "") -> str:
     """Why Get Lead found nothing, in a sentence."""
     code = refusal.code
     if code == compliance.CAMPAIGN_NOT_RUNNING:
-        if campaign_status == "paused":
+        if campaign_status == CampaignStatus.PAUSED:
             return _("The campaign is paused.")
         return _("The campaign is not running.")
     if code == compliance.NO_LEADS_LEFT:
@@ -103,3 +105,22 @@ def refusal_message(refusal: Refusal, campaign_status: str = "") -> str:
 def question_problems(errors: dict[int, str]) -> dict[str, str]:
     """Each question's problem as a sentence, keyed by question id."""
     return {str(qid): str(QUESTION_PROBLEMS.get(code, code)) for qid, code in errors.items()}
+
+
+def agent_refusal(error: agents.AgentError) -> Described:
+    """An agent action refused, with the state and the calling hours in words."""
+    status, message = error_message(error.code, error.params)
+    return Described(status, message)
+
+
+def invalid_answers(invalid: survey_answers.SurveyInvalid) -> Described:
+    """Answers refused, each question's problem as a sentence."""
+    return Described(
+        422, _("Some answers need attention."), {"errors": question_problems(invalid.errors)}
+    )
+
+
+DESCRIBERS: dict[type, Any] = {
+    agents.AgentError: agent_refusal,
+    survey_answers.SurveyInvalid: invalid_answers,
+}

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from dialer.access import public
+from dialer.models import AgentState, CallState
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 _CACHE_KEY = "openapi_document"
@@ -67,7 +68,7 @@ def agent_schemas() -> dict[str, Any]:
         "Call": obj(
             id=INTEGER,
             direction={"enum": ["outbound", "inbound"]},
-            state={"enum": ["queued", "originating", "ringing", "dialing", "connected", "ended"]},
+            state={"enum": [str(state) for state in CallState]},
             status={
                 "type": ["string", "null"],
                 "description": "ANSWER, BUSY, NOANSWER, CANCEL or FAIL once ended",
@@ -139,7 +140,7 @@ def agent_schemas() -> dict[str, Any]:
             agent_id=STRING,
             name=STRING,
             state={
-                "enum": ["ready", "paused", "ringing", "connected", "wrapup", "unavailable"],
+                "enum": [str(state) for state in AgentState if state != AgentState.LOGGED_OUT],
                 "description": "Ready blue, Paused grey, Ringing yellow, Connected red",
             },
             state_since=TIME,

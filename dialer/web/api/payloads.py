@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain.dialing import outbound as dialing
 from dialer.models import (
     AgentSession,
-    AgentState,
-    Call,
-    CallState,
     Campaign,
     Lead,
     PauseReason,
     Survey,
-    SurveyResponse,
 )
 
 
@@ -86,18 +81,5 @@ def reason_card(reason: PauseReason) -> dict[str, Any]:
 
 def work_on_screen(session: Session, agent_session: AgentSession) -> dict[str, Any]:
     """The lead and survey the desktop should show now: the held lead, or the last call's."""
-    lead = dialing.held_lead(session, agent_session.user_id)
-    call = (
-        session.get(Call, agent_session.current_call_id) if agent_session.current_call_id else None
-    )
-    showing_call = call is not None and (
-        call.state != CallState.ENDED or agent_session.state == AgentState.WRAPUP
-    )
-    if lead is None and showing_call and call is not None and call.lead_id is not None:
-        lead = session.get(Lead, call.lead_id)
-    saved = (
-        call is not None
-        and session.scalar(select(SurveyResponse.id).where(SurveyResponse.call_id == call.id))
-        is not None
-    )
+    lead, saved = dialing.lead_on_screen(session, agent_session)
     return {"lead": lead_card(lead) if lead is not None else None, "survey_saved": saved}

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from dialer import live
 from dialer.access import ALL_STAFF, public, roles
-from dialer.domain.people import accounts
-from dialer.extensions import db, login_manager
-from dialer.models import User
+from dialer.domain.people import accounts, agents
+from dialer.extensions import db, login_manager, redis_hub
+from dialer.models import User, utcnow
 from dialer.web.auth import throttle
 from dialer.web.auth.forms import LanguageForm, LoginForm
 
@@ -68,7 +69,7 @@ def login() -> Any:
         return render_template("auth/login.html", form=form), 429
     try:
         signed_in = accounts.sign_in(
-            db.session, form.username.data, form.password.data, form.extension.data
+            db.session, form.username.data, form.password.data, form.extension.data, now=utcnow()
         )
     except accounts.LoginRefused as refused:
         db.session.rollback()
@@ -86,8 +87,9 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @roles(*ALL_STAFF)
 def logout() -> Response:
-    accounts.sign_out(db.session, current_user._get_current_object())
+    notices = agents.sign_out(db.session, current_user._get_current_object(), utcnow())
     db.session.commit()
+    live.publish_notices(redis_hub.client, notices)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

@@ -23,6 +23,7 @@ from dialer.domain.campaigns import blacklist as numbers
 from dialer.domain.leads.imports import reason_label
 from dialer.domain.leads.terms import UnreadableFile
 from dialer.extensions import db
+from dialer.models import utcnow
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.manager import messages, uploads
 from dialer.web.manager.forms import BlacklistAddForm, BlacklistUploadForm
@@ -111,6 +112,7 @@ def upload() -> Any:
             form.reason.data or "",
             added_by_id=current_user.id,
             region=current_app.config["DIALER_DEFAULT_REGION"],
+            now=utcnow(),
         )
     except UnreadableFile as error:
         db.session.rollback()

@@ -26,6 +26,7 @@ from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
     agent_accounts,
+    allowed_transitions,
     apply_settings,
     assign_agents,
     create_campaign,
@@ -38,11 +39,13 @@ from dialer.domain.campaigns.lifecycle import (
 )
 from dialer.domain.campaigns.surveys import current_surveys
 from dialer.domain.leads import imports as lead_imports
+from dialer.domain.leads import progress as run_progress
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
+from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.manager import messages, uploads
 from dialer.web.manager.forms import (
@@ -106,6 +109,7 @@ def detail(campaign_id: int) -> str:
         "campaigns/detail.html",
         campaign=campaign,
         missing=missing_to_start(db.session, campaign),
+        transitions=allowed_transitions(campaign),
         counts=lead_counts(db.session).get(campaign.id, {}),
         dialable=dialable_leads(db.session, campaign),
         imports=imports,
@@ -169,19 +173,15 @@ def change_status(campaign_id: int, action: str) -> Any:
     campaign = _campaign(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        if action == "start":
-            start_campaign(db.session, campaign)
-        elif action == "pause":
-            pause_campaign(campaign)
-        else:
-            stop_campaign(campaign)
-    except CampaignError as error:
-        db.session.rollback()
-        flash(messages.campaign_error(error), "error")
+    refusals.return_to(url_for(".detail", campaign_id=campaign.id))
+    if action == "start":
+        start_campaign(db.session, campaign)
+    elif action == "pause":
+        pause_campaign(campaign)
     else:
-        db.session.commit()
-        flash(messages.status_changed(action), "success")
+        stop_campaign(campaign)
+    db.session.commit()
+    flash(messages.status_changed(action), "success")
     return redirect(url_for(".detail", campaign_id=campaign.id))
 
 
@@ -197,6 +197,7 @@ def upload(campaign_id: int) -> Any:
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for(".detail", campaign_id=campaign.id))
     path = uploads.save_upload(form.file.data, "leads")
+    refusals.return_to(url_for(".detail", campaign_id=campaign.id))
     try:
         lead_import = lead_imports.create_import(
             db.session,
@@ -205,11 +206,9 @@ def upload(campaign_id: int) -> Any:
             form.file.data.filename or path.name,
             created_by_id=current_user.id,
         )
-    except UnreadableFile as error:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        flash(messages.unreadable(error), "error")
-        return redirect(url_for(".detail", campaign_id=campaign.id))
+    except UnreadableFile:
+        path.unlink(missing_ok=True)  # nothing of a refused file is kept
+        raise
     db.session.commit()
     return redirect(url_for(".mapping", campaign_id=campaign.id, import_id=lead_import.id))
 
@@ -264,7 +263,7 @@ def import_page(campaign_id: int, import_id: int) -> str:
         reason_label=lambda reason: lead_imports.reason_label(reason, _),
         detail_text=lambda detail: lead_imports.detail_text(detail, _),
         action=ConfirmForm(),
-        can_retry=_can_retry(lead_import),
+        can_retry=run_progress.can_retry(lead_import, job_active=_job_active(lead_import)),
     )
 
 
@@ -295,8 +294,7 @@ def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if _can_retry(lead_import):
-        lead_import.status = ImportStatus.QUEUED
+    if run_progress.retry_import(lead_import, job_active=_job_active(lead_import)):
         db.session.commit()
         enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
     return redirect(url_for(".import_page", campaign_id=campaign_id, import_id=import_id))
@@ -361,30 +359,12 @@ def _settings(form: CampaignForm) -> CampaignSettings:
     )
 
 
-def _can_retry(lead_import: LeadImport) -> bool:
-    """Failed, or left queued or running by a worker that died (its job is over)."""
-    if lead_import.status == ImportStatus.FAILED:
-        return True
-    return lead_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and (
-        active_job(redis_hub.client, lead_import.id) is None
-    )
+def _job_active(lead_import: LeadImport) -> bool:
+    return active_job(redis_hub.client, lead_import.id) is not None
 
 
 def _progress(lead_import: LeadImport) -> dict[str, Any]:
-    stored = lead_imports.progress_of(lead_import)
-    if lead_import.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return {**_as_dict(stored), "stalled": False}
-    published = read_progress(redis_hub.client, lead_import.id)
-    if published is None or published["status"] in (ImportStatus.DONE, ImportStatus.FAILED):
-        published = _as_dict(stored)
-    return {**published, "stalled": _can_retry(lead_import)}
-
-
-def _as_dict(progress: lead_imports.Progress) -> dict[str, Any]:
-    return {
-        "status": progress.status,
-        "rows_read": progress.rows_read,
-        "imported": progress.imported,
-        "rejected": progress.rejected,
-        "percent": progress.percent,
-    }
+    published = None
+    if lead_import.status not in run_progress.FINISHED:
+        published = read_progress(redis_hub.client, lead_import.id)
+    return run_progress.page_progress(lead_import, published, job_active=_job_active(lead_import))

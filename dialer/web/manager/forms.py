@@ -32,7 +32,7 @@ from dialer.domain.leads.columns import (
     PHONE,
     TIMEZONE,
 )
-from dialer.models import QuestionKind
+from dialer.models import CallStatus, QuestionKind
 
 
 def weekday_choices() -> list[SelectChoice]:
@@ -83,10 +83,10 @@ class CampaignForm(FlaskForm):
 
 
 RETRY_FIELDS = {
-    "BUSY": "retry_busy",
-    "NOANSWER": "retry_noanswer",
-    "FAIL": "retry_fail",
-    "CANCEL": "retry_cancel",
+    CallStatus.BUSY: "retry_busy",
+    CallStatus.NOANSWER: "retry_noanswer",
+    CallStatus.FAIL: "retry_fail",
+    CallStatus.CANCEL: "retry_cancel",
 }
 
 

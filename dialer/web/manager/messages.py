@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import gettext as _
 
 from dialer.domain.campaigns.blacklist import BlacklistError
@@ -9,6 +12,8 @@ from dialer.domain.campaigns.lifecycle import CampaignError, Missing
 from dialer.domain.campaigns.surveys import SurveyError
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.terms import UnreadableFile
+from dialer.models import ImportStatus
+from dialer.web.refusals import Described
 
 
 def missing_label(missing: str) -> str:
@@ -24,11 +29,11 @@ def missing_label(missing: str) -> str:
 def import_status(status: str) -> str:
     """An import's status in words."""
     labels = {
-        "uploaded": _("waiting for the columns"),
-        "queued": _("waiting for a worker"),
-        "running": _("importing"),
-        "done": _("done"),
-        "failed": _("failed"),
+        ImportStatus.UPLOADED: _("waiting for the columns"),
+        ImportStatus.QUEUED: _("waiting for a worker"),
+        ImportStatus.RUNNING: _("importing"),
+        ImportStatus.DONE: _("done"),
+        ImportStatus.FAILED: _("failed"),
     }
     return labels.get(status, status)
 
@@ -70,6 +75,7 @@ def campaign_error(error: CampaignError) -> str:
         "retry_outcome": _("Unknown call outcome in the retry delays."),
         "survey_unknown": _("This survey does not exist."),
         "not_running": _("Only a running campaign can be paused."),
+        "not_started": _("Only a running or paused campaign can be stopped."),
         "agent_unknown": _("Only agents can be assigned to a campaign."),
     }
     return texts.get(error.code, str(error))
@@ -146,3 +152,17 @@ def blacklist_error(error: BlacklistError) -> str:
         "already": _("This number is already blacklisted."),
     }
     return texts.get(error.code, str(error))
+
+
+def _described(words: Callable[[Any], str]) -> Callable[[Any], Described]:
+    return lambda error: Described(409, words(error))
+
+
+# The manager's refusals whose sentences need more than a lookup by code (codes overlap).
+DESCRIBERS: dict[type, Callable[[Any], Described]] = {
+    CampaignError: _described(campaign_error),
+    SurveyError: _described(survey_error),
+    BlacklistError: _described(blacklist_error),
+    UnreadableFile: _described(unreadable),
+    MappingError: _described(mapping_or_file_error),
+}

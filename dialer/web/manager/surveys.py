@@ -14,7 +14,7 @@ from dialer.domain.campaigns.surveys import (
     create_survey,
     current_surveys,
     is_answered,
-    save_survey,
+    revise_survey,
 )
 from dialer.extensions import db
 from dialer.models import Survey
@@ -58,7 +58,7 @@ def edit(survey_id: int) -> Any:
     form = SurveyForm(data=_data(survey)) if not _submitted() else SurveyForm()
     if form.validate_on_submit():
         try:
-            saved = save_survey(
+            saved = revise_survey(
                 db.session, survey, form.name.data, _specs(form), form.description.data or ""
             )
         except SurveyError as error:

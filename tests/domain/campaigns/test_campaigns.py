@@ -11,17 +11,20 @@ from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
     Missing,
+    allowed_transitions,
     apply_settings,
     create_campaign,
     dialable_leads,
     missing_to_start,
     pause_campaign,
     start_campaign,
+    stop_campaign,
 )
-from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, save_survey
+from dialer.domain.campaigns.surveys import QuestionSpec, SurveyError, create_survey, revise_survey
 from dialer.extensions import db
 from dialer.models import (
     Campaign,
+    CampaignStatus,
     Lead,
     LeadStatus,
     Survey,
@@ -111,6 +114,28 @@ def test_only_a_running_campaign_pauses(ctx):
         pause_campaign(make_draft_campaign(db.session))
 
 
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [
+        (CampaignStatus.DRAFT, ["start"]),
+        (CampaignStatus.RUNNING, ["pause", "stop"]),
+        (CampaignStatus.PAUSED, ["start", "stop"]),
+        (CampaignStatus.STOPPED, ["start"]),
+    ],
+)
+def test_the_page_offers_exactly_the_changes_the_rules_accept(ctx, status, allowed):
+    campaign = make_draft_campaign(db.session)
+    campaign.status = status
+    assert allowed_transitions(campaign) == allowed
+    if "stop" in allowed:
+        stop_campaign(campaign)
+        assert campaign.status == CampaignStatus.STOPPED
+    elif status == CampaignStatus.DRAFT:
+        with pytest.raises(CampaignError) as refused:
+            stop_campaign(campaign)
+        assert refused.value.code == "not_started" and campaign.status == CampaignStatus.DRAFT
+
+
 def test_the_designer_keeps_order_types_options_and_required_flags(ctx):
     survey = create_survey(db.session, "Hài lòng", QUESTIONS)
     stored = [(q.position, q.kind, q.text, q.options, q.is_required) for q in survey.questions]
@@ -144,7 +169,7 @@ def test_a_survey_that_cannot_work_is_refused_naming_the_question(ctx, questions
 def test_an_unanswered_survey_is_edited_in_place(ctx):
     survey = create_survey(db.session, "Hài lòng", QUESTIONS)
     reordered = [QUESTIONS[2], QUESTIONS[0]]
-    saved = save_survey(db.session, survey, "Hài lòng 2", reordered)
+    saved = revise_survey(db.session, survey, "Hài lòng 2", reordered)
     assert saved.id == survey.id and saved.version == 1
     assert [q.text for q in saved.questions] == [QUESTIONS[2].text, QUESTIONS[0].text]
 
@@ -159,7 +184,7 @@ def test_an_answered_survey_gets_a_new_version_and_its_answers_keep_their_questi
     db.session.flush()
     old_questions = [(q.id, q.text) for q in survey.questions]
 
-    saved = save_survey(db.session, survey, "Hài lòng", [QuestionSpec("text", "Góp ý?")])
+    saved = revise_survey(db.session, survey, "Hài lòng", [QuestionSpec("text", "Góp ý?")])
     assert saved.id != survey.id
     assert (saved.version, saved.family_id, saved.is_current) == (2, survey.id, True)
     db.session.refresh(survey)

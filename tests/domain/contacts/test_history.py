@@ -10,7 +10,7 @@ from dialer.domain.contacts.history import Tab
 from dialer.domain.contacts.xcm import save_xcm
 from dialer.domain.people import accounts
 from dialer.extensions import db
-from dialer.models import ActivityKind, AgentActivity, PauseReason, Role
+from dialer.models import ActivityKind, AgentActivity, PauseReason, Role, utcnow
 from tests.factories.calls import QueueCallScript, answered_call, outbound_call
 from tests.factories.people import make_user, signed_in_agent
 
@@ -136,11 +136,11 @@ def test_activity_lists_logins_pauses_with_reasons_and_durations(ctx):
         kind=ActivityKind.LOGOUT,
         now=start + timedelta(hours=4, minutes=45),
     )
-    rows = history.activity(db.session, agent.id, DAY, ZONE)
+    rows = history.activity(db.session, agent.id, DAY, ZONE, now=utcnow())
     assert [r.kind for r in rows] == ["login", "pause", "logout"]
     assert (rows[1].reason, rows[1].reason_vi, rows[1].duration_s) == ("Lunch", "Ăn trưa", 45 * 60)
     assert history.paused_seconds(rows) == 45 * 60
-    assert history.activity(db.session, agent.id, DAY + timedelta(days=1), ZONE) == []
+    assert history.activity(db.session, agent.id, DAY + timedelta(days=1), ZONE, now=utcnow()) == []
 
 
 def test_the_show_cw_box_has_the_current_call_todays_counts_and_the_vip_alert(ctx):

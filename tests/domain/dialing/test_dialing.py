@@ -139,13 +139,13 @@ def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:
     call = db.session.get(calls.Call, call_id)
     if call.state == CallState.QUEUED:
         dialing.prepare_originate(db.session, call.id, at, **TIMEOUTS)
-    apply_port_event(db.session, CallEnded(at=at, call_id=call.call_uid, status=status, cause=16))
+    apply_port_event(db.session, CallEnded(at=at, call_uid=call.call_uid, status=status, cause=16))
 
 
 def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:
     user, agent_session, campaign, lead = held(survey=standard_survey(db.session))
     call, request = _start(user.id, lead.id)
-    assert request is not None and request.call_id == call.call_uid
+    assert request is not None and request.call_uid == call.call_uid
     assert (request.extension, request.number, request.caller_id) == (
         "1001",
         "+84912345670",
@@ -154,21 +154,21 @@ def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:
     assert agent_session.state == AgentState.RINGING
     uid = call.call_uid
     at = MORNING + timedelta(seconds=1)
-    apply_port_event(db.session, CallRinging(at=at, call_id=uid, leg=Leg.AGENT))
+    apply_port_event(db.session, CallRinging(at=at, call_uid=uid, leg=Leg.AGENT))
     assert call.state == CallState.RINGING
-    apply_port_event(db.session, CallAnswered(at=at, call_id=uid, leg=Leg.AGENT))
-    apply_port_event(db.session, CallRinging(at=at, call_id=uid, leg=Leg.CUSTOMER))
+    apply_port_event(db.session, CallAnswered(at=at, call_uid=uid, leg=Leg.AGENT))
+    apply_port_event(db.session, CallRinging(at=at, call_uid=uid, leg=Leg.CUSTOMER))
     assert (call.state, agent_session.state) == (CallState.DIALING, AgentState.RINGING)
     talk = MORNING + timedelta(seconds=5)
-    notices = apply_port_event(db.session, CallConnected(at=talk, call_id=uid))
+    notices = apply_port_event(db.session, CallConnected(at=talk, call_uid=uid))
     assert (call.state, agent_session.state) == (CallState.CONNECTED, AgentState.CONNECTED)
     assert notices[0].data["call"]["answered_at"] == talk.isoformat()
     # A late ringing event does not move the call back.
-    assert apply_port_event(db.session, CallRinging(at=talk, call_id=uid, leg=Leg.AGENT)) == []
+    assert apply_port_event(db.session, CallRinging(at=talk, call_uid=uid, leg=Leg.AGENT)) == []
     end = talk + timedelta(seconds=42)
     apply_port_event(
         db.session,
-        CallEnded(at=end, call_id=uid, status="ANSWER", cause=16, hung_up_by=Party.CUSTOMER),
+        CallEnded(at=end, call_uid=uid, status="ANSWER", cause=16, hung_up_by=Party.CUSTOMER),
     )
     assert (call.state, call.status, call.talk_s) == (CallState.ENDED, CallStatus.ANSWER, 42)
     assert (lead.status, lead.attempts, lead.last_status) == (LeadStatus.DONE, 1, "ANSWER")
@@ -176,7 +176,7 @@ def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:
     assert agent_session.state == AgentState.WRAPUP
     # The same end again changes nothing.
     assert (
-        apply_port_event(db.session, CallEnded(at=end, call_id=uid, status="BUSY", cause=17)) == []
+        apply_port_event(db.session, CallEnded(at=end, call_uid=uid, status="BUSY", cause=17)) == []
     )
 
 
@@ -187,7 +187,7 @@ def test_an_unanswered_call_schedules_the_retry_from_the_campaign_rules(
     user, agent_session, campaign, lead = held(survey=standard_survey(db.session))
     call, _ = _start(user.id, lead.id)
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status=status, cause=17)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status=status, cause=17)
     )
     assert (lead.status, lead.attempts) == (LeadStatus.RETRY, 1)
     assert lead.next_call_at == MORNING + timedelta(minutes=minutes)
@@ -203,7 +203,7 @@ def test_the_last_attempt_finishes_the_lead(ctx) -> None:
         assert isinstance(got, Claimed)
         call, _ = _start(user.id, lead.id)
         apply_port_event(
-            db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="BUSY", cause=17)
+            db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="BUSY", cause=17)
         )
     assert (lead.status, lead.attempts) == (LeadStatus.DONE, 2)
     assert claim(user.id, campaign.id).code == compliance.NO_LEADS_LEFT
@@ -241,11 +241,11 @@ def test_calling_hours_are_checked_again_before_the_originate(ctx) -> None:
 def test_hanging_up_before_the_customer_answers_is_a_cancel(ctx) -> None:
     user, agent_session, campaign, lead = held()
     call, _ = _start(user.id, lead.id)
-    apply_port_event(db.session, CallRinging(at=MORNING, call_id=call.call_uid, leg=Leg.CUSTOMER))
+    apply_port_event(db.session, CallRinging(at=MORNING, call_uid=call.call_uid, leg=Leg.CUSTOMER))
     tell_pbx, _ = dialing.request_hangup(db.session, user.id, call.id, MORNING)
     assert tell_pbx
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="NOANSWER", cause=16)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="NOANSWER", cause=16)
     )
     assert call.status == CallStatus.CANCEL and call.hung_up_by == "agent"
     assert (lead.status, lead.attempts) == (LeadStatus.RETRY, 1)
@@ -270,7 +270,7 @@ def test_a_manual_call_out_is_normalised_and_checked_against_the_blacklist(ctx) 
     assert (call.customer_number, call.lead_id, call.campaign_id) == ("+84912345678", None, None)
     assert agent_session.state == AgentState.RINGING
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="BUSY", cause=17)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="BUSY", cause=17)
     )
     blacklist(db.session, "+84987654321")
     for number, code in (
@@ -299,7 +299,7 @@ def test_after_a_reconnect_calls_the_pbx_lost_are_closed(ctx) -> None:
     live_lead = make_lead(db.session, campaign, "+84912345671")
     claim(user.id, campaign.id)
     lost, _ = _start(user.id, lost_lead.id)
-    apply_port_event(db.session, CallConnected(at=MORNING, call_id=lost.call_uid))
+    apply_port_event(db.session, CallConnected(at=MORNING, call_uid=lost.call_uid))
     claim(other.id, campaign.id)
     live, _ = _start(other.id, live_lead.id)
     later = MORNING + timedelta(minutes=2)

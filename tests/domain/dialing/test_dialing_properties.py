@@ -69,9 +69,9 @@ def test_attempts_and_retry_times_hold_for_any_outcome_sequence(
             call, _ = dialing.start_call(db.session, user.id, now, lead_id=lead.id)
             dialing.prepare_originate(db.session, call.id, now, **TIMEOUTS)
             if outcome == "ANSWER":
-                apply_port_event(db.session, CallConnected(at=now, call_id=call.call_uid))
+                apply_port_event(db.session, CallConnected(at=now, call_uid=call.call_uid))
             apply_port_event(
-                db.session, CallEnded(at=now, call_id=call.call_uid, status=outcome, cause=16)
+                db.session, CallEnded(at=now, call_uid=call.call_uid, status=outcome, cause=16)
             )
             assert lead.attempts <= max_attempts
             if lead.status == LeadStatus.RETRY:

@@ -28,9 +28,9 @@ def answered(ctx):
     dialing.claim_next_lead(db.session, user.id, campaign.id, MORNING)
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
-    apply_port_event(db.session, CallConnected(at=MORNING, call_id=call.call_uid))
+    apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="ANSWER", cause=16)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16)
     )
     assert agent_session.state == AgentState.WRAPUP
     ids = [q.id for q in survey.questions]
@@ -40,7 +40,7 @@ def answered(ctx):
 def test_required_questions_and_bad_values_are_named_one_by_one(answered) -> None:
     user, agent_session, call, (rating, yes_no, plan, _text) = answered
     with pytest.raises(SurveyInvalid) as invalid:
-        survey_answers.save_survey(
+        survey_answers.save_answers(
             db.session, user.id, call.id, "key-1", {str(rating): "9", str(plan): "Gold"}, MORNING
         )
     assert invalid.value.errors == {
@@ -55,15 +55,15 @@ def test_required_questions_and_bad_values_are_named_one_by_one(answered) -> Non
 def test_the_same_key_saves_once_and_the_agent_is_ready(answered) -> None:
     user, agent_session, call, (rating, yes_no, plan, text) = answered
     answers = {str(rating): "4", str(yes_no): "yes", str(plan): "Premium", str(text): " ok "}
-    first = survey_answers.save_survey(db.session, user.id, call.id, "key-1", answers, MORNING)
-    again = survey_answers.save_survey(db.session, user.id, call.id, "key-1", answers, MORNING)
+    first = survey_answers.save_answers(db.session, user.id, call.id, "key-1", answers, MORNING)
+    again = survey_answers.save_answers(db.session, user.id, call.id, "key-1", answers, MORNING)
     assert first.is_new and not again.is_new and again.response.id == first.response.id
     values = dict(db.session.execute(select(SurveyAnswer.question_id, SurveyAnswer.value)).all())
     assert values == {rating: 4, yes_no: True, plan: "Premium", text: "ok"}
     assert (first.response.lead_id, first.response.call_id) == (call.lead_id, call.id)
     assert agent_session.state == AgentState.READY
     with pytest.raises(AgentError) as refused:
-        survey_answers.save_survey(db.session, user.id, call.id, "key-2", answers, MORNING)
+        survey_answers.save_answers(db.session, user.id, call.id, "key-2", answers, MORNING)
     assert refused.value.code == survey_answers.ALREADY_SAVED
 
 
@@ -71,7 +71,7 @@ def test_another_agents_call_cannot_be_answered(answered) -> None:
     _user, _session, call, _ids = answered
     other, _ = make_agent(db.session, "agent2", "1002")
     with pytest.raises(AgentError) as refused:
-        survey_answers.save_survey(db.session, other.id, call.id, "k", {}, MORNING)
+        survey_answers.save_answers(db.session, other.id, call.id, "k", {}, MORNING)
     assert refused.value.code == survey_answers.UNKNOWN_CALL
 
 

@@ -165,7 +165,7 @@ def test_our_own_customer_first_calls_are_left_to_the_dialing_domain(ctx):
     event = QueueCallOffered(
         at=T0, call_ref="1.1", queue="support", caller_number="0912345678", extension="1001"
     )
-    object.__setattr__(event, "call_id", "our-call")  # the adapter's field for calls we placed
+    object.__setattr__(event, "call_uid", "our-call")  # the adapter's field for calls we placed
     assert inbound.apply_queue_event(db.session, event) == []
     assert db.session.scalar(select(Call)) is None
     assert db.session.scalar(select(AgentSession)).state == "ready"

@@ -19,7 +19,8 @@ from dialer.domain.leads.columns import (
     guess_mapping,
     parse_map_options,
 )
-from dialer.domain.leads.files import FileLimits, UnreadableFile, open_lead_file
+from dialer.domain.leads.files import open_lead_file
+from dialer.domain.leads.leadfile import FileLimits, UnreadableFile
 
 ROWS = [
     ["Số điện thoại", "Họ tên", "Ghi chú"],

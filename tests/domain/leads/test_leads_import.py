@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from dialer.domain.leads.imports import (
-    progress_of,
     rejections,
     run_import,
     write_rejection_report,
 )
+from dialer.domain.leads.progress import can_retry, page_progress, progress_of, retry_import
 from dialer.extensions import db
 from dialer.models import ImportStatus, Lead, LeadImport
 from tests.factories.campaigns import blacklist, make_draft_campaign
@@ -251,3 +251,38 @@ def test_the_rejection_report_is_csv_a_spreadsheet_cannot_execute(ctx, tmp_path)
         "3,'-5,invalid number,",
         "5,0912000001,duplicate in the file,same number as line 4",
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "job_active", "retriable"),
+    [
+        (ImportStatus.FAILED, False, True),
+        (ImportStatus.RUNNING, True, False),
+        (ImportStatus.RUNNING, False, True),  # its worker died mid-file
+        (ImportStatus.QUEUED, False, True),
+        (ImportStatus.DONE, False, False),
+        (ImportStatus.UPLOADED, False, False),
+    ],
+)
+def test_an_import_is_run_again_only_when_failed_or_left_by_a_dead_worker(
+    status, job_active, retriable
+):
+    lead_import = LeadImport(id=7, status=status, rows_read=40, imported=30, rejected=10)
+    assert can_retry(lead_import, job_active=job_active) is retriable
+    shown = page_progress(lead_import, None, job_active=job_active)
+    assert shown["imported"] == 30 and shown["stalled"] is (
+        retriable and status != ImportStatus.FAILED
+    )
+    assert retry_import(lead_import, job_active=job_active) is retriable
+    assert lead_import.status == (ImportStatus.QUEUED if retriable else status)
+
+
+def test_the_page_shows_the_published_progress_until_the_import_finishes():
+    running = LeadImport(id=8, status=ImportStatus.RUNNING, rows_read=0, imported=0, rejected=0)
+    published = {"status": "running", "rows_read": 500, "imported": 480, "rejected": 20}
+    assert page_progress(running, published, job_active=True)["imported"] == 480
+    done = LeadImport(id=8, status=ImportStatus.DONE, rows_read=900, imported=880, rejected=20)
+    assert page_progress(done, published, job_active=False) == {
+        **progress_of(done).as_dict(),
+        "stalled": False,
+    }

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import (
@@ -52,7 +52,7 @@ def test_pause_then_unpause_logs_the_reason_and_duration(ctx) -> None:
     pause = db.session.scalar(select(AgentActivity).where(AgentActivity.kind == ActivityKind.PAUSE))
     assert (pause.pause_reason_id, pause.duration_s) == (lunch.id, 725)
     # Time worked leaves the pause out.
-    snapshot = agents.snapshot(db.session, agent_session, later + timedelta(minutes=1))
+    snapshot = snapshots.snapshot(db.session, agent_session, later + timedelta(minutes=1))
     assert snapshot["worked_s"] == 60
 
 
@@ -152,7 +152,7 @@ def test_leads_held_by_agents_who_left_go_back(ctx) -> None:
 
 def test_the_snapshot_lists_the_agents_queues(ctx) -> None:
     _user, agent_session = make_agent(db.session, queues=("support", "sales"))
-    snapshot = agents.snapshot(db.session, agent_session, MORNING)
+    snapshot = snapshots.snapshot(db.session, agent_session, MORNING)
     assert snapshot["queues"] == ["sales", "support"]
     assert snapshot["extension"] == "1001"
     assert snapshot["state"] == AgentState.READY

@@ -50,10 +50,10 @@ def translate_transcript(name: str, chunks: int | None = None) -> list[PortEvent
     # The recorded ActionIDs become ours, as the adapter makes them for its calls.
     ours: dict[bytes, bytes] = {}
     for k, headers in enumerate(originates):
-        call_id = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
+        call_uid = name[:2] if len(originates) == 1 else f"{name[:2]}-{k}"
         flow = Flow.CUSTOMER_FIRST if headers.get("Context") == "dialer-queue" else Flow.AGENT_FIRST
         recorded_id = f"ActionID: {headers['ActionID']}\r\n".encode()
-        ours[recorded_id] = f"ActionID: {call_action_id(call_id, flow, 1)}\r\n".encode()
+        ours[recorded_id] = f"ActionID: {call_action_id(call_uid, flow, 1)}\r\n".encode()
 
     def as_ours(data: bytes) -> bytes:
         for recorded_id, our_id in ours.items():

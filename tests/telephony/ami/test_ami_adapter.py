@@ -69,7 +69,7 @@ def test_agent_first_originate_is_sent_as_the_dialplan_expects(
     server: ScriptedAmi, port: AmiAdapter
 ) -> None:
     call = AgentFirstCall(
-        call_id="c-42",
+        call_uid="c-42",
         extension="1001",
         number="+5551230000",
         caller_id='"Campaign 7" <5550007>',
@@ -92,7 +92,7 @@ def test_customer_first_originate_queues_the_customer(
 ) -> None:
     port.originate_customer_first(
         CustomerFirstCall(
-            call_id="9", number="5551230004", queue="sales", caller_id="5550007", timeout_s=90
+            call_uid="9", number="5551230004", queue="sales", caller_id="5550007", timeout_s=90
         )
     )
     sent = last_action(server, "Originate")
@@ -229,7 +229,7 @@ def test_the_ami_defaults_are_the_configs(tmp_path: Path) -> None:
 # ----------------------------------------------------- channels and queues
 
 
-def live_call(server: ScriptedAmi, call_id: str | None = "77") -> None:
+def live_call(server: ScriptedAmi, call_uid: str | None = "77") -> None:
     """One agent-first call up at the server: agent Local pair and customer Local pair."""
     rows = [
         ("Local/1001@sim-agent-00000001;1", "100.1", "Up", "b1"),
@@ -249,15 +249,15 @@ def live_call(server: ScriptedAmi, call_id: str | None = "77") -> None:
                 "BridgeId": bridge,
             }
         )
-    if call_id:
-        server.variables[("Local/1001@sim-agent-00000001;1", "DIALER_CALL_ID")] = call_id
+    if call_uid:
+        server.variables[("Local/1001@sim-agent-00000001;1", "DIALER_CALL_ID")] = call_uid
         server.variables[("Local/1001@sim-agent-00000001;1", "DIALER_FLOW")] = "a"
 
 
 def test_live_channels_carry_our_call_id(server: ScriptedAmi, port: AmiAdapter) -> None:
     live_call(server)
     channels = port.live_channels()
-    assert [c.call_id for c in channels] == ["77"] * 4
+    assert [c.call_uid for c in channels] == ["77"] * 4
     assert channels[0].duration_s == 65 and channels[0].state == "Up"
 
 
@@ -270,7 +270,7 @@ def test_hangup_hangs_up_the_agent_leg_first(server: ScriptedAmi, port: AmiAdapt
 
 
 def test_hangup_of_a_call_that_is_not_up(server: ScriptedAmi, port: AmiAdapter) -> None:
-    live_call(server, call_id=None)
+    live_call(server, call_uid=None)
     assert port.hangup("77") is False
     assert server.count("Hangup") == 0
 
@@ -319,7 +319,7 @@ def test_listener_reconciles_after_a_reconnect(server: ScriptedAmi) -> None:
         assert next_of(events, ConnectionHealth).health is Health.DOWN
         reconnected = next_of(events, ConnectionHealth)
         assert reconnected.health is Health.RECONNECTED
-        assert {c.call_id for c in adapter.live_channels()} == {"77"}
+        assert {c.call_uid for c in adapter.live_channels()} == {"77"}
         for channel in server.channels:
             server.push(
                 message(
@@ -332,7 +332,7 @@ def test_listener_reconciles_after_a_reconnect(server: ScriptedAmi) -> None:
                 )
             )
         ended = next_of(events, CallEnded)
-        assert (ended.call_id, ended.status, ended.cause) == ("77", "ANSWER", 16)
+        assert (ended.call_uid, ended.status, ended.cause) == ("77", "ANSWER", 16)
     finally:
         stop.set()
         runner.join(timeout=10)

@@ -27,14 +27,14 @@ def summary(events: list[PortEvent]) -> list[tuple]:
     for e in events:
         match e:
             case CallRinging() | CallAnswered():
-                out.append((type(e).__name__, e.call_id, e.leg.value))
+                out.append((type(e).__name__, e.call_uid, e.leg.value))
             case CallConnected():
-                out.append(("CallConnected", e.call_id))
+                out.append(("CallConnected", e.call_uid))
             case CallEnded():
                 out.append(
                     (
                         "CallEnded",
-                        e.call_id,
+                        e.call_uid,
                         e.status,
                         e.cause,
                         e.hung_up_by.value,
@@ -42,14 +42,14 @@ def summary(events: list[PortEvent]) -> list[tuple]:
                     )
                 )
             case QueueCallCompleted():
-                out.append(("QueueCallCompleted", e.call_id, e.extension, e.status, e.talk_s))
+                out.append(("QueueCallCompleted", e.call_uid, e.extension, e.status, e.talk_s))
             case (
                 QueueCallJoined()
                 | QueueCallOffered()
                 | QueueCallConnected()
                 | QueueCallRingNoAnswer()
             ):
-                out.append((type(e).__name__, e.call_id, getattr(e, "extension", e.queue)))
+                out.append((type(e).__name__, e.call_uid, getattr(e, "extension", e.queue)))
     return out
 
 
@@ -132,9 +132,9 @@ CALL_IDS = {"18": "18-0", "20": "20-0"}
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_transcript_translates_to_the_expected_events_and_status(name: str) -> None:
-    call_id = CALL_IDS.get(name, name)
+    call_uid = CALL_IDS.get(name, name)
     expected = [
-        tuple(call_id if part == "{id}" else part for part in row) for row in EXPECTED[name]
+        tuple(call_uid if part == "{id}" else part for part in row) for row in EXPECTED[name]
     ]
     assert summary(translate_transcript(name)) == expected
 

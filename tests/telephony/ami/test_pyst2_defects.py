@@ -127,7 +127,7 @@ def test_1_adapter_parses_chanvariable_and_keeps_working(server: ScriptedAmi) ->
         next_event(events, ConnectionHealth)
         server.push(CHANVAR_EVENT)
         ringing = next_event(events, CallRinging)
-        assert ringing.call_id == "42"  # bound by the DIALER_CALL_ID ChanVariable itself
+        assert ringing.call_uid == "42"  # bound by the DIALER_CALL_ID ChanVariable itself
         assert adapter.live_channels() == []  # and the connection still answers
     finally:
         adapter.stop()

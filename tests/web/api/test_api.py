@@ -168,8 +168,10 @@ def _answered_call(app, client, token) -> int:
 
         dialing.prepare_originate(db.session, call_id, utcnow(), ring_timeout_s=5, dial_timeout_s=5)
         uid = db.session.get(Call, call_id).call_uid
-        apply_port_event(db.session, CallConnected(at=utcnow(), call_id=uid))
-        apply_port_event(db.session, CallEnded(at=utcnow(), call_id=uid, status="ANSWER", cause=16))
+        apply_port_event(db.session, CallConnected(at=utcnow(), call_uid=uid))
+        apply_port_event(
+            db.session, CallEnded(at=utcnow(), call_uid=uid, status="ANSWER", cause=16)
+        )
         db.session.commit()
     assert originate  # the job function exists for the worker to run
     return call_id

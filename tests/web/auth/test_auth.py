@@ -122,3 +122,23 @@ def test_forms_without_a_csrf_token_are_refused(app, client: FlaskClient) -> Non
     login(client, "boss", "boss-pass")
     assert client.post("/logout").status_code == 400
     assert client.get("/manager/").status_code == 200
+
+
+def test_signing_out_from_the_page_gives_back_the_held_lead(app, client) -> None:
+    from dialer.models import Lead
+    from tests.web.desk import api_login, make_desk
+
+    desk = make_desk(app, leads=1)
+    token = api_login(client)["token"]
+    got = client.post(
+        "/api/leads/next",
+        json={"campaign_id": desk.campaign_id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert got.status_code == 200, got.get_json()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/agent/")})
+    with app.app_context():
+        lead = db.session.scalar(select(Lead))
+        assert lead.claimed_by_id is None  # another agent can call it now
+        session = db.session.scalar(select(AgentSession))
+        assert session.logout_at is not None

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from dialer.domain.campaigns.blacklist import is_blacklisted
+from dialer.domain.campaigns.blacklist import is_number_blacklisted
 from dialer.domain.leads.imports import rejections, run_import
 from dialer.extensions import db
 from dialer.models import BlacklistNumber, Campaign
@@ -45,7 +45,7 @@ def test_every_shape_of_a_number_is_the_same_blacklisted_number(app, client):
             "+84912345678", "0912 345 678", "khách yêu cầu"
         )  # fmt: skip
         assert entry.added_by.username == "boss"
-        assert is_blacklisted(db.session, "912345678", "VN")
+        assert is_number_blacklisted(db.session, "912345678", "VN")
 
 
 def test_junk_is_refused_with_a_reason(app, client):

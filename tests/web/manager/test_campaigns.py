@@ -97,6 +97,28 @@ def test_start_says_what_is_missing_then_runs_once_it_has_everything(app, client
         assert db.session.get(Campaign, campaign_id).status == "stopped"
 
 
+def test_the_page_shows_stop_only_where_the_rules_allow_it(app, client):
+    signed_in_manager(app, client)
+    with app.app_context():
+        draft = make_draft_campaign(db.session, name="Draft")
+        paused = make_draft_campaign(db.session, name="Paused")
+        paused.status = "paused"
+        db.session.commit()
+        draft_id, paused_id = draft.id, paused.id
+    draft_page = client.get(f"/campaigns/{draft_id}").get_data(as_text=True)
+    assert 'data-testid="start"' in draft_page and 'data-testid="stop"' not in draft_page
+    paused_page = client.get(f"/campaigns/{paused_id}").get_data(as_text=True)
+    assert 'data-testid="start"' in paused_page and 'data-testid="stop"' in paused_page
+    assert 'data-testid="pause"' not in paused_page
+    token = csrf_token(client, f"/campaigns/{draft_id}")
+    page = client.post(
+        f"/campaigns/{draft_id}/stop", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Only a running or paused campaign can be stopped." in page
+    with app.app_context():
+        assert db.session.get(Campaign, draft_id).status == "draft"
+
+
 def test_a_blacklisted_only_list_is_not_a_dialable_lead(app, client):
     signed_in_manager(app, client)
     with app.app_context():
