@@ -12,9 +12,10 @@ from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.events import apply_port_event
 from dialer.models import Call, Campaign, QuestionKind, Survey, User
 from dialer.telephony.port import CallConnected, CallEnded, Party
-from tests.dialing_factories import make_survey
+from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead, make_survey
 
 CHANNELS = ["Tin nhắn", "Email", "Điện thoại"]
+INJECTION = '=HYPERLINK("http://evil","x")'
 
 
 def results_survey(session: Session) -> Survey:
@@ -69,3 +70,28 @@ def make_call(
         survey_answers.save_survey(session, agent.id, call.id, f"key-{call.id}", raw, ended)
     session.flush()
     return call
+
+
+def make_floor(session: Session) -> tuple[Campaign, tuple[User, User], tuple[Call, Call, Call]]:
+    """Two agents' calls: two surveys on two days (the second on a busy lead's retry), one busy."""
+    first, _ = make_agent(session, "agent1", "1001")
+    second, _ = make_agent(session, "agent2", "1002")
+    survey = results_survey(session)
+    campaign = make_campaign(session, "Khảo sát Q4", agents=[first, second], survey=survey)
+    make_lead(session, campaign, "+84912345670", first_name="An", last_name="Nguyễn",
+              custom={"Gói": "Vàng"})  # fmt: skip
+    make_lead(session, campaign, "+84912345671", first_name="Bình", last_name="Trần",
+              custom={"Gói": "-1+2"})  # fmt: skip
+    make_lead(session, campaign, "+84912345672", first_name="Chi", last_name="Lê")
+    q = [question.id for question in survey.questions]
+    answered = make_call(
+        session, first, campaign, MORNING, talk_s=95,
+        answers={q[0]: "5", q[1]: "yes", q[2]: ["Email", "Điện thoại"], q[3]: "2", q[4]: INJECTION},
+    )  # fmt: skip
+    busy = make_call(session, second, campaign, MORNING + timedelta(minutes=5), status="BUSY")
+    retried = make_call(
+        session, second, campaign, MORNING + timedelta(days=1), talk_s=30,
+        answers={q[0]: "3", q[1]: "no"},
+    )  # fmt: skip
+    session.commit()
+    return campaign, (first, second), (answered, busy, retried)

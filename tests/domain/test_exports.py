@@ -20,38 +20,15 @@ from dialer.domain.reports.leads import campaign_leads
 from dialer.domain.reports.results import question_columns, results_page
 from dialer.extensions import db
 from dialer.models import AuditEntry, Lead, LeadStatus
-from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead
-from tests.export_factories import make_call, results_survey
+from tests.dialing_factories import MORNING, make_lead
+from tests.export_factories import INJECTION, make_floor
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-INJECTION = '=HYPERLINK("http://evil","x")'
 
 
 @pytest.fixture
 def floor(ctx):  # noqa: ANN001, ANN201
-    """Two agents' calls: two surveys on two days, one busy line."""
-    first, _ = make_agent(db.session, "agent1", "1001")
-    second, _ = make_agent(db.session, "agent2", "1002")
-    survey = results_survey(db.session)
-    campaign = make_campaign(db.session, "Khảo sát Q4", agents=[first, second], survey=survey)
-    make_lead(db.session, campaign, "+84912345670", first_name="An", last_name="Nguyễn",
-              custom={"Gói": "Vàng"})  # fmt: skip
-    make_lead(db.session, campaign, "+84912345671", first_name="Bình", last_name="Trần",
-              custom={"Gói": "-1+2"})  # fmt: skip
-    make_lead(db.session, campaign, "+84912345672", first_name="Chi", last_name="Lê")
-    q = [question.id for question in survey.questions]
-    answered = make_call(
-        db.session, first, campaign, MORNING, talk_s=95,
-        answers={q[0]: "5", q[1]: "yes", q[2]: ["Email", "Điện thoại"], q[3]: "2", q[4]: INJECTION},
-    )  # fmt: skip
-    busy = make_call(db.session, second, campaign, MORNING + timedelta(minutes=5), status="BUSY")
-    later = MORNING + timedelta(days=1)
-    second_answer = make_call(
-        db.session, second, campaign, later, talk_s=30,
-        answers={q[0]: "3", q[1]: "no"},
-    )  # fmt: skip
-    db.session.commit()
-    return campaign, (first, second), (answered, busy, second_answer)
+    return make_floor(db.session)
 
 
 def _filters(**values: str) -> report_filters.Filters:
