@@ -92,7 +92,8 @@ def _generate(rows: int) -> list[str]:
                WHEN 4 THEN to_jsonb(r.id % 7)
                ELSE to_jsonb(CASE WHEN r.id % 100 = 0 THEN '=HYPERLINK("x")'
                                   ELSE 'Nhân viên nhiệt tình, giải quyết nhanh' END) END
-           FROM survey_responses r CROSS JOIN generate_series(1, 5) AS q(q)""",
+           FROM survey_responses r CROSS JOIN generate_series(1, 5) AS q(q)
+           ORDER BY r.id, q.q""",  # as agents save them: a survey's answers together
         "SELECT setval(pg_get_serial_sequence('survey_answers', 'id'), "
         "(SELECT max(id) FROM survey_answers))",
         "CREATE TABLE bench_built (responses bigint, built_at timestamptz)",

@@ -36,7 +36,8 @@ def _filters(**values: str) -> report_filters.Filters:
 
 
 def _csv(path: Path) -> list[list[str]]:
-    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
 
 
 def test_survey_export_has_one_row_per_survey_cell_by_cell(floor, tmp_path: Path) -> None:
@@ -177,3 +178,22 @@ def test_reset_and_remove_are_audited_and_a_held_lead_is_refused(floor) -> None:
         remove_lead(db.session, held, actor_id=first.id)
     assert refused.value.code == LEAD_HELD
     assert date.today()  # the clock is not frozen for the audit entries
+
+
+@pytest.mark.parametrize("filter_values", [{}, {"agent": "agent2"}, {"status": "BUSY"}])
+def test_the_database_csv_path_writes_what_the_row_writer_writes(
+    floor, tmp_path: Path, filter_values
+) -> None:
+    """On PostgreSQL the survey CSV is written by COPY: the same cells as the row writer."""
+    from dialer.domain.exports.campaign import export_table
+    from dialer.domain.exports.writers import write_rows
+
+    campaign, _agents, _calls = floor
+    chosen = _filters(**filter_values)
+    by_rows = tmp_path / "rows.csv"
+    header, rows = export_table(db.session, campaign, "survey", chosen)
+    write_rows("csv", header, rows, by_rows)
+    exported = tmp_path / "export.csv"
+    count = run_export(db.session, campaign, "survey", "csv", chosen, exported, actor_id=None)
+    assert _csv(exported) == _csv(by_rows)
+    assert count == len(_csv(by_rows)) - 1

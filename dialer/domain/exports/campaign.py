@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dialer.domain import audit
+from dialer.domain.exports import pg_csv
 from dialer.domain.exports.writers import Cell, ExportFormat, Progress, write_rows
 from dialer.domain.reports import calls, results
 from dialer.domain.reports.filters import Filters
@@ -97,8 +98,12 @@ def run_export(
     source: str = "web",
 ) -> int:
     """Write the export to ``path`` and add its audit entry (the caller commits); the rows."""
-    header, rows = export_table(session, campaign, kind, filters, labels)
-    count = write_rows(ExportFormat(fmt), header, rows, path, progress)
+    if _is_survey_csv_on_postgresql(session, kind, fmt):
+        count = _copy_survey_csv(session, campaign, filters, {**SURVEY_LABELS, **(labels or {})},
+                                 path, progress or (lambda _count: None))  # fmt: skip
+    else:
+        header, rows = export_table(session, campaign, kind, filters, labels)
+        count = write_rows(ExportFormat(fmt), header, rows, path, progress)
     audit.record(
         session,
         "export",
@@ -120,9 +125,37 @@ def file_name(campaign: Campaign, kind: str, fmt: str, now: datetime) -> str:
     return f"{safe or 'campaign'}-{kind}-{now:%Y%m%d-%H%M%S}.{fmt}"
 
 
-def _survey_table(
-    session: Session, campaign: Campaign, filters: Filters, labels: Mapping[str, str]
-) -> tuple[list[str], Iterator[Sequence[Cell]]]:
+def _is_survey_csv_on_postgresql(session: Session, kind: str, fmt: str) -> bool:
+    is_survey_csv = ExportKind(kind) is ExportKind.SURVEY and ExportFormat(fmt) is ExportFormat.CSV
+    return is_survey_csv and pg_csv.is_available(session)
+
+
+def _copy_survey_csv(
+    session: Session,
+    campaign: Campaign,
+    filters: Filters,
+    labels: Mapping[str, str],
+    path: Path,
+    progress: Progress,
+) -> int:
+    header, columns, custom = _survey_layout(session, campaign, labels)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return pg_csv.copy_survey_csv(
+        session,
+        campaign.id,
+        filters,
+        [column.question_ids for column in columns],
+        custom,
+        header,
+        (labels["yes"], labels["no"]),
+        path,
+        progress,
+    )
+
+
+def _survey_layout(
+    session: Session, campaign: Campaign, labels: Mapping[str, str]
+) -> tuple[list[str], list[results.QuestionColumn], list[str]]:
     columns = results.question_columns(session, campaign)
     custom = results.custom_fields(session, campaign)
     fixed = ["saved_at", "call_at", "phone", "first_name", "last_name", "email"]
@@ -133,6 +166,13 @@ def _survey_table(
         + [labels[key] for key in after]
         + [column.text for column in columns]
     )
+    return header, columns, custom
+
+
+def _survey_table(
+    session: Session, campaign: Campaign, filters: Filters, labels: Mapping[str, str]
+) -> tuple[list[str], Iterator[Sequence[Cell]]]:
+    header, columns, custom = _survey_layout(session, campaign, labels)
     zone = filters.zone
     yes_no = (labels["yes"], labels["no"])
 

@@ -115,7 +115,9 @@ def results_page(
     )
     rows = [_row(found) for found in session.execute(query)]
     page = paging.cut(rows, size, after, before, lambda row: row.cursor)
-    _fill_answers(session, page.rows, columns, yes_no)
+    # The answers of the same window, by the same query: no list of thousands of ids to send.
+    window = query.with_only_columns(SurveyResponse.id).subquery()
+    _fill_answers(session, page.rows, select(window.c.id), columns, yes_no)
     return page
 
 
@@ -201,6 +203,7 @@ def _row(found: Any) -> ResultRow:
 def _fill_answers(
     session: Session,
     rows: list[ResultRow],
+    window: Select[Any],
     columns: Sequence[QuestionColumn],
     yes_no: tuple[str, str],
 ) -> None:
@@ -212,13 +215,14 @@ def _fill_answers(
         row.answers = [None] * len(columns)
     found = session.execute(
         select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.value).where(
-            SurveyAnswer.response_id.in_(list(by_response))
+            SurveyAnswer.response_id.in_(window)
         )
     )
     for response_id, question_id, value in found:
         index = place.get(question_id)
-        if index is not None:
-            by_response[response_id].answers[index] = answer_text(value, yes_no)
+        row = by_response.get(response_id)  # the window's extra row is not on the page
+        if index is not None and row is not None:
+            row.answers[index] = answer_text(value, yes_no)
 
 
 def answer_text(value: Any, yes_no: tuple[str, str] = ("yes", "no")) -> Any:
