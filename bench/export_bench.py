@@ -16,7 +16,7 @@ Goals (issue 10): CSV within 1.5x pandas, peak memory under 300 MB, pages p95 un
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -209,17 +209,20 @@ def _export_once(url: str, fmt: str, out: Path) -> int:
 
 
 def _run_child(url: str, fmt: str, out: Path) -> tuple[int, float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(
+    """Run one export in a fresh process; its rows, seconds and own peak RSS in MB."""
+    child = subprocess.Popen(
         [sys.executable, "-m", "bench.export_bench", "--export", fmt, "--url", url,
          "--out", str(out)],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    rows, seconds = done.stdout.split()[-2:]
-    # ru_maxrss of children is the largest child so far: each format runs in a fresh child,
-    # smallest first (CSV), so a larger figure is this child's own.
-    return int(rows), float(seconds), max(peak_kb, before) / 1024
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"the {fmt} export failed ({child.returncode})")
+    rows, seconds = output.split()[-2:]
+    return int(rows), float(seconds), usage.ru_maxrss / 1024
 
 
 def _measure_exports(url: str, expected: int) -> list[str]:
@@ -229,12 +232,12 @@ def _measure_exports(url: str, expected: int) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         csv_path, xlsx_path = Path(folder) / "survey.csv", Path(folder) / "survey.xlsx"
         rows, csv_s, csv_mb = _run_child(url, "csv", csv_path)
+        xrows, xlsx_s, xlsx_mb = _run_child(url, "xlsx", xlsx_path)
         frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         started = time.perf_counter()
         frame.to_csv(Path(folder) / "pandas.csv", index=False, encoding="utf-8-sig")
         pandas_s = time.perf_counter() - started
         del frame
-        xrows, xlsx_s, xlsx_mb = _run_child(url, "xlsx", xlsx_path)
         ratio = csv_s / pandas_s
         print(f"\nsurvey export of {rows:,} rows ({expected:,} expected), 16 columns")
         print(f"  CSV  (database to file)       {csv_s:7.1f} s   peak RSS {csv_mb:6.0f} MB")

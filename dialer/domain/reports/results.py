@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.reports import paging
@@ -213,16 +214,31 @@ def _fill_answers(
     by_response = {row.response_id: row for row in rows}
     for row in rows:
         row.answers = [None] * len(columns)
+    # The JSON as text, decoded here: most answers are numbers or yes/no, which need no parser.
+    as_text = cast(SurveyAnswer.value, Text)
     found = session.execute(
-        select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.value).where(
+        select(SurveyAnswer.response_id, SurveyAnswer.question_id, as_text).where(
             SurveyAnswer.response_id.in_(window)
         )
     )
-    for response_id, question_id, value in found:
+    for response_id, question_id, text in found:
         index = place.get(question_id)
         row = by_response.get(response_id)  # the window's extra row is not on the page
         if index is not None and row is not None:
-            row.answers[index] = answer_text(value, yes_no)
+            row.answers[index] = answer_text(_decode(text), yes_no)
+
+
+def _decode(text: str | None) -> Any:
+    if text is None or text == "null":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if text[0] in "-0123456789":
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+    return json.loads(text)
 
 
 def answer_text(value: Any, yes_no: tuple[str, str] = ("yes", "no")) -> Any:
