@@ -18,6 +18,8 @@ PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class LeadRow:
+    """One lead as the leads page lists it."""
+
     lead_id: int
     phone: str
     name: str
@@ -30,6 +32,8 @@ class LeadRow:
 
 @dataclass(frozen=True)
 class LeadPage:
+    """One page of leads and the id to continue after."""
+
     rows: list[LeadRow]
     next_after: int | None  # the id to continue after; None on the last page
 
