@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.leads_bench",
     "bench.claim_bench",
     "bench.history_bench",
+    "bench.export_bench",
 ]
 
 

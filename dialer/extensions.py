@@ -36,7 +36,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
-QUEUE_NAMES = ("calls", "default", "imports")
+QUEUE_NAMES = ("calls", "default", "imports", "exports")
 
 
 class RedisHub:

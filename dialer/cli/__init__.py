@@ -11,7 +11,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """Add every dialer command to ``app.cli`` (nothing heavy is imported until one runs)."""
-    from dialer.cli import leads
+    from dialer.cli import export, leads
     from dialer.cli.ami import ami_check_command, make_listener_command
     from dialer.cli.pbx_sim import pbx_sim
     from dialer.cli.seed import seed_command
@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     for command in (seed_command, worker_command, demo, *telephony):
         app.cli.add_command(command)
     leads.register(app)
+    export.register(app)
     app.cli.add_command(
         LazyGroup("db", "flask_migrate.cli:db", help="Perform database migrations.")
     )

@@ -57,6 +57,8 @@ def demo_processes(host: str, port: int, ami_port: int) -> dict[str, list[str]]:
             "default",
             "--queue",
             "imports",
+            "--queue",
+            "exports",
         ],
         "ami-listener": [*flask, "ami-listener"],
     }

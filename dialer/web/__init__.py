@@ -12,7 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, surveys
+    from dialer.web.manager import blacklist, campaigns, exports, leads, results, surveys
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -31,6 +31,9 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         surveys,
         blacklist,
+        results,
+        leads,
+        exports,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -46,6 +49,7 @@ def init_refusals(app: Flask) -> None:
     refusals.init_app(
         app,
         agent_messages.REFUSALS,
+        manager_messages.REFUSALS,
         describers={
             **agent_messages.DESCRIBERS,
             **caller_view.DESCRIBERS,
