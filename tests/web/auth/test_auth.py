@@ -126,7 +126,8 @@ def test_forms_without_a_csrf_token_are_refused(app, client: FlaskClient) -> Non
 
 def test_signing_out_from_the_page_gives_back_the_held_lead(app, client) -> None:
     from dialer.models import Lead
-    from tests.web.desk import api_login, make_desk
+    from tests.factories.desk import make_desk
+    from tests.support.web import api_login
 
     desk = make_desk(app, leads=1)
     token = api_login(client)["token"]
