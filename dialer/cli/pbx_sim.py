@@ -69,7 +69,20 @@ def pbx_sim() -> None:
 )
 @click.option("--username", default=None, help="AMI login (default: AMI_USERNAME).")
 @click.option("--secret", default=None, help="AMI secret (default: AMI_SECRET).")
-def serve(host: str, port: int, speed: float, username: str | None, secret: str | None) -> None:
+@click.option(
+    "--static-members/--no-static-members",
+    default=True,
+    show_default=True,
+    help="Start the queues with the reference members, or empty (agents join by QueueAdd).",
+)
+def serve(
+    host: str,
+    port: int,
+    speed: float,
+    username: str | None,
+    secret: str | None,
+    static_members: bool,
+) -> None:
     """Serve AMI until interrupted."""
     config = _app_config()
     username = username or config.get("AMI_USERNAME") or DEFAULT_USERNAME
@@ -77,7 +90,7 @@ def serve(host: str, port: int, speed: float, username: str | None, secret: str 
     if not secret:
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
-    server = AmiServer(host, port, username, secret, speed)
+    server = AmiServer(host, port, username, secret, speed, static_queue_members=static_members)
     try:
         asyncio.run(_serve_forever(server))
     except OSError as exc:

@@ -23,8 +23,9 @@ from dialer import live
 from dialer.domain.dialing import calls, inbound
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents
+from dialer.domain.people import agents, membership
 from dialer.extensions import db, redis_hub
+from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
 from dialer.telephony.port import ConnectionHealth, Health, PortEvent, TelephonyError, TelephonyPort
 
@@ -54,7 +55,7 @@ def in_transaction(app: Flask, work: Callable[[], list[Notice]]) -> list[Notice]
 
 
 def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
-    """Close the calls we think are up that the PBX no longer has."""
+    """Close the calls we think are up that the PBX no longer has; re-apply queue membership."""
     channels = port.live_channels()
     live_ids = {channel.call_id for channel in channels if channel.call_id}
     live_linkedids = {channel.linkedid for channel in channels}
@@ -62,7 +63,23 @@ def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
     notices += in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
     )
+    try:
+        reapply_queue_membership(app, port)
+    except Exception:  # the calls are reconciled; membership is mended by the next sync
+        log.exception("could not re-apply queue membership")
     return notices
+
+
+def reapply_queue_membership(app: Flask, port: TelephonyPort) -> int:
+    """Put every signed-in agent back in their PBX queues (a restarted PBX forgot them)."""
+    with app.app_context():
+        try:
+            plans = membership.plans_for_all(db.session)
+        finally:
+            db.session.remove()
+    for plan in plans:
+        membership.apply_plan(port, plan)
+    return len(plans)
 
 
 def sweep(app: Flask, now: datetime) -> list[Notice]:
@@ -75,7 +92,11 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
         agents.release_orphan_claims(db.session)
         return notices
 
-    return in_transaction(app, work)
+    notices = in_transaction(app, work)
+    with app.app_context():
+        # Agents paused as "disconnected" stop getting queue calls too.
+        membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
+    return notices
 
 
 def sweep_interval(app: Flask) -> float:

@@ -183,11 +183,13 @@ def sign_out(
     *,
     now: datetime | None = None,
     actor: User | None = None,
-) -> None:
-    """End the user's web sessions everywhere and close an agent's open session."""
+) -> list[str]:
+    """End the user's web sessions everywhere, close an agent's open session; its extensions."""
     now = now or utcnow()
     forced = actor is not None and actor.id != user.id
+    closed = []
     for agent_session in open_sessions(session, user.id):
+        closed.append(agent_session.extension.number)
         end_agent_session(
             session,
             agent_session,
@@ -200,3 +202,4 @@ def sign_out(
     audit.record(
         session, "forced_logout" if forced else "logout", actor_id=(actor or user).id, target=user
     )
+    return closed

@@ -29,6 +29,7 @@ from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import csrf, db, login_manager, redis_hub
 from dialer.jobs import calls as call_jobs
+from dialer.jobs import membership as membership_jobs
 from dialer.models import Call, Campaign, Role, User, utcnow
 from dialer.web.api.messages import error_message, question_problems, refusal_message
 from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
@@ -174,6 +175,7 @@ def create_session() -> tuple[Response, int]:
     login_user(signed_in.user)
     if signed_in.agent_session is not None:
         call_jobs.enqueue_extension_check(signed_in.agent_session.id)
+        membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
     body = {
         "token": token,
         "token_type": "Bearer",
@@ -189,7 +191,9 @@ def create_session() -> tuple[Response, int]:
 def delete_session() -> Response:
     """Sign out everywhere: cookies and tokens end, held leads go back."""
     user = current_user._get_current_object()
-    committed(agents.sign_out(db.session, user, utcnow()))
+    notices = agents.sign_out(db.session, user, utcnow())
+    committed(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     logout_user()
     session.clear()
     return jsonify(signed_out=True)
@@ -217,7 +221,9 @@ def get_pause_reasons() -> Response:
 def pause() -> Response:
     """Pause with a reason from the list."""
     reason_id = int_field(json_body(), "reason_id", required=False)
-    committed(agents.pause(db.session, current_user.id, reason_id, utcnow()))
+    notices = agents.pause(db.session, current_user.id, reason_id, utcnow())
+    committed(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     return jsonify(agent_state())
 
 
@@ -225,7 +231,9 @@ def pause() -> Response:
 @roles(Role.AGENT)
 def ready() -> Response:
     """Back to Ready (from a pause, or from wrap-up)."""
-    committed(agents.unpause(db.session, current_user.id, utcnow()))
+    notices = agents.unpause(db.session, current_user.id, utcnow())
+    committed(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     return jsonify(agent_state())
 
 

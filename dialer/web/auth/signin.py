@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.people import accounts
 from dialer.extensions import db, login_manager
+from dialer.jobs import membership as membership_jobs
 from dialer.models import User
 from dialer.web.auth import throttle
 from dialer.web.auth.forms import LanguageForm, LoginForm
@@ -80,14 +81,17 @@ def login() -> Any:
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
     login_user(signed_in.user)
+    if signed_in.agent_session is not None:
+        membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
 
 @bp.route("/logout", methods=["POST"])
 @roles(*ALL_STAFF)
 def logout() -> Response:
-    accounts.sign_out(db.session, current_user._get_current_object())
+    closed = accounts.sign_out(db.session, current_user._get_current_object())
     db.session.commit()
+    membership_jobs.enqueue_syncs(closed)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

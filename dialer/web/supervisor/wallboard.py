@@ -13,6 +13,7 @@ from dialer.access import SUPERVISORS, roles
 from dialer.domain.people import agents
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db, redis_hub
+from dialer.jobs import membership as membership_jobs
 from dialer.models import AgentSession, User, utcnow
 from dialer.timefmt import to_local
 from dialer.web.auth.forms import ConfirmForm
@@ -64,6 +65,7 @@ def force_logout(user_id: int) -> Response:
         return redirect(url_for("supervisor.wallboard"))
     db.session.commit()
     live.publish_notices(redis_hub.client, notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     user = db.session.get(User, user_id)
     flash(_("%(agent)s is signed out.", agent=user.username if user else user_id), "success")
     return redirect(url_for("supervisor.wallboard"))
