@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from dialer.models import Role
@@ -18,6 +18,7 @@ from dialer.models import Role
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_STAFF = (Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 SUPERVISORS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 
@@ -61,7 +62,20 @@ def _refuse_role() -> Any:
     abort(403)
 
 
+def may_open(endpoint: str) -> bool:
+    """True when the signed-in user may open the page of ``endpoint`` (for menus)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    allowed = view_roles(view)
+    if allowed is None:
+        return True
+    return current_user.is_authenticated and bool(allowed) and current_user.has_role(*allowed)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["may_open"] = may_open
+
     @app.before_request
     def _check_access() -> Any:
         if request.endpoint is None or request.endpoint == "static":

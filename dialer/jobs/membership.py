@@ -21,6 +21,7 @@ from dialer.domain.people import membership
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import JOB_TIMEOUT_S, QUEUE, RESULT_TTL_S
 from dialer.jobs.runtime import job
+from dialer.telephony.port import TelephonyError
 from dialer.telephony.provider import port_for
 
 PENDING_TTL_S = 3600
@@ -83,3 +84,20 @@ def sync_extension(extension: str) -> str:
     joined = ", ".join(plan.join) or "none"
     summary = f"{extension}: in {joined}" + (" (paused)" if plan.paused else "")
     return summary + (f"; refused: {'; '.join(problems)}" if problems else "")
+
+
+def device_states(numbers: Iterable[str]) -> dict[str, str]:
+    """Each extension's device state as the PBX reports it now; "unknown" once the PBX fails.
+
+    Asked from the extensions page: one short AMI request per extension, and
+    none more after the first failure, so a PBX that is down costs one try.
+    """
+    port = port_for(current_app.config)
+    states: dict[str, str] = {}
+    failed = False
+    for number in numbers:
+        try:
+            states[number] = "unknown" if failed else str(port.extension_state(number))
+        except TelephonyError:
+            failed, states[number] = True, "unknown"
+    return states

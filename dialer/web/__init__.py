@@ -6,13 +6,16 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import errors, home
+    from dialer.web import admin, errors, home
+    from dialer.web.admin import audit as _admin_audit  # noqa: F401 (routes of admin.bp)
+    from dialer.web.admin import pbx as _admin_pbx  # noqa: F401
+    from dialer.web.admin import users as _admin_users  # noqa: F401
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
-    from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, surveys
+    from dialer.web.auth import password, signin
+    from dialer.web.manager import blacklist, campaigns, pause_reasons, surveys
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -31,6 +34,9 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         surveys,
         blacklist,
+        pause_reasons,
+        admin,
+        password,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -39,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
 def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
+    from dialer.web.admin.messages import REFUSALS as admin_refusals
     from dialer.web.api.messages import REFUSALS as agent_refusals
 
-    refusals.init_app(app, agent_refusals)
+    refusals.init_app(app, agent_refusals, admin_refusals)

@@ -40,6 +40,7 @@ LAST_ADMIN = "last_admin"
 SELF_DEACTIVATE = "self_deactivate"
 WRONG_PASSWORD = "wrong_password"  # noqa: S105 (a refusal code)
 SAME_PASSWORD = "same_password"  # noqa: S105 (a refusal code)
+PASSWORDS_DIFFER = "passwords_differ"  # noqa: S105 (a refusal code)
 
 
 class UserError(DomainError):
@@ -365,10 +366,14 @@ def set_password(
     return user
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> User:
-    """The user changes their own password after proving the current one."""
+def change_own_password(
+    session: Session, user: User, current: str, new: str, confirm: str | None = None
+) -> User:
+    """The user changes their own password after proving the current one (typed twice)."""
     if not verify_password(user.password_hash, current or ""):
         raise UserError(WRONG_PASSWORD, fields={"current": WRONG_PASSWORD})
+    if confirm is not None and confirm != new:
+        raise UserError(PASSWORDS_DIFFER, fields={"confirm": PASSWORDS_DIFFER})
     if verify_password(user.password_hash, new or ""):
         raise UserError(SAME_PASSWORD, fields={"password": SAME_PASSWORD})
     user.password_hash = new_password_hash(new, username=user.username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.admin import extensions, pause_reasons, queues
-from dialer.domain.people import passwords, users
+from dialer.domain.people import bulk, passwords, users
 
 REFUSALS = {
     users.INVALID_AGENT_ID: (
@@ -44,6 +44,7 @@ REFUSALS = {
     users.SELF_DEACTIVATE: (409, _l("You cannot deactivate yourself.")),
     users.WRONG_PASSWORD: (422, _l("Your current password is not right.")),
     users.SAME_PASSWORD: (422, _l("The new password must differ from the current one.")),
+    users.PASSWORDS_DIFFER: (422, _l("The two new passwords are not the same.")),
     passwords.PASSWORD_EMPTY: (422, _l("Enter a password.")),
     passwords.PASSWORD_TOO_SHORT: (
         422,
@@ -78,6 +79,10 @@ REFUSALS = {
         _l("The maximum length must be a whole number of minutes from 1 to 1440."),
     ),
     pause_reasons.NO_SUCH_REASON: (404, _l("No such pause reason.")),
+    bulk.NO_AGENT_ID_COLUMN: (
+        422,
+        _l("The file has no agent id column (its columns: %(headers)s)."),
+    ),
 }
 
 
