@@ -71,7 +71,24 @@ def sign_in(
     if user.role != Role.AGENT:
         audit.record(session, "login", actor_id=user.id, target=user)
         return SignIn(user, None)
-    return SignIn(user, start_agent_session(session, user, extension, now=now))
+    agent_session = start_agent_session(session, user, extension, now=now)
+    audit.record(
+        session, "login", actor_id=user.id, target=user, extension=agent_session.extension.number
+    )
+    return SignIn(user, agent_session)
+
+
+def record_failed_sign_in(session: Session, username: str, code: str, address: str) -> None:
+    """Put a refused sign-in in the audit log (the caller rolled the attempt back, then commits)."""
+    known = session.scalar(select(User.id).where(User.username == username.strip()))
+    audit.record(
+        session,
+        "login_failed",
+        actor_id=known,
+        attempted=username.strip()[:64],
+        reason=code,
+        address=address,
+    )
 
 
 def start_agent_session(

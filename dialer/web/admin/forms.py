@@ -83,7 +83,8 @@ class ExtensionForm(FlaskForm):
 class QueueForm(FlaskForm):
     name = StringField(
         _l("Queue name"),
-        validators=[DataRequired(), Length(max=64)],
+        # The domain says what the PBX would refuse, the length included.
+        validators=[DataRequired(), Length(max=200)],
         description=_l("Exactly as in the PBX's queues.conf: letters, digits and - _ . only."),
     )
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])

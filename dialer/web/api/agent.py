@@ -165,6 +165,8 @@ def create_session() -> tuple[Response, int]:
         signed_in = accounts.sign_in(db.session, username, password, extension and str(extension))
     except accounts.LoginRefused as refused:
         db.session.rollback()
+        accounts.record_failed_sign_in(db.session, username, refused.code, address)
+        db.session.commit()
         if refused.code == accounts.BAD_CREDENTIALS:
             throttle.record_failure(username, address)
         raise ApiError(401, refused.code, login_messages()[refused.code]) from None

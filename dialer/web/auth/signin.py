@@ -73,6 +73,8 @@ def login() -> Any:
         )
     except accounts.LoginRefused as refused:
         db.session.rollback()
+        accounts.record_failed_sign_in(db.session, form.username.data, refused.code, address)
+        db.session.commit()
         if refused.code == accounts.BAD_CREDENTIALS:
             throttle.record_failure(form.username.data, address)
         flash(login_messages()[refused.code], "error")
