@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from dialer.extensions import db
-from dialer.models import Queue
+from dialer.models import Queue, User
 from tests.live_pbx import CallsWorker, ListenerThread, start_simulator
 from tests.telephony.transcripts import AmiRecorder
 from tests.web.desk import api_login, bearer, make_desk
@@ -110,3 +111,41 @@ def test_a_listener_start_removes_members_who_signed_out_while_nobody_listened(
         eventually(lambda: queue_status(app, "support") == {})
     finally:
         listener.stop()
+
+
+def test_an_admin_changing_queues_moves_a_signed_in_agent_on_the_pbx(app, client, bare_pbx, worker):
+    from tests.web.admin_helpers import signed_in_admin
+    from tests.web.helpers import csrf_token
+
+    make_desk(app)  # agent1 on 1001, in support
+    admin = app.test_client()
+    signed_in_admin(app, admin)  # support exists already; sales is made
+    api_login(client)
+    eventually(lambda: AGENT in queue_status(app, "support"))
+    with app.app_context():
+        sales_id = db.session.scalar(select(Queue.id).where(Queue.name == "sales"))
+        support_id = db.session.scalar(select(Queue.id).where(Queue.name == "support"))
+        agent_id = db.session.scalar(select(User.id).where(User.username == "agent1"))
+    page = f"/admin/queues/{sales_id}"
+    added = admin.post(
+        f"{page}/members", data={"csrf_token": csrf_token(admin, page), "username": "agent1"}
+    )
+    assert added.status_code == 302
+    eventually(lambda: AGENT in queue_status(app, "sales"))
+    page = f"/admin/queues/{support_id}"
+    removed = admin.post(
+        f"{page}/members/{agent_id}/remove", data={"csrf_token": csrf_token(admin, page)}
+    )
+    assert removed.status_code == 302
+    eventually(lambda: queue_status(app, "support") == {})
+    assert AGENT in queue_status(app, "sales")
+
+    # The PBX restarts and forgets; a listener started afresh puts back what the database says.
+    bare_pbx.restart()
+    assert queue_status(app, "sales") == {}
+    listener = ListenerThread(app).start()
+    try:
+        eventually(lambda: AGENT in queue_status(app, "sales"), timeout=30)
+    finally:
+        listener.stop()
+    assert queue_status(app, "support") == {}
