@@ -24,7 +24,8 @@ from dialer.jobs.runtime import job
 from dialer.telephony.port import TelephonyError
 from dialer.telephony.provider import port_for
 
-PENDING_TTL_S = 3600
+# Short: a lost job only delays the next sync this long (a repeated one does no harm).
+PENDING_TTL_S = 60
 
 
 def pending_key(extension: str) -> str:
@@ -42,15 +43,19 @@ def enqueue_sync(extension: str) -> Job | None:
     client = redis_hub.client
     if not client.set(pending_key(extension), 1, nx=True, ex=PENDING_TTL_S):
         return None
-    seq = int(client.incr(f"{pending_key(extension)}:seq"))
-    return redis_hub.queue(QUEUE).enqueue(
-        sync_extension,
-        extension,
-        job_id=sync_job_id(extension, seq),
-        job_timeout=JOB_TIMEOUT_S,
-        result_ttl=RESULT_TTL_S,
-        failure_ttl=24 * 3600,
-    )
+    try:
+        seq = int(client.incr(f"{pending_key(extension)}:seq"))
+        return redis_hub.queue(QUEUE).enqueue(
+            sync_extension,
+            extension,
+            job_id=sync_job_id(extension, seq),
+            job_timeout=JOB_TIMEOUT_S,
+            result_ttl=RESULT_TTL_S,
+            failure_ttl=24 * 3600,
+        )
+    except RedisError:
+        client.delete(pending_key(extension))  # no job waits: let the next change queue one
+        raise
 
 
 def enqueue_syncs(extensions: Iterable[str | None]) -> None:
