@@ -72,6 +72,19 @@ def test_an_admin_makes_an_agent_who_works_then_is_deactivated_live(
     agent.wait_for_selector("body[data-ready]", state="attached")
     assert agent.get_by_test_id("queues").inner_text() == "vip"
 
+    # A queue membership change reaches the agent's bar at once (and the PBX, through a job).
+    page.get_by_test_id("admin-menu").get_by_role("link", name="Queues").click()
+    page.fill("input[name=name]", "support")
+    page.get_by_test_id("queue-form").get_by_role("button", name="Create").click()
+    page.select_option("select[name=username]", "hoa")
+    page.get_by_test_id("add-member").get_by_role("button", name="Add to the queue").click()
+    page.wait_for_selector("text=hoa is in queue support.")
+    agent.wait_for_function(
+        "document.querySelector('[data-testid=queues]').textContent === 'support, v...'"
+    )
+    assert agent.get_by_test_id("queues").get_attribute("title") == "support, vip"
+
+    page.get_by_test_id("admin-menu").get_by_role("link", name="People").click()
     page.get_by_test_id("users").get_by_role("link", name="hoa").click()
     assert "signed in on extension 1001" in page.get_by_test_id("user-status").inner_text()
     page.get_by_test_id("deactivate").click()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialer.domain import audit
+from dialer.domain.notices import Notice
 from dialer.domain.people.users import UNKNOWN_USER, UserError, signed_in_extension
 from dialer.models import Queue, QueueMember, Role, User
 
@@ -33,10 +34,22 @@ class QueueError(UserError):
 
 @dataclass
 class QueueChange:
-    """The queue changed, and the extensions whose PBX membership must follow."""
+    """The queue changed, the extensions whose PBX membership must follow, the screens to tell."""
 
     queue: Queue
     extensions: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _change(session: Session, queue: Queue, user_ids: list[int]) -> QueueChange:
+    """The change for these users: a signed-in agent's bar shows the new queue list at once."""
+    change = QueueChange(queue)
+    for user_id in user_ids:
+        extension = signed_in_extension(session, user_id)
+        if extension:
+            change.extensions.append(extension)
+            change.notices.append(Notice(user_id, "agent_state", {"queues": True}))
+    return change
 
 
 @dataclass(frozen=True)
@@ -101,11 +114,6 @@ def update_queue(
     return queue
 
 
-def _signed_in_extensions(session: Session, queue: Queue) -> list[str]:
-    found = (signed_in_extension(session, m.user_id) for m in queue.members)
-    return sorted({e for e in found if e})
-
-
 def set_queue_retired(
     session: Session, queue_id: int, retired: bool, *, actor_id: int | None
 ) -> QueueChange:
@@ -120,7 +128,7 @@ def set_queue_retired(
             target=queue,
             name=queue.name,
         )
-    return QueueChange(queue, _signed_in_extensions(session, queue))
+    return _change(session, queue, [m.user_id for m in queue.members])
 
 
 def add_member(
@@ -149,7 +157,7 @@ def add_member(
             queue=queue.name,
             username=user.username,
         )
-    return QueueChange(queue, [e for e in [signed_in_extension(session, user.id)] if e])
+    return _change(session, queue, [user.id])
 
 
 def remove_member(
@@ -172,7 +180,7 @@ def remove_member(
             queue=queue.name,
             username=username,
         )
-    return QueueChange(queue, [e for e in [signed_in_extension(session, user_id)] if e])
+    return _change(session, queue, [user_id])
 
 
 def members(session: Session, queue_id: int) -> list[tuple[User, str | None]]:

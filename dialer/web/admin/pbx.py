@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 
+from dialer import live
 from dialer.access import ADMINS, roles
 from dialer.domain.admin import extensions, queues
 from dialer.domain.errors import DomainError
-from dialer.extensions import db
+from dialer.extensions import db, redis_hub
 from dialer.jobs import membership as membership_jobs
 from dialer.models import Extension, Queue
 from dialer.web.admin import bp, show_refusal
@@ -183,6 +186,8 @@ def queue_detail(queue_id: int) -> Any:
 def _synced(change: queues.QueueChange) -> None:
     db.session.commit()
     membership_jobs.enqueue_syncs(change.extensions)
+    with contextlib.suppress(RedisError):  # the change holds; the bar catches up on reload
+        live.publish_notices(redis_hub.client, change.notices)
 
 
 @bp.post("/queues/<int:queue_id>/members")
