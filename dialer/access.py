@@ -18,6 +18,7 @@ from dialer.models import Role
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_STAFF = (Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 SUPERVISORS = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """Add every dialer command to ``app.cli`` (nothing heavy is imported until one runs)."""
-    from dialer.cli import export, leads
+    from dialer.cli import export, leads, users
     from dialer.cli.ami import ami_check_command, make_listener_command
     from dialer.cli.pbx_sim import pbx_sim
     from dialer.cli.seed import seed_command
@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     leads.register(app)
     export.register(app)
+    users.register(app)
     app.cli.add_command(
         LazyGroup("db", "flask_migrate.cli:db", help="Perform database migrations.")
     )
@@ -47,3 +48,13 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """One of the real group's commands."""
         return self._group().get_command(ctx, cmd_name)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The real group's context, so its own options and callback run (``flask db -d``)."""
+        return self._group().make_context(info_name, args, parent=parent, **extra)

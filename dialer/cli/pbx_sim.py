@@ -70,7 +70,20 @@ def pbx_sim() -> None:
 )
 @click.option("--username", default=None, help="AMI login (default: AMI_USERNAME).")
 @click.option("--secret", default=None, help="AMI secret (default: AMI_SECRET).")
-def serve(host: str, port: int, speed: float, username: str | None, secret: str | None) -> None:
+@click.option(
+    "--static-members/--no-static-members",
+    default=True,
+    show_default=True,
+    help="Start the queues with the reference members, or empty (agents join by QueueAdd).",
+)
+def serve(
+    host: str,
+    port: int,
+    speed: float,
+    username: str | None,
+    secret: str | None,
+    static_members: bool,
+) -> None:
     """Serve AMI until interrupted."""
     # Imported here: the simulator loads only when this command runs, not with every app.
     from dialer.telephony.simulator.server import AmiServer
@@ -82,7 +95,7 @@ def serve(host: str, port: int, speed: float, username: str | None, secret: str 
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
 
-    server = AmiServer(host, port, username, secret, speed)
+    server = AmiServer(host, port, username, secret, speed, static_queue_members=static_members)
     try:
         asyncio.run(_serve_forever(server))
     except OSError as exc:

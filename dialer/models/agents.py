@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -43,6 +43,10 @@ class PauseReason(CreatedAtMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # System reasons (e.g. "disconnected") are applied by the product, not picked.
     is_system: Mapped[bool] = mapped_column(default=False)
+    # Whether time in this pause counts as paid time in the agent report.
+    is_paid: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Past this many minutes in the pause the wallboard flags the agent (None: never).
+    max_minutes: Mapped[int | None]
 
 
 class AgentSession(db.Model):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -31,6 +31,8 @@ class User(CreatedAtMixin, UserMixin, db.Model):
     default_extension_id: Mapped[int | None] = mapped_column(ForeignKey("extensions.id"))
     language: Mapped[str | None] = mapped_column(String(8))
     is_active_user: Mapped[bool] = mapped_column(default=True)
+    # Set by an admin on create or reset: the next sign-in leads only to the change-password page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped on logout and password change: a session cookie carrying an older
     # value is refused, so a replayed cookie after logout does not work.
     session_version: Mapped[int] = mapped_column(default=1)

@@ -24,6 +24,7 @@ from dialer.domain.dialing import calls
 from dialer.domain.notices import Notice
 from dialer.domain.people import agents, tokens
 from dialer.extensions import db, redis_hub
+from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,11 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
         tokens.forget_expired(db.session, now)
         return notices
 
-    return live.in_transaction(app, work)
+    notices = live.in_transaction(app, work)
+    with app.app_context():
+        # Agents paused as "disconnected" stop getting queue calls too.
+        membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
+    return notices
 
 
 def sweep_interval(app: Flask) -> float:

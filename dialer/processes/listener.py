@@ -20,6 +20,7 @@ from dialer import live
 from dialer.domain.dialing import calls, inbound
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
+from dialer.domain.people import membership
 from dialer.extensions import db
 from dialer.processes.housekeeping import Housekeeper
 from dialer.telephony.port import ConnectionHealth, Health, PortEvent, TelephonyError, TelephonyPort
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
-    """Close the calls we think are up that the PBX no longer has."""
+    """Close the calls we think are up that the PBX no longer has; re-apply queue membership."""
     channels = port.live_channels()
     live_ids = {channel.call_uid for channel in channels if channel.call_uid}
     live_linkedids = {channel.linkedid for channel in channels}
@@ -36,7 +37,23 @@ def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
     notices += live.in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
     )
+    try:
+        reapply_queue_membership(app, port)
+    except Exception:  # the calls are reconciled; membership is mended by the next sync
+        log.exception("could not re-apply queue membership")
     return notices
+
+
+def reapply_queue_membership(app: Flask, port: TelephonyPort) -> int:
+    """Put every signed-in agent back in their PBX queues (a restarted PBX forgot them)."""
+    with app.app_context():
+        try:
+            plans = membership.plans_for_all(db.session)
+        finally:
+            db.session.remove()
+    for plan in plans:
+        membership.apply_plan(port, plan)
+    return len(plans)
 
 
 class PortEventHandler:

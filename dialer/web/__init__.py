@@ -6,13 +6,24 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import errors, home
+    from dialer.web import admin, errors, home
+    from dialer.web.admin import audit as _admin_audit  # noqa: F401 (routes of admin.bp)
+    from dialer.web.admin import pbx as _admin_pbx  # noqa: F401
+    from dialer.web.admin import users as _admin_users  # noqa: F401
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
-    from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, exports, leads, results, surveys
+    from dialer.web.auth import password, signin
+    from dialer.web.manager import (
+        blacklist,
+        campaigns,
+        exports,
+        leads,
+        pause_reasons,
+        results,
+        surveys,
+    )
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -34,6 +45,9 @@ def register_blueprints(app: Flask) -> None:
         results,
         leads,
         exports,
+        pause_reasons,
+        admin,
+        password,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -42,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
 def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
+    from dialer.web.admin import messages as admin_messages
     from dialer.web.agent import caller_view
     from dialer.web.api import messages as agent_messages
     from dialer.web.manager import messages as manager_messages
@@ -50,6 +65,7 @@ def init_refusals(app: Flask) -> None:
         app,
         agent_messages.REFUSALS,
         manager_messages.REFUSALS,
+        admin_messages.REFUSALS,
         describers={
             **agent_messages.DESCRIBERS,
             **caller_view.DESCRIBERS,

@@ -23,7 +23,7 @@ from dialer.telephony.listener import run_listener
 from dialer.telephony.simulator.pbx import PbxSimulator
 
 
-def start_simulator(app: Flask, speed: float) -> PbxSimulator:
+def start_simulator(app: Flask, speed: float, *, static_members: bool = True) -> PbxSimulator:
     """A PBX simulator on a free port, with the app's AMI settings pointed at it."""
     simulator = PbxSimulator(
         "127.0.0.1",
@@ -31,6 +31,7 @@ def start_simulator(app: Flask, speed: float) -> PbxSimulator:
         username=app.config["AMI_USERNAME"],
         secret=app.config["AMI_SECRET"],
         speed=speed,
+        static_queue_members=static_members,
     ).start()
     app.config.update(AMI_HOST="127.0.0.1", AMI_PORT=simulator.port, AMI_ORIGINATE_TIMEOUT=30)
     return simulator

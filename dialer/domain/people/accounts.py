@@ -69,7 +69,24 @@ def sign_in(
     if user.role != Role.AGENT:
         audit.record(session, "login", actor_id=user.id, target=user)
         return SignIn(user, None)
-    return SignIn(user, start_agent_session(session, user, extension, now=now))
+    agent_session = start_agent_session(session, user, extension, now=now)
+    audit.record(
+        session, "login", actor_id=user.id, target=user, extension=agent_session.extension.number
+    )
+    return SignIn(user, agent_session)
+
+
+def record_failed_sign_in(session: Session, username: str, code: str, address: str) -> None:
+    """Put a refused sign-in in the audit log (the caller rolled the attempt back, then commits)."""
+    known = session.scalar(select(User.id).where(User.username == username.strip()))
+    audit.record(
+        session,
+        "login_failed",
+        actor_id=known,
+        attempted=username.strip()[:64],
+        reason=code,
+        address=address,
+    )
 
 
 def start_agent_session(
@@ -181,13 +198,15 @@ def end_sessions(
     *,
     now: datetime,
     actor: User | None = None,
-) -> None:
-    """End the user's web sessions everywhere and close an agent's open session.
+) -> list[str]:
+    """End the user's web sessions everywhere and close an agent's open session; its extensions.
 
     Leads the agent holds are not given back here: ``agents.sign_out`` does both.
     """
     forced = actor is not None and actor.id != user.id
+    closed = []
     for agent_session in open_sessions(session, user.id):
+        closed.append(agent_session.extension.number)
         end_agent_session(
             session,
             agent_session,
@@ -200,3 +219,4 @@ def end_sessions(
     audit.record(
         session, "forced_logout" if forced else "logout", actor_id=(actor or user).id, target=user
     )
+    return closed

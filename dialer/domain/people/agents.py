@@ -287,8 +287,9 @@ def release_orphan_claims(session: Session) -> int:
 def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
     """The agent signs out: held leads go back, the session closes everywhere."""
     release_claims(session, user.id)
-    accounts.end_sessions(session, user, now=now)
-    return [Notice(None, "agent", {"user_id": user.id, "state": AgentState.LOGGED_OUT})]
+    closed = accounts.end_sessions(session, user, now=now)
+    out = {"user_id": user.id, "state": AgentState.LOGGED_OUT, "extensions": closed}
+    return [Notice(None, "agent", out)]
 
 
 def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -> list[Notice]:
@@ -301,8 +302,9 @@ def force_sign_out(session: Session, actor: User, user_id: int, now: datetime) -
     if user is None or user.role != Role.AGENT or user.id == actor.id:
         raise AgentError(UNKNOWN_AGENT)
     release_claims(session, user.id)
-    accounts.end_sessions(session, user, now=now, actor=actor)
+    closed = accounts.end_sessions(session, user, now=now, actor=actor)
+    out = {"user_id": user.id, "state": AgentState.LOGGED_OUT, "extensions": closed}
     return [
         Notice(user.id, "forced_logout", {"by": actor.display_name, "user_id": user.id}),
-        Notice(None, "agent", {"user_id": user.id, "state": AgentState.LOGGED_OUT}),
+        Notice(None, "agent", out),
     ]

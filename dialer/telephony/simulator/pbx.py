@@ -78,6 +78,7 @@ class PbxSimulator:
         speed: float = 1.0,
         *,
         hints: bool = True,
+        static_queue_members: bool = True,
         restart_pause: float | None = None,
         channel_vars: tuple[str, ...] = (),
     ) -> None:
@@ -89,6 +90,7 @@ class PbxSimulator:
             secret,
             speed,
             hints=hints,
+            static_queue_members=static_queue_members,
             restart_pause=pause,
             channel_vars=channel_vars,
         )

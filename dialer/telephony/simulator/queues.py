@@ -82,8 +82,13 @@ class Queue:
 class Queues:
     """The queues, their members and callers, and what the manager may change."""
 
-    def __init__(self, engine: Engine, devices: Devices, dialplan: Dialplan) -> None:
+    def __init__(
+        self, engine: Engine, devices: Devices, dialplan: Dialplan, *, static_members: bool = True
+    ) -> None:
         self.engine = engine
+        # False: queues.conf lists no members, as a real call centre configures it;
+        # agents get in only by QueueAdd when they sign in.
+        self.static_members = static_members
         self.devices = devices
         self.dialplan = dialplan
         self.queues: dict[str, Queue] = {}
@@ -93,7 +98,13 @@ class Queues:
     def reset(self) -> None:
         """Back to queues.conf: static members only (persistentmembers = no)."""
         self.queues = {
-            name: Queue(name, strategy, timeout, retry, [Member(i, n) for i, n in members])
+            name: Queue(
+                name,
+                strategy,
+                timeout,
+                retry,
+                [Member(i, n) for i, n in members] if self.static_members else [],
+            )
             for name, (strategy, timeout, retry, members) in REFERENCE_QUEUES.items()
         }
 

@@ -256,6 +256,7 @@ class AmiServer:
         speed: float = 1.0,
         *,
         hints: bool = True,
+        static_queue_members: bool = True,
         restart_pause: float = 1.0,
         channel_vars: tuple[str, ...] = (),
     ) -> None:
@@ -267,6 +268,7 @@ class AmiServer:
         self.username, self.secret = username, secret
         self.speed = speed
         self.hints = hints
+        self.static_queue_members = static_queue_members
         self.restart_pause = restart_pause
         self.channel_vars = channel_vars  # like manager.conf `channelvars`
         self.silent = False
@@ -280,7 +282,9 @@ class AmiServer:
         self.devices = Devices(self.engine, hints=self.hints)
         self.dialplan = Dialplan(self.engine, self.devices)
         self.calls = Calls(self.engine, self.dialplan)
-        self.queues = Queues(self.engine, self.devices, self.dialplan)
+        self.queues = Queues(
+            self.engine, self.devices, self.dialplan, static_members=self.static_queue_members
+        )
         self.queue_app = QueueApp(self.engine, self.queues, self.dialplan)
         self.actions = Actions(
             Pbx(

@@ -26,6 +26,7 @@ from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.jobs import calls as call_jobs
+from dialer.jobs import membership as membership_jobs
 from dialer.models import Call, Campaign, Role, utcnow
 from dialer.web.api import common
 from dialer.web.api.common import ApiError, int_field, json_body
@@ -68,6 +69,8 @@ def create_session() -> tuple[Response, int]:
         )
     except accounts.LoginRefused as refused:
         db.session.rollback()
+        accounts.record_failed_sign_in(db.session, username, refused.code, address)
+        db.session.commit()
         if refused.code == accounts.BAD_CREDENTIALS:
             throttle.record_failure(username, address)
         raise ApiError(401, refused.code, login_messages()[refused.code]) from None
@@ -78,6 +81,7 @@ def create_session() -> tuple[Response, int]:
     login_user(signed_in.user)
     if signed_in.agent_session is not None:
         call_jobs.enqueue_extension_check(signed_in.agent_session.id)
+        membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
     body = {
         "token": token,
         "token_type": "Bearer",
@@ -93,7 +97,9 @@ def create_session() -> tuple[Response, int]:
 def delete_session() -> Response:
     """Sign out everywhere: cookies and tokens end, held leads go back."""
     user = current_user._get_current_object()
-    live.commit_then_publish(agents.sign_out(db.session, user, utcnow()))
+    notices = agents.sign_out(db.session, user, utcnow())
+    live.commit_then_publish(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     logout_user()
     session.clear()
     return jsonify(signed_out=True)
@@ -121,7 +127,9 @@ def get_pause_reasons() -> Response:
 def pause() -> Response:
     """Pause with a reason from the list."""
     reason_id = int_field(json_body(), "reason_id", required=False)
-    live.commit_then_publish(agents.pause(db.session, current_user.id, reason_id, utcnow()))
+    notices = agents.pause(db.session, current_user.id, reason_id, utcnow())
+    live.commit_then_publish(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     return jsonify(agent_state())
 
 
@@ -129,7 +137,9 @@ def pause() -> Response:
 @roles(Role.AGENT)
 def ready() -> Response:
     """Back to Ready (from a pause, or from wrap-up)."""
-    live.commit_then_publish(agents.unpause(db.session, current_user.id, utcnow()))
+    notices = agents.unpause(db.session, current_user.id, utcnow())
+    live.commit_then_publish(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     return jsonify(agent_state())
 
 

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.people import accounts, agents
-from dialer.extensions import db, login_manager, redis_hub
+from dialer.extensions import db, login_manager
+from dialer.jobs import membership as membership_jobs
 from dialer.models import User, utcnow
 from dialer.web.auth import throttle
 from dialer.web.auth.forms import LanguageForm, LoginForm
@@ -73,6 +74,8 @@ def login() -> Any:
         )
     except accounts.LoginRefused as refused:
         db.session.rollback()
+        accounts.record_failed_sign_in(db.session, form.username.data, refused.code, address)
+        db.session.commit()
         if refused.code == accounts.BAD_CREDENTIALS:
             throttle.record_failure(form.username.data, address)
         flash(login_messages()[refused.code], "error")
@@ -81,6 +84,8 @@ def login() -> Any:
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
     login_user(signed_in.user)
+    if signed_in.agent_session is not None:
+        membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
 
@@ -88,8 +93,8 @@ def login() -> Any:
 @roles(*ALL_STAFF)
 def logout() -> Response:
     notices = agents.sign_out(db.session, current_user._get_current_object(), utcnow())
-    db.session.commit()
-    live.publish_notices(redis_hub.client, notices)
+    live.commit_then_publish(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

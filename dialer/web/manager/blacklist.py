@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dialer.access import MANAGERS, roles
+from dialer.domain import audit
 from dialer.domain.campaigns import blacklist as numbers
 from dialer.domain.leads.imports import reason_label
 from dialer.domain.leads.terms import UnreadableFile
@@ -80,6 +81,7 @@ def add() -> Any:
         db.session.rollback()
         form.number.errors.append(messages.blacklist_error(error))
         return _page(form, BlacklistUploadForm(formdata=None), 400)
+    audit.record(db.session, "blacklist_added", actor_id=current_user.id, phone=entry.phone)
     db.session.commit()
     flash(_("%(number)s is blacklisted for every campaign.", number=entry.phone), "success")
     return redirect(url_for(".index"))
@@ -93,6 +95,7 @@ def remove(entry_id: int) -> Any:
     entry = numbers.remove_number(db.session, entry_id)
     if entry is None:
         abort(404)
+    audit.record(db.session, "blacklist_removed", actor_id=current_user.id, phone=entry.phone)
     db.session.commit()
     flash(_("%(number)s is no longer blacklisted.", number=entry.phone), "success")
     return redirect(url_for(".index", q=request.args.get("q", "")))
@@ -120,6 +123,13 @@ def upload() -> Any:
         return _page(BlacklistAddForm(formdata=None), form, 400)
     finally:
         path.unlink(missing_ok=True)
+    audit.record(
+        db.session,
+        "blacklist_uploaded",
+        actor_id=current_user.id,
+        added=result.added,
+        refused=len(result.refused),
+    )
     db.session.commit()
     flash(
         _(

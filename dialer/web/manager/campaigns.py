@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from dialer.access import MANAGERS, roles
+from dialer.domain import audit
 from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
@@ -132,6 +133,7 @@ def edit(campaign_id: int) -> Any:
 
 def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
     """Create or update from the form and commit; None (form errors set) when refused."""
+    is_new = campaign is None
     try:
         if campaign is None:
             campaign = create_campaign(
@@ -147,6 +149,8 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
         db.session.rollback()
         form.form_errors.append(messages.campaign_error(error))
         return None
+    action = "campaign_created" if is_new else "campaign_updated"
+    audit.record(db.session, action, actor_id=current_user.id, target=campaign, name=campaign.name)
     db.session.commit()
     return campaign
 
@@ -180,6 +184,13 @@ def change_status(campaign_id: int, action: str) -> Any:
         pause_campaign(campaign)
     else:
         stop_campaign(campaign)
+    audit.record(
+        db.session,
+        f"campaign_{action}",
+        actor_id=current_user.id,
+        target=campaign,
+        status=campaign.status,
+    )
     db.session.commit()
     flash(messages.status_changed(action), "success")
     return redirect(url_for(".detail", campaign_id=campaign.id))
@@ -233,6 +244,14 @@ def mapping(campaign_id: int, import_id: int) -> Any:
             db.session.rollback()
             form.form_errors.append(messages.mapping_or_file_error(error))
         else:
+            audit.record(
+                db.session,
+                "leads_imported",
+                actor_id=current_user.id,
+                target=lead_import,
+                campaign_id=campaign_id,
+                file=lead_import.file_name,
+            )
             db.session.commit()
             enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
             return redirect(url_for(".import_page", campaign_id=campaign_id, import_id=import_id))

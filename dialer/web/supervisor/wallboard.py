@@ -13,6 +13,7 @@ from dialer import live
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.people import agents, snapshots
 from dialer.extensions import db
+from dialer.jobs import membership as membership_jobs
 from dialer.models import User, utcnow
 from dialer.timefmt import to_local
 from dialer.web import refusals
@@ -55,6 +56,7 @@ def force_logout(user_id: int) -> Response:
         db.session, current_user._get_current_object(), user_id, utcnow()
     )
     live.commit_then_publish(notices)
+    membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     user = db.session.get(User, user_id)
     flash(_("%(agent)s is signed out.", agent=user.username if user else user_id), "success")
     return redirect(url_for("supervisor.wallboard"))

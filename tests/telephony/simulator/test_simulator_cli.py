@@ -153,3 +153,22 @@ def test_serve_without_a_secret_makes_one_up_and_says_it() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(("flag", "members"), [("--static-members", 1), ("--no-static-members", 0)])
+def test_serve_can_start_with_queues_empty_as_a_call_centre_configures_them(
+    flag: str, members: int
+) -> None:
+    process = serve("--port", "0", "--secret", SECRET, "--speed", "0.01", flag)
+    try:
+        banner = process.stdout.readline() if process.stdout else ""
+        port = int(found(r"listening on 127\.0\.0\.1:(\d+)", banner))
+        with AmiRecorder(port) as client:
+            client.login(USER, SECRET)
+            action = client.action("QueueStatus", Queue="support")
+            client.event("QueueStatusComplete", ActionID=action)
+            found_members = [m for m in client.events("QueueMember") if m.get("ActionID") == action]
+        assert len(found_members) == members
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)

@@ -1,0 +1,1 @@
+"""Administration of the PBX-facing setup: extensions, queues, pause reasons."""
