@@ -14,9 +14,15 @@ from typing import Any
 
 from redis import Redis
 
-from dialer.domain.notices import Notice
+from dialer.domain.notices import CAMPAIGN_CHANGED, Notice
 
 SUPERVISORS_CHANNEL = "live:supervisors"
+CHANGED_KEY = "dashboard:changed:{campaign_id}"
+
+
+def campaign_channel(campaign_id: int) -> str:
+    """The pub/sub channel of one campaign's dashboards."""
+    return f"live:campaign:{campaign_id}"
 
 
 def user_channel(user_id: int) -> str:
@@ -50,4 +56,15 @@ def listen(client: Redis, channel: str, *, idle_s: float = 15.0) -> Iterator[dic
 def publish_notices(client: Redis, notices: Iterable[Notice]) -> None:
     """Publish the domain's notices; call only after the transaction that made them commits."""
     for notice in notices:
-        publish(client, notice.user_id, notice.event, notice.data)
+        if notice.event == CAMPAIGN_CHANGED:
+            publish_campaign_changed(client, int(notice.data["campaign_id"]))
+        else:
+            publish(client, notice.user_id, notice.event, notice.data)
+
+
+def publish_campaign_changed(client: Redis, campaign_id: int) -> None:
+    """Mark the campaign's cached dashboard stale, then tell its open dashboards."""
+    now = time.time()
+    client.set(CHANGED_KEY.format(campaign_id=campaign_id), now, ex=86400)
+    message = {"event": CAMPAIGN_CHANGED, "data": {"campaign_id": campaign_id}, "ts": now}
+    client.publish(campaign_channel(campaign_id), json.dumps(message))

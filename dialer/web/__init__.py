@@ -9,10 +9,11 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web import errors, home
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
+    from dialer.web.api import dashboard as api_dashboard
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, surveys
+    from dialer.web.manager import blacklist, campaigns, dashboard, surveys
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -31,6 +32,8 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         surveys,
         blacklist,
+        dashboard,
+        api_dashboard,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -40,5 +43,6 @@ def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
     from dialer.web.api.messages import REFUSALS as agent_refusals
+    from dialer.web.manager.report_text import REFUSALS as report_refusals
 
-    refusals.init_app(app, agent_refusals)
+    refusals.init_app(app, agent_refusals, report_refusals)

@@ -169,6 +169,7 @@ def create_session() -> tuple[Response, int]:
         raise ApiError(401, refused.code, login_messages()[refused.code]) from None
     token, expires_at = api_tokens.issue_token(db.session, signed_in.user, utcnow())
     db.session.commit()
+    live.publish_notices(redis_hub.client, signed_in.notices)
     throttle.clear_failures(username, address)
     session.clear()
     login_user(signed_in.user)

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.people import accounts
-from dialer.extensions import db, login_manager
-from dialer.models import User
+from dialer.extensions import db, login_manager, redis_hub
+from dialer.models import AgentState, Role, User
 from dialer.web.auth import throttle
 from dialer.web.auth.forms import LanguageForm, LoginForm
 
@@ -77,6 +78,7 @@ def login() -> Any:
         flash(login_messages()[refused.code], "error")
         return render_template("auth/login.html", form=form), 401
     db.session.commit()
+    live.publish_notices(redis_hub.client, signed_in.notices)
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
     login_user(signed_in.user)
@@ -86,8 +88,13 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @roles(*ALL_STAFF)
 def logout() -> Response:
-    accounts.sign_out(db.session, current_user._get_current_object())
+    user = current_user._get_current_object()
+    accounts.sign_out(db.session, user)
     db.session.commit()
+    if user.role == Role.AGENT:  # the wallboard drops the agent's row at once
+        live.publish(
+            redis_hub.client, None, "agent", {"user_id": user.id, "state": AgentState.LOGGED_OUT}
+        )
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

@@ -1,50 +1,37 @@
-"""The supervisor's wallboard: who is signed in, in which state, and logging an agent out (A5)."""
+"""The supervisor's wallboard: counts, queues, who is signed in and for how long; sign-outs (A5)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from dialer import live
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.people import agents
 from dialer.domain.people.agents import AgentError
+from dialer.domain.reports import floor
 from dialer.extensions import db, redis_hub
-from dialer.models import AgentSession, User, utcnow
-from dialer.timefmt import to_local
+from dialer.models import User, utcnow
 from dialer.web.auth.forms import ConfirmForm
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 
-def signed_in_agents() -> list[dict]:
-    """Every open agent session as the wallboard shows it, by agent id."""
-    sessions = db.session.scalars(
-        select(AgentSession)
-        .join(User, User.id == AgentSession.user_id)
-        .where(AgentSession.logout_at.is_(None))
-        .order_by(User.username)
-    )
-    now = utcnow()
-    return [
-        {
-            **agents.snapshot(db.session, s, now),
-            "since_local": to_local(s.state_since).strftime("%H:%M:%S"),
-        }
-        for s in sessions
-    ]
+def _board() -> floor.Floor:
+    timeout = current_app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
+    found = floor.floor_now(db.session, utcnow(), timeout)
+    db.session.rollback()  # read only
+    return found
 
 
 @bp.get("/")
 @roles(*SUPERVISORS)
 def wallboard() -> str:
-    rows = signed_in_agents()
-    if request.args.get("part") == "rows":
-        return render_template("supervisor/_rows.html", rows=rows, form=ConfirmForm())
-    return render_template("supervisor/wallboard.html", rows=rows, form=ConfirmForm())
+    board = _board()
+    template = "supervisor/_board.html" if request.args.get("part") == "board" else None
+    return render_template(template or "supervisor/wallboard.html", board=board, form=ConfirmForm())
 
 
 @bp.post("/agents/<int:user_id>/logout")

@@ -1,0 +1,223 @@
+"""The campaign dashboard (M5): progress, why nothing is dialable, outcomes, rates, calls per hour.
+
+Every figure is one aggregate over an index: ``ix_leads_campaign_id_status_attempts``
+for the leads, ``ix_calls_campaign_id_status`` for the outcomes,
+``ix_calls_campaign_id_created_at`` for the day's calls per hour and
+``ix_survey_responses_campaign_id_created_at`` for the surveys. The result is
+plain values (:func:`dashboard_json`), so one computed copy can be cached and
+shared by every viewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from dialer.domain.contacts.history import day_bounds
+from dialer.domain.dialing import compliance
+from dialer.domain.errors import DomainError
+from dialer.models import (
+    AgentSession,
+    Call,
+    CallStatus,
+    Campaign,
+    CampaignAgent,
+    CampaignStatus,
+    Lead,
+    LeadStatus,
+    SurveyResponse,
+    User,
+)
+
+UNKNOWN_CAMPAIGN = "report_unknown_campaign"
+
+
+class ReportError(DomainError):
+    """A report asked for something that does not exist or makes no sense."""
+
+
+@dataclass(frozen=True)
+class LeadFigures:
+    total: int
+    dialled: int  # called at least once
+    finished: int  # done: reached, or out of attempts
+    held: int  # claimed by an agent right now
+    attempts: int  # calls that used an attempt, over every lead
+
+
+@dataclass(frozen=True)
+class AgentNow:
+    user_id: int
+    agent_id: str
+    name: str
+    state: str
+    since: datetime
+
+
+def find_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The campaign; raises ReportError naming the id when there is none."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ReportError(UNKNOWN_CAMPAIGN, campaign=campaign_id)
+    return campaign
+
+
+def campaign_dashboard(
+    session: Session, campaign: Campaign, day: date, zone: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    """Every figure of the campaign's dashboard at ``now``, calls per hour of the local ``day``."""
+    leads = lead_figures(session, campaign.id)
+    outcomes = outcome_counts(session, campaign.id)
+    ended = sum(outcomes.values())
+    answered = outcomes.get(str(CallStatus.ANSWER), 0)
+    surveys = survey_count(session, campaign.id)
+    dialable = dialable_now(session, campaign, now)
+    why_not = None if dialable else compliance.why_nothing_dialable(session, campaign, now)
+    return {
+        "campaign_id": campaign.id,
+        "name": campaign.name,
+        "status": campaign.status,
+        "timezone": campaign.timezone,
+        "day": day.isoformat(),
+        "computed_at": now.isoformat(),
+        "leads": {
+            "total": leads.total,
+            "dialled": leads.dialled,
+            "finished": leads.finished,
+            "held": leads.held,
+            "dialable_now": dialable,
+        },
+        "why_not": None
+        if why_not is None
+        else {
+            "code": why_not.code,
+            "until": why_not.until.isoformat() if why_not.until else None,
+            "zone": why_not.zone,
+        },
+        "outcomes": outcomes,
+        "calls_ended": ended,
+        "answered": answered,
+        "surveys": surveys,
+        "contact_rate": _ratio(answered, ended),
+        "completion_rate": _ratio(surveys, answered),
+        "attempts_per_lead": _ratio(leads.attempts, leads.dialled),
+        "calls_per_hour": calls_per_hour(session, campaign.id, day, zone),
+        "agents": [_agent_json(agent) for agent in agents_working(session, campaign.id)],
+    }
+
+
+def lead_figures(session: Session, campaign_id: int) -> LeadFigures:
+    """How many leads the campaign has, dialled, finished and held, and their attempts."""
+    rows = session.execute(
+        select(
+            Lead.status,
+            func.count(),
+            func.coalesce(func.sum(case((Lead.attempts > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(Lead.attempts), 0),
+        )
+        .where(Lead.campaign_id == campaign_id)
+        .group_by(Lead.status)
+    ).all()
+    by_status = {status: int(count) for status, count, _d, _a in rows}
+    return LeadFigures(
+        total=sum(by_status.values()),
+        dialled=sum(int(dialled) for _s, _c, dialled, _a in rows),
+        finished=by_status.get(LeadStatus.DONE, 0),
+        held=by_status.get(LeadStatus.CLAIMED, 0),
+        attempts=sum(int(attempts) for _s, _c, _d, attempts in rows),
+    )
+
+
+def dialable_now(session: Session, campaign: Campaign, now: datetime) -> int:
+    """How many leads an agent's Get Lead could be given at ``now`` (the claim's own rules)."""
+    if campaign.status != CampaignStatus.RUNNING:
+        return 0
+    values = compliance.dialable_values(campaign, now)
+    if values["b_open_zones"] == "[]":
+        return 0
+    due = (Lead.next_call_at.is_(None)) | (Lead.next_call_at <= now)
+    query = (
+        select(func.count())
+        .select_from(Lead)
+        .where(Lead.status.in_((LeadStatus.NEW, LeadStatus.RETRY)), due)
+        .where(*compliance.dialable_filters())
+    )
+    return int(session.scalar(query, values) or 0)
+
+
+def outcome_counts(session: Session, campaign_id: int) -> dict[str, int]:
+    """Ended calls of the campaign by outcome status, largest first."""
+    rows = session.execute(
+        select(Call.status, func.count())
+        .where(Call.campaign_id == campaign_id, Call.status.is_not(None))
+        .group_by(Call.status)
+    ).all()
+    return {status: int(count) for status, count in sorted(rows, key=lambda r: (-r[1], r[0]))}
+
+
+def survey_count(session: Session, campaign_id: int) -> int:
+    """Surveys saved for the campaign's calls."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.campaign_id == campaign_id)
+        )
+        or 0
+    )
+
+
+def calls_per_hour(session: Session, campaign_id: int, day: date, zone: ZoneInfo) -> list[int]:
+    """Calls placed in each local hour of ``day`` (23 or 25 entries on a clock-change day)."""
+    start, end = day_bounds(day, zone)
+    # Hour edges taken in UTC, so a day with a clock change keeps its true length.
+    edges = []
+    edge = start
+    while edge < end:
+        edges.append(edge)
+        edge += timedelta(hours=1)
+    buckets = [
+        func.coalesce(
+            func.sum(case(((Call.created_at >= low) & (Call.created_at < high), 1), else_=0)), 0
+        )
+        for low, high in zip(edges, [*edges[1:], end], strict=True)
+    ]
+    row = session.execute(
+        select(*buckets).where(
+            Call.campaign_id == campaign_id, Call.created_at >= start, Call.created_at < end
+        )
+    ).one()
+    return [int(count) for count in row]
+
+
+def agents_working(session: Session, campaign_id: int) -> list[AgentNow]:
+    """The campaign's agents signed in now, with their state and since when."""
+    rows = session.execute(
+        select(
+            User.id, User.username, User.display_name, AgentSession.state, AgentSession.state_since
+        )
+        .join(CampaignAgent, CampaignAgent.user_id == User.id)
+        .join(AgentSession, AgentSession.user_id == User.id)
+        .where(CampaignAgent.campaign_id == campaign_id, AgentSession.logout_at.is_(None))
+        .order_by(User.username)
+    ).all()
+    return [AgentNow(*row) for row in rows]
+
+
+def _agent_json(agent: AgentNow) -> dict[str, Any]:
+    return {
+        "user_id": agent.user_id,
+        "agent_id": agent.agent_id,
+        "name": agent.name,
+        "state": agent.state,
+        "since": agent.since.isoformat(),
+    }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
