@@ -14,9 +14,37 @@ from dialer.extensions import db, redis_hub
 from dialer.models import utcnow
 from dialer.snapshots import read_dashboard
 from dialer.timefmt import local_zone
+from dialer.web.api.openapi import add_paths, operation
 from dialer.web.manager.report_text import why_not_sentence
 
 bp = Blueprint("api_dashboard", __name__, url_prefix="/api/dashboard")
+
+add_paths(
+    {
+        "/api/dashboard/campaigns/{campaign_id}": {
+            "get": operation(
+                "A campaign's dashboard figures (shared cached copy; supervisors and managers)",
+                {"type": "object"},
+                errors=("400", "401", "403", "404"),
+                description="Leads total, dialled, finished, held, dialable now and why not; "
+                "outcomes by status, contact and survey completion rates, attempts per lead, "
+                "calls per hour of `date` (YYYY-MM-DD, the deployment's time zone; default "
+                "today) and the campaign's agents signed in. `is_stale` true: another viewer "
+                "is recomputing it; ask again in a second. Pushed changes: "
+                "GET /api/events?campaign={campaign_id}.",
+                parameters=[
+                    {
+                        "name": "campaign_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
+                ],
+            )
+        }
+    }
+)
 
 
 @bp.get("/campaigns/<int:campaign_id>")

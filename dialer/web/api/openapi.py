@@ -304,7 +304,10 @@ add_paths(
             "get": {
                 "summary": "The screen's live events (server-sent events, JSON data lines)",
                 "description": "Each `data:` line is {event, data, ts}; events: agent, "
-                "forced_logout, signed_out, hello, and the inbound pages' own.",
+                "forced_logout, signed_out, hello, and the inbound pages' own. Supervisors "
+                "and managers: `?campaign=ID` streams that campaign's campaign_changed "
+                "notices (the dashboard) instead of the wallboard's events.",
+                "parameters": [{"name": "campaign", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {
                     "200": {"description": "Stream", "content": {"text/event-stream": {}}}
                 },
