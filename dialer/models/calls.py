@@ -58,6 +58,8 @@ class Call(db.Model):
         Index("ix_calls_campaign_id_status", "campaign_id", "status"),
         # The dashboard's calls per hour of one day.
         Index("ix_calls_campaign_id_created_at", "campaign_id", "created_at"),
+        # Every agent's calls of a date range (the supervisors' history page).
+        Index("ix_calls_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

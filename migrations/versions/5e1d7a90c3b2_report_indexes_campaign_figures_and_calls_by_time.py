@@ -1,4 +1,4 @@
-"""dashboard indexes: lead figures and calls per hour of a campaign
+"""report indexes: a campaign's lead figures and calls per hour, every call by time
 
 Revision ID: 5e1d7a90c3b2
 Revises: c24b7cfb337f
@@ -24,10 +24,12 @@ def upgrade():
         batch_op.create_index(
             'ix_calls_campaign_id_created_at', ['campaign_id', 'created_at'], unique=False
         )
+        batch_op.create_index('ix_calls_created_at', ['created_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_calls_created_at')
         batch_op.drop_index('ix_calls_campaign_id_created_at')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_campaign_id_status_attempts')
