@@ -6,7 +6,13 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["bench.ami_bench", "bench.leads_bench", "bench.claim_bench", "bench.history_bench"]
+BENCHMARKS = [
+    "bench.ami_bench",
+    "bench.leads_bench",
+    "bench.claim_bench",
+    "bench.history_bench",
+    "bench.export_bench",
+]
 
 
 def main() -> int:

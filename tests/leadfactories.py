@@ -91,3 +91,15 @@ def run_worker_burst() -> None:
 
     bind_app(current_app._get_current_object())
     Worker([redis_hub.queue(QUEUE)], connection=redis_hub.client).work(burst=True)
+
+
+def run_worker_burst_on(queue: str) -> None:
+    """Run the jobs queued on ``queue`` in a real forking RQ worker until it is empty."""
+    from flask import current_app
+    from rq import Worker
+
+    from dialer.extensions import redis_hub
+    from dialer.jobs.runtime import bind_app
+
+    bind_app(current_app._get_current_object())
+    Worker([redis_hub.queue(queue)], connection=redis_hub.client).work(burst=True)

@@ -26,6 +26,7 @@ class LeadStatus(enum.StrEnum):
     CLAIMED = "claimed"  # held by an agent (Get Lead) until the call ends
     RETRY = "retry"  # waiting for next_call_at
     DONE = "done"  # finished: reached, or out of attempts
+    REMOVED = "removed"  # taken out by a manager: kept for its history, never called
 
 
 class LeadImport(CreatedAtMixin, db.Model):

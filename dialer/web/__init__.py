@@ -13,7 +13,15 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, dashboard, surveys
+    from dialer.web.manager import (
+        blacklist,
+        campaigns,
+        dashboard,
+        exports,
+        leads,
+        results,
+        surveys,
+    )
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -32,6 +40,9 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         surveys,
         blacklist,
+        results,
+        leads,
+        exports,
         dashboard,
         api_dashboard,
         errors,
@@ -43,6 +54,7 @@ def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
     from dialer.web.api.messages import REFUSALS as agent_refusals
+    from dialer.web.manager.messages import REFUSALS as manager_refusals
     from dialer.web.manager.report_text import REFUSALS as report_refusals
 
-    refusals.init_app(app, agent_refusals, report_refusals)
+    refusals.init_app(app, agent_refusals, manager_refusals, report_refusals)

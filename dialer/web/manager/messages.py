@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from dialer.domain.campaigns.blacklist import BlacklistError
 from dialer.domain.campaigns.lifecycle import CampaignError, Missing
 from dialer.domain.campaigns.surveys import SurveyError
+from dialer.domain.leads import manage
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.files import UnreadableFile
+from dialer.domain.reports import filters as report_filters
 
 
 def missing_label(missing: str) -> str:
@@ -146,3 +151,23 @@ def blacklist_error(error: BlacklistError) -> str:
         "already": _("This number is already blacklisted."),
     }
     return texts.get(error.code, str(error))
+
+
+# code: (HTTP status, sentence); the sentences take their %(name)s values from the error.
+REFUSALS: dict[str, Any] = {
+    report_filters.BAD_DATE: (400, _l("%(value)s is not a date. Give it as YYYY-MM-DD.")),
+    report_filters.DATES_BACKWARDS: (
+        400,
+        _l("The date range is upside down: %(date_from)s is after %(date_to)s."),
+    ),
+    report_filters.AGENT_UNKNOWN: (400, _l("There is no agent %(agent)s.")),
+    report_filters.STATUS_UNKNOWN: (400, _l("%(status)s is not a status.")),
+    report_filters.CAMPAIGN_UNKNOWN: (404, _l("There is no campaign %(campaign)s.")),
+    report_filters.DIRECTION_UNKNOWN: (400, _l("%(direction)s is not a call direction.")),
+    report_filters.BAD_CURSOR: (400, _l("This page link is damaged. Start from the first page.")),
+    manage.LEAD_HELD: (
+        409,
+        _l("An agent holds %(phone)s right now. Try again when the call is over."),
+    ),
+    manage.LEAD_UNKNOWN: (404, _l("This lead is not in the campaign.")),
+}
