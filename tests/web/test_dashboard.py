@@ -35,15 +35,16 @@ def test_a_missing_campaign_and_a_bad_date_are_named(app) -> None:
     missing = boss.get("/api/dashboard/campaigns/9999")
     assert missing.status_code == 404
     assert missing.get_json() == {
-        "code": "report_unknown_campaign",
+        "code": "report_campaign_unknown",
         "message": "There is no campaign 9999.",
     }
     bad = boss.get(f"/api/dashboard/campaigns/{desk.campaign_id}?date=31/12/2026")
-    assert bad.status_code == 400 and "31/12/2026 is not a date" in bad.get_json()["message"]
+    assert bad.status_code == 400
+    assert bad.get_json()["message"] == "31/12/2026 is not a date. Give it as YYYY-MM-DD."
     page = boss.get(f"/dashboard/campaigns/{desk.campaign_id}?date=yesterday")
     assert page.status_code == 302
     shown = boss.get(page.headers["Location"]).get_data(as_text=True)
-    assert "yesterday is not a date: give it as YYYY-MM-DD." in shown
+    assert "yesterday is not a date. Give it as YYYY-MM-DD." in shown
 
 
 def test_the_dashboard_speaks_vietnamese(app) -> None:

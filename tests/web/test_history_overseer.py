@@ -41,4 +41,4 @@ def test_an_upside_down_range_is_named(app) -> None:
     response = boss.get(f"/history/?agent_id=all&from={today}&to={yesterday}")
     assert response.status_code == 302
     html = boss.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"The range is upside down: {today} comes after {yesterday}." in html
+    assert f"The date range is upside down: {today} is after {yesterday}." in html

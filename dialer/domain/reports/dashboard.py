@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.contacts.history import day_bounds
 from dialer.domain.dialing import compliance
-from dialer.domain.errors import DomainError
+from dialer.domain.reports.filters import CAMPAIGN_UNKNOWN, ReportError
 from dialer.models import (
     AgentSession,
     Call,
@@ -33,12 +33,6 @@ from dialer.models import (
     SurveyResponse,
     User,
 )
-
-UNKNOWN_CAMPAIGN = "report_unknown_campaign"
-
-
-class ReportError(DomainError):
-    """A report asked for something that does not exist or makes no sense."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ def find_campaign(session: Session, campaign_id: int) -> Campaign:
     """The campaign; raises ReportError naming the id when there is none."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise ReportError(UNKNOWN_CAMPAIGN, campaign=campaign_id)
+        raise ReportError(CAMPAIGN_UNKNOWN, campaign=campaign_id)
     return campaign
 
 
@@ -123,13 +117,15 @@ def lead_figures(session: Session, campaign_id: int) -> LeadFigures:
         .where(Lead.campaign_id == campaign_id)
         .group_by(Lead.status)
     ).all()
-    by_status = {status: int(count) for status, count, _d, _a in rows}
+    # Leads a manager removed are kept for their history but are no longer the campaign's.
+    kept = [row for row in rows if row[0] != LeadStatus.REMOVED]
+    by_status = {status: int(count) for status, count, _d, _a in kept}
     return LeadFigures(
         total=sum(by_status.values()),
-        dialled=sum(int(dialled) for _s, _c, dialled, _a in rows),
+        dialled=sum(int(dialled) for _s, _c, dialled, _a in kept),
         finished=by_status.get(LeadStatus.DONE, 0),
         held=by_status.get(LeadStatus.CLAIMED, 0),
-        attempts=sum(int(attempts) for _s, _c, _d, attempts in rows),
+        attempts=sum(int(attempts) for _s, _c, _d, attempts in kept),
     )
 
 

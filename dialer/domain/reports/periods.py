@@ -1,19 +1,18 @@
-"""The days a report covers, read from what a person typed (YYYY-MM-DD), checked once here."""
+"""The days a report covers, read from what a person typed (YYYY-MM-DD), checked once here.
+
+Refusals share the results pages' codes (``filters``), so a bad date reads the same everywhere.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from dialer.domain.errors import DomainError
+from dialer.domain.reports.filters import BAD_DATE, DATES_BACKWARDS, ReportError
 
-BAD_DATE = "report_bad_date"
-RANGE_UPSIDE_DOWN = "report_range_upside_down"
 RANGE_TOO_LONG = "report_range_too_long"
 MAX_DAYS = 92
 
-
-class PeriodError(DomainError):
-    """A date or a date range a report cannot use; ``params`` name the value at fault."""
+__all__ = ["BAD_DATE", "DATES_BACKWARDS", "MAX_DAYS", "RANGE_TOO_LONG", "ReportError"]
 
 
 def parse_day(value: str | None, default: date) -> date:
@@ -24,7 +23,7 @@ def parse_day(value: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(BAD_DATE, value=text[:40]) from None
+        raise ReportError(BAD_DATE, value=text[:40]) from None
 
 
 def parse_range(start: str | None, end: str | None, default: date) -> tuple[date, date]:
@@ -32,9 +31,9 @@ def parse_range(start: str | None, end: str | None, default: date) -> tuple[date
     first = parse_day(start, default if not (end or "").strip() else parse_day(end, default))
     last = parse_day(end, first)
     if last < first:
-        raise PeriodError(RANGE_UPSIDE_DOWN, start=first.isoformat(), end=last.isoformat())
+        raise ReportError(DATES_BACKWARDS, date_from=first.isoformat(), date_to=last.isoformat())
     if (last - first).days >= MAX_DAYS:
-        raise PeriodError(RANGE_TOO_LONG, days=MAX_DAYS)
+        raise ReportError(RANGE_TOO_LONG, days=MAX_DAYS)
     return first, last
 
 

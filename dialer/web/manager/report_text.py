@@ -9,18 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.dialing.compliance import Refusal
-from dialer.domain.reports import dashboard, periods
+from dialer.domain.reports import periods
 from dialer.i18n import state_label
 from dialer.web.agent.desk_text import STATES
 from dialer.web.api.messages import refusal_message
 
 REFUSALS: dict[str, tuple[int, Any]] = {
-    dashboard.UNKNOWN_CAMPAIGN: (404, _l("There is no campaign %(campaign)s.")),
-    periods.BAD_DATE: (400, _l("%(value)s is not a date: give it as YYYY-MM-DD.")),
-    periods.RANGE_UPSIDE_DOWN: (
-        400,
-        _l("The range is upside down: %(start)s comes after %(end)s."),
-    ),
     periods.RANGE_TOO_LONG: (400, _l("Pick a range of at most %(days)s days.")),
 }
 
