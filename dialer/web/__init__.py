@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
     from dialer.web.manager import (
+        agent_report,
         blacklist,
         campaigns,
         dashboard,
@@ -45,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
         exports,
         dashboard,
         api_dashboard,
+        agent_report,
         errors,
     ):
         app.register_blueprint(module.bp)

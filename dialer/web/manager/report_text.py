@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.dialing.compliance import Refusal
+from dialer.domain.exports import agent_report as agent_export
 from dialer.domain.reports import periods
 from dialer.i18n import state_label
 from dialer.web.agent.desk_text import STATES
@@ -16,6 +17,7 @@ from dialer.web.api.messages import refusal_message
 
 REFUSALS: dict[str, tuple[int, Any]] = {
     periods.RANGE_TOO_LONG: (400, _l("Pick a range of at most %(days)s days.")),
+    agent_export.FORMAT_UNKNOWN: (400, _l("%(format)s is not a file format: pick csv or xlsx.")),
 }
 
 
