@@ -20,6 +20,8 @@
 
   function drawFigures(data) {
     root.querySelectorAll("[data-figure]").forEach((el) => { el.textContent = integer.format(pick(data, el.dataset.figure)); });
+    // Past the cap the server stops counting dialable leads: "10,000+".
+    if (data.leads.is_dialable_capped) root.querySelector("[data-testid=dash-dialable]").textContent += "+";
     root.querySelectorAll("[data-percent]").forEach((el) => {
       const value = pick(data, el.dataset.percent);
       el.textContent = value == null ? "–" : percent.format(value);

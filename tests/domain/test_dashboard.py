@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, date, datetime, timedelta
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from dialer import live
 from dialer.domain.campaigns import answers as survey_answers
@@ -16,7 +17,7 @@ from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import CAMPAIGN_CHANGED
 from dialer.domain.reports import dashboard, filters, periods
 from dialer.extensions import db, redis_hub
-from dialer.models import AgentState, CampaignStatus
+from dialer.models import AgentState, CampaignStatus, Lead, LeadStatus
 from dialer.snapshots import read_dashboard
 from dialer.telephony.port import CallConnected, CallEnded
 from tests.dialing_factories import MORNING, make_agent, make_campaign, make_lead, standard_survey
@@ -71,6 +72,7 @@ def test_every_figure_counts_what_the_agents_did(floor) -> None:
         "finished": 2,  # the two answered
         "held": 0,
         "dialable_now": 1,  # the new lead; the busy and no-answer retries are not due yet
+        "is_dialable_capped": False,
     }
     assert figures["why_not"] is None
     assert figures["outcomes"] == {"ANSWER": 2, "BUSY": 1, "NOANSWER": 1}
@@ -106,6 +108,28 @@ def test_at_night_nothing_is_dialable_and_the_dashboard_says_until_when(floor) -
     assert datetime.fromisoformat(figures["why_not"]["until"]) == datetime(
         2026, 11, 25, 8, 0, tzinfo=ZONE
     )
+
+
+def test_a_removed_lead_leaves_the_figures(floor) -> None:
+    campaign, *_ = floor
+    untouched = db.session.scalars(
+        select(Lead).where(Lead.campaign_id == campaign.id, Lead.status == LeadStatus.NEW)
+    ).one()
+    untouched.status = LeadStatus.REMOVED
+    figures = dashboard.campaign_dashboard(db.session, campaign, DAY, ZONE, MORNING)
+    assert (figures["leads"]["total"], figures["leads"]["dialable_now"]) == (4, 0)
+
+
+def test_calls_per_hour_follow_the_local_clock(floor) -> None:
+    campaign, one, _two, _notices = floor
+    campaign.call_start = campaign.call_end = time(0, 0)  # the whole day
+    late = datetime(2026, 11, 24, 16, 59, tzinfo=UTC)  # 23:59 local: the day's last hour
+    place_call(one.id, campaign.id, "BUSY", late)
+    next_day = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # 00:00 local on the 25th
+    place_call(one.id, campaign.id, "BUSY", next_day)
+    hours = dashboard.calls_per_hour(db.session, campaign.id, DAY, ZONE)
+    assert (hours[10], hours[23], sum(hours)) == (4, 1, 5)
+    assert dashboard.calls_per_hour(db.session, campaign.id, date(2026, 11, 25), ZONE)[0] == 1
 
 
 def test_a_paused_campaign_has_nothing_dialable(floor) -> None:
@@ -146,12 +170,12 @@ def test_dates_and_ranges_are_checked() -> None:
 
 
 def _poll(read, until, timeout: float = 5.0):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
         value = read()
         if until(value):
             return value
-        time.sleep(0.05)
+        clock.sleep(0.05)
     raise AssertionError("the condition did not hold in time")
 
 

@@ -11,12 +11,14 @@ shared by every viewer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from dialer.domain.contacts.history import day_bounds
 from dialer.domain.dialing import compliance
@@ -32,7 +34,10 @@ from dialer.models import (
     LeadStatus,
     SurveyResponse,
     User,
+    UTCDateTime,
 )
+
+DIALABLE_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ def campaign_dashboard(
             "finished": leads.finished,
             "held": leads.held,
             "dialable_now": dialable,
+            "is_dialable_capped": dialable >= DIALABLE_CAP,
         },
         "why_not": None
         if why_not is None
@@ -130,20 +136,25 @@ def lead_figures(session: Session, campaign_id: int) -> LeadFigures:
 
 
 def dialable_now(session: Session, campaign: Campaign, now: datetime) -> int:
-    """How many leads an agent's Get Lead could be given at ``now`` (the claim's own rules)."""
+    """How many leads Get Lead could give at ``now`` (the claim's own rules), up to DIALABLE_CAP.
+
+    Counting stops at the cap: past it the exact figure tells a manager nothing more,
+    and it would cost a pass over every pending lead of a large campaign.
+    """
     if campaign.status != CampaignStatus.RUNNING:
         return 0
     values = compliance.dialable_values(campaign, now)
     if values["b_open_zones"] == "[]":
         return 0
     due = (Lead.next_call_at.is_(None)) | (Lead.next_call_at <= now)
-    query = (
-        select(func.count())
-        .select_from(Lead)
+    found = (
+        select(Lead.id)
         .where(Lead.status.in_((LeadStatus.NEW, LeadStatus.RETRY)), due)
         .where(*compliance.dialable_filters())
+        .limit(DIALABLE_CAP)
+        .subquery()
     )
-    return int(session.scalar(query, values) or 0)
+    return int(session.scalar(select(func.count()).select_from(found), values) or 0)
 
 
 def outcome_counts(session: Session, campaign_id: int) -> dict[str, int]:
@@ -168,27 +179,42 @@ def survey_count(session: Session, campaign_id: int) -> int:
     )
 
 
+class hours_since(FunctionElement[int]):  # noqa: N801 - an SQL function, named like one
+    """SQL: whole hours from a bound instant to a timestamp column (one sum per row, no CASE)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "hours_since"
+
+
+@compiles(hours_since)
+def _hours_since_sqlite(element: hours_since, compiler: Any, **kw: Any) -> str:
+    column, start = (compiler.process(c, **kw) for c in element.clauses)
+    # Whole epoch seconds, then integer division: julianday's floats land just under the hour.
+    column_s = f"CAST(strftime('%s', {column}) AS INTEGER)"
+    start_s = f"CAST(strftime('%s', {start}) AS INTEGER)"
+    return f"({column_s} - {start_s}) / 3600"
+
+
+@compiles(hours_since, "postgresql")
+def _hours_since_postgresql(element: hours_since, compiler: Any, **kw: Any) -> str:
+    column, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(floor(extract(epoch FROM ({column} - {start})) / 3600) AS INTEGER)"
+
+
 def calls_per_hour(session: Session, campaign_id: int, day: date, zone: ZoneInfo) -> list[int]:
     """Calls placed in each local hour of ``day`` (23 or 25 entries on a clock-change day)."""
     start, end = day_bounds(day, zone)
-    # Hour edges taken in UTC, so a day with a clock change keeps its true length.
-    edges = []
-    edge = start
-    while edge < end:
-        edges.append(edge)
-        edge += timedelta(hours=1)
-    buckets = [
-        func.coalesce(
-            func.sum(case(((Call.created_at >= low) & (Call.created_at < high), 1), else_=0)), 0
-        )
-        for low, high in zip(edges, [*edges[1:], end], strict=True)
-    ]
-    row = session.execute(
-        select(*buckets).where(
-            Call.campaign_id == campaign_id, Call.created_at >= start, Call.created_at < end
-        )
-    ).one()
-    return [int(count) for count in row]
+    hours = int((end - start).total_seconds()) // 3600  # a clock-change day keeps its length
+    # The hour is counted in a subquery: PostgreSQL cannot match a GROUP BY expression
+    # carrying its own bound parameter to the same one in the SELECT.
+    placed = (
+        select(hours_since(Call.created_at, bindparam("b_start", start, UTCDateTime())).label("h"))
+        .where(Call.campaign_id == campaign_id, Call.created_at >= start, Call.created_at < end)
+        .subquery()
+    )
+    counts = dict(session.execute(select(placed.c.h, func.count()).group_by(placed.c.h)).all())
+    return [int(counts.get(hour, 0)) for hour in range(hours)]
 
 
 def agents_working(session: Session, campaign_id: int) -> list[AgentNow]:
