@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -113,25 +113,22 @@ def campaign_dashboard(
 
 def lead_figures(session: Session, campaign_id: int) -> LeadFigures:
     """How many leads the campaign has, dialled, finished and held, and their attempts."""
+    # Counted per (status, attempts): a bare count(*) streaming down the index, a few
+    # dozen groups back; the sums are done here.
     rows = session.execute(
-        select(
-            Lead.status,
-            func.count(),
-            func.coalesce(func.sum(case((Lead.attempts > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(Lead.attempts), 0),
-        )
+        select(Lead.status, Lead.attempts, func.count())
         .where(Lead.campaign_id == campaign_id)
-        .group_by(Lead.status)
+        .group_by(Lead.status, Lead.attempts)
     ).all()
     # Leads a manager removed are kept for their history but are no longer the campaign's.
-    kept = [row for row in rows if row[0] != LeadStatus.REMOVED]
-    by_status = {status: int(count) for status, count, _d, _a in kept}
+    kept = [(status, int(attempts), int(count)) for status, attempts, count in rows]
+    kept = [row for row in kept if row[0] != LeadStatus.REMOVED]
     return LeadFigures(
-        total=sum(by_status.values()),
-        dialled=sum(int(dialled) for _s, _c, dialled, _a in kept),
-        finished=by_status.get(LeadStatus.DONE, 0),
-        held=by_status.get(LeadStatus.CLAIMED, 0),
-        attempts=sum(int(attempts) for _s, _c, _d, attempts in kept),
+        total=sum(count for _s, _a, count in kept),
+        dialled=sum(count for _s, attempts, count in kept if attempts > 0),
+        finished=sum(count for status, _a, count in kept if status == LeadStatus.DONE),
+        held=sum(count for status, _a, count in kept if status == LeadStatus.CLAIMED),
+        attempts=sum(attempts * count for _s, attempts, count in kept),
     )
 
 
