@@ -93,7 +93,7 @@ def test_dashboard_and_wallboard_follow_a_call_live(app, desk, live_server, page
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])
-def test_both_pages_fit_a_390_px_phone(app, desk, live_server, browser, language: str) -> None:
+def test_the_floor_pages_fit_a_390_px_phone(app, desk, live_server, browser, language: str) -> None:
     context, tab = open_as_boss(app, browser, live_server, width=390, language=language)
     tab.goto(f"{live_server.url}/dashboard/campaigns/{desk.campaign_id}")
     wait_figure(tab, "dash-total", "0")
@@ -106,4 +106,7 @@ def test_both_pages_fit_a_390_px_phone(app, desk, live_server, browser, language
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     heading = "Điện thoại viên đang đăng nhập" if language == "vi" else "Agents signed in"
     assert heading in tab.inner_text("h1")
+    for path in ("/reports/agents/", "/history/"):
+        tab.goto(live_server.url + path)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390, path
     context.close()
