@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from dialer import live
+from dialer import live, snapshots
 from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.dialing import compliance
 from dialer.domain.dialing import outbound as dialing
@@ -198,3 +200,22 @@ def test_viewers_share_one_cached_copy_recomputed_after_a_change(ctx) -> None:
     # ...then the first to ask after it recomputes, once.
     assert _poll(read, lambda value: not value["is_stale"]) == {"run": 2, "is_stale": False}
     assert len(runs) == 2
+
+
+def test_one_recompute_at_a_time_and_a_first_viewer_waits_for_it(ctx, monkeypatch) -> None:
+    client = redis_hub.client
+    key = "dashboard:campaign:8:2026-11-24"
+    client.set(f"{key}:lock", 1)  # another viewer is computing the first copy
+    threading.Timer(
+        0.3, lambda: client.set(key, json.dumps({"at": 1e12, "data": {"run": 1}}))
+    ).start()
+    runs = []
+    assert read_dashboard(client, 8, "2026-11-24", lambda: runs.append(1) or {}) == {
+        "run": 1,
+        "is_stale": False,
+    }
+    assert runs == []  # it waited for the other viewer's copy instead of computing its own
+    client.delete(key)
+    monkeypatch.setattr(snapshots, "FIRST_COPY_WAIT_S", 0.1)
+    # The other viewer never finishes: after a bounded wait, this one computes.
+    assert read_dashboard(client, 8, "2026-11-24", lambda: {"run": 2})["run"] == 2
