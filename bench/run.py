@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.claim_bench",
     "bench.history_bench",
     "bench.export_bench",
+    "bench.dashboard_bench",
 ]
 
 

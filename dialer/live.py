@@ -18,10 +18,16 @@ from flask import Flask
 from redis import Redis
 from sqlalchemy.exc import OperationalError
 
-from dialer.domain.notices import Notice
+from dialer.domain.notices import CAMPAIGN_CHANGED, Notice
 from dialer.extensions import db, redis_hub
 
 SUPERVISORS_CHANNEL = "live:supervisors"
+CHANGED_KEY = "dashboard:changed:{campaign_id}"
+
+
+def campaign_channel(campaign_id: int) -> str:
+    """The pub/sub channel of one campaign's dashboards."""
+    return f"live:campaign:{campaign_id}"
 
 
 def user_channel(user_id: int) -> str:
@@ -40,7 +46,10 @@ def publish(client: Redis, user_id: int | None, event: str, data: dict[str, Any]
 def publish_notices(client: Redis, notices: Iterable[Notice]) -> None:
     """Publish the domain's notices; call only after the transaction that made them commits."""
     for notice in notices:
-        publish(client, notice.user_id, notice.event, notice.data)
+        if notice.event == CAMPAIGN_CHANGED:
+            publish_campaign_changed(client, int(notice.data["campaign_id"]))
+        else:
+            publish(client, notice.user_id, notice.event, notice.data)
 
 
 def commit_then_publish(notices: Iterable[Notice]) -> list[Notice]:
@@ -69,3 +78,11 @@ def in_transaction(app: Flask, work: Callable[[], list[Notice]], tries: int = 3)
             finally:
                 db.session.remove()
     return []
+
+
+def publish_campaign_changed(client: Redis, campaign_id: int) -> None:
+    """Mark the campaign's cached dashboard stale, then tell its open dashboards."""
+    now = time.time()
+    client.set(CHANGED_KEY.format(campaign_id=campaign_id), now, ex=86400)
+    message = {"event": CAMPAIGN_CHANGED, "data": {"campaign_id": campaign_id}, "ts": now}
+    client.publish(campaign_channel(campaign_id), json.dumps(message))

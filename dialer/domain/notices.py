@@ -13,3 +13,11 @@ class Notice:
     user_id: int | None
     event: str  # e.g. "agent_state", "call", "inbound_offer", "forced_logout"
     data: dict[str, Any] = field(default_factory=dict)
+
+
+CAMPAIGN_CHANGED = "campaign_changed"
+
+
+def campaign_changed(campaign_id: int) -> Notice:
+    """Tell the campaign's dashboards that its figures moved (a call ended, a survey saved)."""
+    return Notice(None, CAMPAIGN_CHANGED, {"campaign_id": campaign_id})

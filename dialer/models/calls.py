@@ -56,6 +56,10 @@ class Call(db.Model):
         # Phone history of one number (I4).
         Index("ix_calls_customer_number_created_at", "customer_number", "created_at"),
         Index("ix_calls_campaign_id_status", "campaign_id", "status"),
+        # The dashboard's calls per hour of one day.
+        Index("ix_calls_campaign_id_created_at", "campaign_id", "created_at"),
+        # Every agent's calls of a date range (the supervisors' history page).
+        Index("ix_calls_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,12 +12,15 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.admin import users as _admin_users  # noqa: F401
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
+    from dialer.web.api import dashboard as api_dashboard
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import password, signin
     from dialer.web.manager import (
+        agent_report,
         blacklist,
         campaigns,
+        dashboard,
         exports,
         leads,
         pause_reasons,
@@ -48,6 +51,9 @@ def register_blueprints(app: Flask) -> None:
         pause_reasons,
         admin,
         password,
+        dashboard,
+        api_dashboard,
+        agent_report,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -60,12 +66,14 @@ def init_refusals(app: Flask) -> None:
     from dialer.web.agent import caller_view
     from dialer.web.api import messages as agent_messages
     from dialer.web.manager import messages as manager_messages
+    from dialer.web.manager import report_text
 
     refusals.init_app(
         app,
         agent_messages.REFUSALS,
         manager_messages.REFUSALS,
         admin_messages.REFUSALS,
+        report_text.REFUSALS,
         describers={
             **agent_messages.DESCRIBERS,
             **caller_view.DESCRIBERS,

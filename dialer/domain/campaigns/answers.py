@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain.errors import DomainError
-from dialer.domain.notices import Notice
+from dialer.domain.notices import Notice, campaign_changed
 from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
@@ -112,9 +112,10 @@ def save_answers(
     if agent_session.state == AgentState.WRAPUP and agent_session.current_call_id == call.id:
         agents.set_state(agent_session, AgentState.READY, now)
     session.flush()
-    return Saved(
-        response, is_new=True, notices=[snapshots.agent_notice(session, agent_session, now)]
-    )
+    notices = [snapshots.agent_notice(session, agent_session, now)]
+    if call.campaign_id is not None:
+        notices.append(campaign_changed(call.campaign_id))
+    return Saved(response, is_new=True, notices=notices)
 
 
 def validate_answers(questions: list[SurveyQuestion], answers: Mapping[str, Any]) -> dict[int, Any]:

@@ -121,27 +121,65 @@ def may_view_agent(viewer: User, agent_id: int) -> bool:
 
 def agent_history(
     session: Session,
-    agent_id: int,
+    agent_id: int | None,
     day: date,
     zone: ZoneInfo,
     *,
     tab: Tab = Tab.ALL,
     page: int = 1,
+    last: date | None = None,
 ) -> HistoryPage:
-    """The agent's calls of a local day in a tab, newest first, 10 a page, and the totals."""
-    where = _agent_day(agent_id, day, zone, tab)
+    """The agent's calls (every agent's, for None) of local days ``day`` to ``last``, in a tab.
+
+    Newest first, 10 a page, with the totals of the whole range.
+    """
+    where = _agent_days(agent_id, day, last or day, zone, tab)
     totals = _totals(session, day, where)
     pages = max(1, -(-totals.total // PAGE_SIZE))
     page = min(max(1, page), pages)
     query = (
         _rows_query()
+        .add_columns(func.coalesce(User.display_name, ""))
+        .outerjoin(User, User.id == Call.agent_id)
         .where(*where)
         .order_by(Call.created_at.desc(), Call.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    rows = [_row(found) for found in session.execute(query)]
+    rows = [_row(found, agent_name=found[-1]) for found in session.execute(query)]
     return HistoryPage(totals=totals, rows=rows, tab=tab, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class AgentTotals:
+    user_id: int
+    username: str
+    name: str
+    total: int
+    completed: int
+    talk_s: int
+
+
+def agents_totals(session: Session, first: date, last: date, zone: ZoneInfo) -> list[AgentTotals]:
+    """Every agent, by agent id, with their calls of local days ``first`` to ``last``."""
+    start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+    completed = [str(s) for s in COMPLETED_STATUSES]
+    in_range = (Call.agent_id == User.id) & (Call.created_at >= start) & (Call.created_at < end)
+    rows = session.execute(
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            func.count(Call.id),
+            func.coalesce(func.sum(case((Call.status.in_(completed), 1), else_=0)), 0),
+            func.coalesce(func.sum(Call.talk_s), 0),
+        )
+        .outerjoin(Call, in_range)
+        .where(User.role == Role.AGENT)
+        .group_by(User.id, User.username, User.display_name)
+        .order_by(User.username)
+    ).all()
+    return [AgentTotals(*row[:3], *(int(v) for v in row[3:])) for row in rows]
 
 
 def phone_history(session: Session, number: str, *, page: int = 1) -> PhonePage:
@@ -251,9 +289,13 @@ def totals_json(totals: Totals) -> dict[str, Any]:
 # ------------------------------------------------------------------- helpers
 
 
-def _agent_day(agent_id: int, day: date, zone: ZoneInfo, tab: Tab) -> list[ColumnElement[bool]]:
-    start, end = day_bounds(day, zone)
-    where = [Call.agent_id == agent_id, Call.created_at >= start, Call.created_at < end]
+def _agent_days(
+    agent_id: int | None, first: date, last: date, zone: ZoneInfo, tab: Tab
+) -> list[ColumnElement[bool]]:
+    start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+    where = [Call.created_at >= start, Call.created_at < end]
+    if agent_id is not None:
+        where.append(Call.agent_id == agent_id)
     if tab != Tab.ALL:
         where.append(Call.direction == tab.value)
     return where

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.dialing import compliance
 from dialer.domain.dialing.compliance import Refusal
-from dialer.domain.notices import Notice
+from dialer.domain.notices import Notice, campaign_changed
 from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.models import (
@@ -164,7 +164,10 @@ def end_call(
     agent_session = _agent_session_of(session, call)
     if agent_session is not None and agent_session.state in agents.ON_A_CALL:
         agents.set_state(agent_session, _state_after(session, call), now)
-    return _agent_notices(session, call, now)
+    notices = _agent_notices(session, call, now)
+    if call.campaign_id is not None:
+        notices.append(campaign_changed(call.campaign_id))
+    return notices
 
 
 def settle_lead(lead: Lead, campaign: Campaign, status: CallStatus, now: datetime) -> None:

@@ -67,8 +67,9 @@ def apply_queue_event(
 
 
 def _joined(session: Session, event: QueueCallJoined, region: str) -> list[Notice]:
-    _queue_call(session, event, region)
-    return []
+    call = _queue_call(session, event, region)
+    # Nobody's screen yet: only the wallboard's count of calls waiting moves.
+    return [Notice(None, "queue_waiting", {"queue": call.queue or "", "call_id": call.id})]
 
 
 def _offered(session: Session, event: QueueCallOffered, region: str) -> list[Notice]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dialer.domain.dialing import compliance
 from dialer.domain.dialing.calls import end_call, lock_call
 from dialer.domain.dialing.compliance import Refusal
-from dialer.domain.notices import Notice
+from dialer.domain.notices import Notice, campaign_changed
 from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.domain.phones import PhoneRejection, normalise_phone
@@ -239,7 +239,10 @@ def start_call(
     session.flush()
     agent_session.current_call_id = call.id
     agents.set_state(agent_session, AgentState.RINGING, now)
-    return call, [snapshots.agent_notice(session, agent_session, now)]
+    notices = [snapshots.agent_notice(session, agent_session, now)]
+    if call.campaign_id is not None:
+        notices.append(campaign_changed(call.campaign_id))
+    return call, notices
 
 
 def _lead_call(session: Session, user_id: int, lead_id: int, now: datetime) -> Call:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain import audit
 from dialer.domain.errors import DomainError
+from dialer.domain.notices import Notice
 from dialer.domain.people.passwords import hash_password, needs_rehash, verify_password
 from dialer.models import (
     ActivityKind,
@@ -40,6 +41,13 @@ EXTENSION_IN_USE = "extension_in_use"
 class SignIn:
     user: User
     agent_session: AgentSession | None
+
+    @property
+    def notices(self) -> list[Notice]:
+        """The wallboard's update once the sign-in commits (an agent appears, Ready)."""
+        if self.agent_session is None:
+            return []
+        return [Notice(None, "agent", {"user_id": self.user.id, "state": self.agent_session.state})]
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from dialer.access import ALL_STAFF, roles
 from dialer.domain.contacts import history
+from dialer.domain.reports import periods
 from dialer.extensions import db
 from dialer.models import Role, User, utcnow
 from dialer.timefmt import local_zone
@@ -36,20 +37,29 @@ KIND_LABELS = {
 @bp.get("/")
 @roles(*ALL_STAFF)
 def index() -> str:
+    if _is_overseer() and "agent_id" not in request.args:
+        return _pick_page()
     agent = _agent()
-    day = _day()
+    first, last = _days()
     tab = _tab()
     page = request.args.get("page", "1")
     zone = local_zone()
     calls = history.agent_history(
-        db.session, agent.id, day, zone, tab=tab, page=int(page) if page.isdigit() else 1
+        db.session,
+        agent.id if agent else None,
+        first,
+        zone,
+        tab=tab,
+        page=int(page) if page.isdigit() else 1,
+        last=last,
     )
-    activity = history.activity(db.session, agent.id, day, zone, now=utcnow())
+    activity = history.activity(db.session, agent.id, first, zone, now=utcnow()) if agent else []
     return render_template(
         "history/index.html",
         agent=agent,
         agents=_agents_to_pick(),
-        day=day,
+        day=first,
+        last=last,
         calls=calls,
         tabs=TAB_LABELS,
         activity=[activity_json(row) for row in activity],
@@ -58,8 +68,27 @@ def index() -> str:
     )
 
 
-def _agent() -> User:
+def _pick_page() -> str:
+    """Supervisors and managers start from every agent's totals, not their own empty day."""
+    first, last = _days()
+    return render_template(
+        "history/pick.html",
+        agents=_agents_to_pick(),
+        totals=history.agents_totals(db.session, first, last, local_zone()),
+        day=first,
+        last=last,
+    )
+
+
+def _is_overseer() -> bool:
+    return current_user.has_role(Role.SUPERVISOR, Role.MANAGER)
+
+
+def _agent() -> User | None:
+    """The agent whose history is shown; None for every agent (supervisors and managers)."""
     value = request.args.get("agent_id", "")
+    if value == "all" and _is_overseer():
+        return None
     if not value.isdigit() or int(value) == current_user.id:
         return current_user
     if not history.may_view_agent(current_user, int(value)):
@@ -67,14 +96,19 @@ def _agent() -> User:
     return db.session.get(User, int(value)) or abort(404)
 
 
-def _day() -> date:
+def _days() -> tuple[date, date]:
+    """The agent's one day (``date``); a supervisor's range (``from``, ``to``) or one day."""
+    today = history.local_day(local_zone(), utcnow())
+    if _is_overseer() and ("from" in request.args or "to" in request.args):
+        return periods.parse_range(request.args.get("from"), request.args.get("to"), today)
     value = request.args.get("date", "")
     if value:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            return day, day
         except ValueError:
             flash(_("Give the date as YYYY-MM-DD."), "error")
-    return history.local_day(local_zone(), utcnow())
+    return today, today
 
 
 def _tab() -> history.Tab:

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_login import current_user
 from redis.client import PubSub
 from redis.exceptions import RedisError
@@ -49,7 +49,7 @@ def _frame(message: dict) -> str:
     return f"data: {json.dumps(message, default=str)}\n\n"
 
 
-def _stream(app: Flask, user_id: int, is_agent: bool) -> Iterator[str]:
+def _stream(app: Flask, user_id: int, is_agent: bool, channel: str) -> Iterator[str]:
     keepalive = keepalive_seconds(app)
     yield f"retry: {RECONNECT_MS}\n\n"
     if is_agent and not _is_screen_alive(app, user_id):
@@ -58,7 +58,7 @@ def _stream(app: Flask, user_id: int, is_agent: bool) -> Iterator[str]:
     pubsub = redis_hub.client.pubsub(ignore_subscribe_messages=True)
     # Subscribed before "hello": the page re-reads its state on hello, and nothing
     # published after that read can be missed.
-    pubsub.subscribe(live.user_channel(user_id) if is_agent else live.SUPERVISORS_CHANNEL)
+    pubsub.subscribe(channel)
     try:
         yield _frame({"event": "hello", "data": {}})
         yield from _relay(app, pubsub, user_id, is_agent, keepalive)
@@ -88,12 +88,26 @@ def _relay(
             spoke = time.monotonic()
 
 
+def _channel(is_agent: bool) -> str:
+    if is_agent:
+        return live.user_channel(current_user.id)
+    campaign = request.args.get("campaign", "")
+    if campaign.isdigit():
+        return live.campaign_channel(int(campaign))
+    return live.SUPERVISORS_CHANNEL
+
+
 @bp.get("/events")
 @roles(*ALL_STAFF)
 def stream() -> Response:
-    """The screen's live events, one JSON object per ``data:`` line."""
+    """The screen's live events, one JSON object per ``data:`` line.
+
+    ``?campaign=ID`` (supervisors and managers): that campaign's dashboard
+    notices instead of the wallboard's.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    body = _stream(app, current_user.id, current_user.role == Role.AGENT)
+    is_agent = current_user.role == Role.AGENT
+    body = _stream(app, current_user.id, is_agent, _channel(is_agent))
     return Response(
         body,
         mimetype="text/event-stream",

@@ -306,7 +306,10 @@ def agent_paths() -> dict[str, Any]:
             "get": {
                 "summary": "The screen's live events (server-sent events, JSON data lines)",
                 "description": "Each `data:` line is {event, data, ts}; events: agent, "
-                "forced_logout, signed_out, hello, and the inbound pages' own.",
+                "forced_logout, signed_out, hello, and the inbound pages' own. Supervisors "
+                "and managers: `?campaign=ID` streams that campaign's campaign_changed "
+                "notices (the dashboard) instead of the wallboard's events.",
+                "parameters": [{"name": "campaign", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {
                     "200": {"description": "Stream", "content": {"text/event-stream": {}}}
                 },
@@ -324,10 +327,10 @@ def agent_paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI document, built afresh from each API module's description."""
-    from dialer.web.api import openapi_inbound
+    from dialer.web.api import dashboard, openapi_inbound
 
     paths: dict[str, dict[str, Any]] = {}
-    for described in (agent_paths(), openapi_inbound.paths()):
+    for described in (agent_paths(), openapi_inbound.paths(), dashboard.paths()):
         for path, item in described.items():
             paths.setdefault(path, {}).update(item)
     schemas = {**agent_schemas(), **openapi_inbound.schemas()}

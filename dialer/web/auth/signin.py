@@ -80,7 +80,7 @@ def login() -> Any:
             throttle.record_failure(form.username.data, address)
         flash(login_messages()[refused.code], "error")
         return render_template("auth/login.html", form=form), 401
-    db.session.commit()
+    live.commit_then_publish(signed_in.notices)
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
     login_user(signed_in.user)

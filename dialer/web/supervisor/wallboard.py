@@ -1,47 +1,38 @@
-"""The supervisor's wallboard: who is signed in, in which state, and logging an agent out (A5)."""
+"""The supervisor's wallboard: counts, queues, who is signed in and for how long; sign-outs (A5)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from dialer import live
 from dialer.access import SUPERVISORS, roles
-from dialer.domain.people import agents, snapshots
+from dialer.domain.people import agents
+from dialer.domain.reports import floor
 from dialer.extensions import db
 from dialer.jobs import membership as membership_jobs
 from dialer.models import User, utcnow
-from dialer.timefmt import to_local
 from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 
-def _rows() -> list[dict]:
-    """The wallboard's rows, each with the time its state began in the local zone."""
-    return [
-        {
-            **row,
-            "since_local": to_local(datetime.fromisoformat(row["state_since"])).strftime(
-                "%H:%M:%S"
-            ),
-        }
-        for row in snapshots.signed_in_agents(db.session, utcnow())
-    ]
+def _board() -> floor.Floor:
+    timeout = current_app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
+    found = floor.floor_now(db.session, utcnow(), timeout)
+    db.session.rollback()  # read only
+    return found
 
 
 @bp.get("/")
 @roles(*SUPERVISORS)
 def wallboard() -> str:
-    rows = _rows()
-    if request.args.get("part") == "rows":
-        return render_template("supervisor/_rows.html", rows=rows, form=ConfirmForm())
-    return render_template("supervisor/wallboard.html", rows=rows, form=ConfirmForm())
+    board = _board()
+    template = "supervisor/_board.html" if request.args.get("part") == "board" else None
+    return render_template(template or "supervisor/wallboard.html", board=board, form=ConfirmForm())
 
 
 @bp.post("/agents/<int:user_id>/logout")

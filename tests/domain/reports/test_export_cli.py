@@ -15,7 +15,7 @@ import pytest
 from dialer.extensions import db
 from tests.factories.exports import INJECTION, make_floor
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def flask(*args: str) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,7 @@ from tests.factories.exports import INJECTION, make_floor
 from tests.factories.people import make_user
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
