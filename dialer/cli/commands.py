@@ -10,6 +10,7 @@ from dialer.extensions import QUEUE_NAMES, db, redis_hub
 
 
 def register_commands(app: Flask) -> None:
+    from dialer.cli import crm as crm_cli
     from dialer.cli import leads as leads_cli
     from dialer.cli.ami import ami_check_command, make_listener_command
     from dialer.cli.pbx_sim import pbx_sim
@@ -20,6 +21,7 @@ def register_commands(app: Flask) -> None:
     for command in (seed_command, worker_command, demo, *telephony):
         app.cli.add_command(command)
     leads_cli.register(app)
+    crm_cli.register(app)
 
 
 @click.command("seed")

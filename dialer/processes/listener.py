@@ -97,7 +97,18 @@ class PortEventHandler:
         if isinstance(event, ConnectionHealth):
             self._on_health(event)
             return
-        in_transaction(self.app, lambda: apply_port_event(db.session, event))
+        notices = in_transaction(self.app, lambda: apply_port_event(db.session, event))
+        self._send_webhooks(notices)
+
+    def _send_webhooks(self, notices: list[Notice]) -> None:
+        """Queue the other CRM's webhooks for what the event changed; never stops the listener."""
+        from dialer.jobs.crm import enqueue_webhooks
+
+        try:
+            with self.app.app_context():
+                enqueue_webhooks(notices)
+        except Exception:  # a webhook must never cost the PBX's next event
+            log.exception("could not queue the CRM webhooks")
 
     def _on_health(self, event: ConnectionHealth) -> None:
         log.warning("PBX connection %s: %s", event.health, event.detail)

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web import errors, home
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
+    from dialer.web.api import crm as api_crm
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
@@ -22,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         desktop,
         api_agent,
         api_inbound,
+        api_crm,
         events,
         openapi,
         caller_view,
@@ -39,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
 def init_refusals(app: Flask) -> None:
     """One handler for every domain refusal, with the sentences of every audience."""
     from dialer.web import refusals
+    from dialer.web.api.crm_messages import REFUSALS as crm_refusals
     from dialer.web.api.messages import REFUSALS as agent_refusals
 
-    refusals.init_app(app, agent_refusals)
+    refusals.init_app(app, agent_refusals, crm_refusals)

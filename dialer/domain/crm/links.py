@@ -212,3 +212,27 @@ def _locked_call(session: Session, call_id: int) -> Call | None:
         .execution_options(synchronize_session=False)
     )
     return session.get(Call, call_id, populate_existing=True)
+
+
+NO_CONTACT = "crm_no_contact"
+NAME_REQUIRED = "crm_name_required"
+NAME_LIMIT = 160
+
+
+def rename_contact(
+    session: Session, call_id: int, agent_id: int, name: str, connector: CrmConnector
+) -> CrmContact:
+    """Rename the contact the call's link found or created (C2: 'unknown' gets a real name)."""
+    clean = " ".join((name or "").split())
+    if not clean or len(clean) > NAME_LIMIT:
+        raise DomainError(NAME_REQUIRED, fields={"name": "1 to 160 characters"})
+    call = session.get(Call, call_id)
+    if call is None or call.agent_id != agent_id:
+        raise DomainError(UNKNOWN_CALL)
+    link = link_for_call(session, call_id)
+    if link is None or not link.contact_ref:
+        raise DomainError(NO_CONTACT)
+    try:
+        return connector.rename_contact(link.contact_ref, clean)
+    except CrmError as error:
+        raise DomainError(error.code, error.detail) from None

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dialer.domain.crm import settings
 from dialer.domain.crm.generic import GenericConnector
 from dialer.domain.crm.links import link_for_call, number_shapes
 from dialer.domain.crm.port import CrmConnector, CrmContact, CrmError, CrmTicket
+from dialer.domain.errors import DomainError
 from dialer.models import Call, CrmLink
 
 TICKETS_SHOWN = 5
@@ -89,3 +91,31 @@ def link_json(link: CrmLink | None) -> dict[str, Any] | None:
         "attempts": link.attempts,
         "error": link.last_error or None,
     }
+
+
+def lookup(
+    session: Session, call: Call, key: str | None, *, region: str, timeout_s: float
+) -> dict[str, Any]:
+    """The panel of the call from the configured helpdesk, within ``timeout_s``; never raises."""
+    row = settings.load(session)
+    try:
+        connector = settings.connector_for(session, key, timeout_s=timeout_s)
+    except DomainError as error:  # the credentials cannot be read: say so, show the call
+        return {
+            "call_id": call.id,
+            "provider": row.provider,
+            "number": call.customer_number,
+            "contact": None,
+            "matches": 0,
+            "tickets": [],
+            "problem": error.code,
+            "link": link_json(link_for_call(session, call.id)),
+            "pages": {},
+            "popup": row.popup,
+        }
+    try:
+        return call_panel(session, call, connector, region=region) | {"popup": row.popup}
+    finally:
+        close = getattr(connector, "close", None)
+        if close is not None:
+            close()

@@ -157,3 +157,31 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> A
         except ValueError:
             retry_after = None
     return AttemptResult(False, response.status_code, f"HTTP {response.status_code}", retry_after)
+
+
+# Which live notice of a call means which webhook event (outbound by state, inbound by name).
+_CALL_STATES = {
+    "ringing": "call.start",
+    "dialing": "call.start",
+    "connected": "call.answer",
+    "ended": "call.end",
+}
+_INBOUND = {
+    "inbound_offer": "call.start",
+    "inbound_connected": "call.answer",
+    "inbound_ended": "call.end",
+}
+
+
+def events_of(notices: list[Any]) -> list[tuple[int, str]]:
+    """The (call id, webhook event) pairs the notices of one transaction announce, once each."""
+    found: list[tuple[int, str]] = []
+    for notice in notices:
+        data = notice.data or {}
+        if notice.event == "call":
+            pair = (data.get("id"), _CALL_STATES.get(str(data.get("state"))))
+        else:
+            pair = (data.get("call_id"), _INBOUND.get(notice.event))
+        if isinstance(pair[0], int) and pair[1] and pair not in found:
+            found.append(pair)  # type: ignore[arg-type]
+    return found  # type: ignore[return-value]

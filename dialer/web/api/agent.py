@@ -29,6 +29,7 @@ from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import csrf, db, login_manager, redis_hub
 from dialer.jobs import calls as call_jobs
+from dialer.jobs import crm as crm_jobs
 from dialer.models import Call, Campaign, Role, User, utcnow
 from dialer.web.api.messages import error_message, question_problems, refusal_message
 from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
@@ -344,5 +345,7 @@ def save_survey(call_id: int) -> tuple[Response, int]:
             errors=question_problems(invalid.errors),
         ) from None
     committed(saved.notices)
+    if saved.is_new:
+        crm_jobs.enqueue_survey_webhook(call_id)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200

@@ -1,0 +1,96 @@
+"""The helpdesk panel's endpoints (C1, C2): look the caller up, link the call, rename.
+
+The lookup waits on the helpdesk only for its short timeout and answers with a
+``problem`` instead of hanging; linking saves the agent's one choice and leaves
+the helpdesk work to a job, so the desktop never waits on the helpdesk.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
+from werkzeug.wrappers import Response
+
+from dialer.access import ALL_STAFF, roles
+from dialer.domain.crm import links, panel, settings
+from dialer.domain.crm.http import LOOKUP_TIMEOUT_S
+from dialer.extensions import csrf, db
+from dialer.jobs import crm as crm_jobs
+from dialer.models import Call, Role
+from dialer.web.agent.caller_view import may_see_call
+from dialer.web.api import agent as api
+from dialer.web.api import openapi_crm
+from dialer.web.api.agent import ApiError, json_body
+from dialer.web.api.crm_messages import panel_problem
+
+bp = Blueprint("api_crm", __name__, url_prefix="/api")
+openapi_crm.describe()
+csrf.exempt(bp)
+bp.before_request(api._check_csrf_for_cookie_sessions)
+bp.register_error_handler(ApiError, api._api_error)
+bp.register_error_handler(CSRFError, api._csrf_error)
+
+
+def _visible_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if not may_see_call(call):
+        raise ApiError(404, "not_found", panel_problem("not_found"))
+    assert call is not None
+    return call
+
+
+@bp.get("/calls/<int:call_id>/crm")
+@roles(*ALL_STAFF)
+def get_call_crm(call_id: int) -> Response:
+    """The caller from the helpdesk: contact, matches, latest tickets, the link made if any."""
+    config = current_app.config
+    shown = panel.lookup(
+        db.session,
+        _visible_call(call_id),
+        config["DIALER_CRM_KEY"],
+        region=config["DIALER_DEFAULT_REGION"],
+        timeout_s=LOOKUP_TIMEOUT_S,
+    )
+    db.session.rollback()  # a lookup writes nothing (the built-in CRM only reads)
+    shown["problem_message"] = panel_problem(shown["problem"]) if shown["problem"] else None
+    return jsonify(shown)
+
+
+@bp.post("/calls/<int:call_id>/crm/link")
+@roles(Role.AGENT)
+def link_call(call_id: int) -> tuple[Response, int]:
+    """Save the call's one choice (latest, new, none) per Idempotency-Key; a job does the rest."""
+    choice = str(json_body().get("choice") or "")
+    chosen = links.choose_link(
+        db.session,
+        call_id,
+        current_user.id,
+        choice,
+        request.headers.get("Idempotency-Key", ""),
+        provider=settings.load(db.session).provider,
+    )
+    db.session.commit()
+    if chosen.link.status == "pending":
+        try:
+            crm_jobs.enqueue_link(chosen.link.id)
+        except RedisError:
+            current_app.logger.warning("crm link %s not queued: Redis unavailable", chosen.link.id)
+    body = {"link": panel.link_json(chosen.link), "replayed": not chosen.is_new}
+    return jsonify(body), 201 if chosen.is_new else 200
+
+
+@bp.put("/calls/<int:call_id>/crm/contact")
+@roles(Role.AGENT)
+def rename_contact(call_id: int) -> Response:
+    """Rename the contact the link found or created ('unknown' gets the caller's real name)."""
+    config = current_app.config
+    connector = settings.connector_for(
+        db.session, config["DIALER_CRM_KEY"], timeout_s=LOOKUP_TIMEOUT_S
+    )
+    contact = links.rename_contact(
+        db.session, call_id, current_user.id, str(json_body().get("name") or ""), connector
+    )
+    db.session.commit()
+    return jsonify(contact=panel.contact_json(contact))
