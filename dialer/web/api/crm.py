@@ -8,6 +8,7 @@ the helpdesk work to a job, so the desktop never waits on the helpdesk.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
@@ -33,6 +34,31 @@ bp.register_error_handler(ApiError, api._api_error)
 bp.register_error_handler(CSRFError, api._csrf_error)
 
 
+@bp.app_template_global("crm_texts")
+def crm_texts() -> dict[str, object]:
+    """The helpdesk panel's sentences for static/js/crm_panel.js, in the agent's language."""
+    return {
+        "loading": _("Looking the caller up in the helpdesk..."),
+        "no_contact": _("The helpdesk has no contact with this number."),
+        "matches": _("%(count)s contacts have this number; showing the most recently updated."),
+        "no_tickets": _("No tickets yet."),
+        "confirm_none": _("Do not link this call to any ticket?"),
+        "pending": _("Linking... the helpdesk will be tried again if it does not answer."),
+        "linked": _("Linked to ticket %(ticket)s."),
+        "linked_builtin": _("Linked to the call's record."),
+        "failed": _("Linking failed: %(reason)s"),
+        "not_linked": _("Not linked."),
+        "renamed": _("Name saved in the helpdesk."),
+        "open": _("Open"),
+        "provider": {
+            "builtin": _("Built-in CRM"),
+            "freshdesk": "Freshdesk",
+            "zendesk": "Zendesk",
+            "generic": _("External CRM"),
+        },
+    }
+
+
 def _visible_call(call_id: int) -> Call:
     call = db.session.get(Call, call_id)
     if not may_see_call(call):
@@ -55,7 +81,15 @@ def get_call_crm(call_id: int) -> Response:
     )
     db.session.rollback()  # a lookup writes nothing (the built-in CRM only reads)
     shown["problem_message"] = panel_problem(shown["problem"]) if shown["problem"] else None
+    _explain(shown["link"])
     return jsonify(shown)
+
+
+def _explain(link: dict | None) -> dict | None:
+    """The link with its failure reason in the user's language."""
+    if link is not None:
+        link["error_message"] = panel_problem(link["error"]) if link["error"] else None
+    return link
 
 
 @bp.post("/calls/<int:call_id>/crm/link")
@@ -77,7 +111,7 @@ def link_call(call_id: int) -> tuple[Response, int]:
             crm_jobs.enqueue_link(chosen.link.id)
         except RedisError:
             current_app.logger.warning("crm link %s not queued: Redis unavailable", chosen.link.id)
-    body = {"link": panel.link_json(chosen.link), "replayed": not chosen.is_new}
+    body = {"link": _explain(panel.link_json(chosen.link)), "replayed": not chosen.is_new}
     return jsonify(body), 201 if chosen.is_new else 200
 
 
