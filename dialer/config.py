@@ -61,6 +61,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_CRM_KEY": (None, str),
     # Where users reach the product: links in helpdesk notes point here (the recording).
     "DIALER_PUBLIC_URL": ("http://127.0.0.1:5000", str),
+    # Where the PBX's call recordings are read from (a mount of its monitor directory).
+    "DIALER_RECORDINGS_DIR": (None, str),
+    # Recordings older than this many days are deleted (0 keeps them for ever).
+    "DIALER_RECORDING_RETENTION_DAYS": (0, _INT),
 }
 
 # With the built-in simulator, the reference dialplan's names apply.
@@ -97,6 +101,9 @@ def load_config(environ: Mapping[str, str], instance_path: str | Path) -> dict[s
     config["SECRET_KEY"] = _secret_key(config, instance)
     config["AMI_SECRET"] = config["AMI_SECRET"] or _demo_ami_secret(config, instance)
     config["DIALER_CRM_KEY"] = _crm_key(config, instance)
+    config["DIALER_RECORDINGS_DIR"] = config["DIALER_RECORDINGS_DIR"] or str(
+        instance / "recordings"
+    )
     _check_region_and_zone(config)
     config["LANGUAGES"] = [lang.strip() for lang in config["DIALER_LANGUAGES"].split(",") if lang]
     return config

@@ -12,6 +12,7 @@ from dialer.extensions import QUEUE_NAMES, db, redis_hub
 def register_commands(app: Flask) -> None:
     from dialer.cli import crm as crm_cli
     from dialer.cli import leads as leads_cli
+    from dialer.cli import recordings as recordings_cli
     from dialer.cli.ami import ami_check_command, make_listener_command
     from dialer.cli.pbx_sim import pbx_sim
     from dialer.processes.demo import demo
@@ -22,6 +23,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     leads_cli.register(app)
     crm_cli.register(app)
+    recordings_cli.register(app)
 
 
 @click.command("seed")

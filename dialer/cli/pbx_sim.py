@@ -77,7 +77,8 @@ def serve(host: str, port: int, speed: float, username: str | None, secret: str 
     if not secret:
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
-    server = AmiServer(host, port, username, secret, speed)
+    recordings = config.get("DIALER_RECORDINGS_DIR")
+    server = AmiServer(host, port, username, secret, speed, recordings_dir=recordings)
     try:
         asyncio.run(_serve_forever(server))
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -24,6 +24,8 @@ class Queue(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)  # the PBX's queue name
     description: Mapped[str] = mapped_column(String(120), default="")
+    # Record the queue's answered calls (MixMonitor).
+    record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     members = relationship("QueueMember", back_populates="queue", cascade="all, delete-orphan")
 

@@ -26,7 +26,15 @@ from dialer.domain.notices import Notice
 from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.models import utcnow
-from dialer.telephony.port import ConnectionHealth, Health, PortEvent, TelephonyError, TelephonyPort
+from dialer.telephony.port import (
+    CallConnected,
+    ConnectionHealth,
+    Health,
+    PortEvent,
+    QueueCallConnected,
+    TelephonyError,
+    TelephonyPort,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +107,31 @@ class PortEventHandler:
             return
         notices = in_transaction(self.app, lambda: apply_port_event(db.session, event))
         self._send_webhooks(notices)
+        if isinstance(event, CallConnected | QueueCallConnected):
+            self._record(event)
+
+    def _record(self, event: CallConnected | QueueCallConnected) -> None:
+        """Name the connected call's recording, then have the calls worker ask the PBX."""
+        from dialer.domain.dialing.recordings import plan_recording
+        from dialer.jobs.recordings import enqueue_recording
+
+        planned: list[int] = []
+
+        def work() -> list[Notice]:
+            if isinstance(event, CallConnected):
+                found = plan_recording(db.session, call_uid=event.call_id)
+            else:
+                found = plan_recording(db.session, call_ref=event.call_ref)
+            planned.extend([found[0]] if found else [])
+            return []
+
+        try:
+            in_transaction(self.app, work)
+            for call_id in planned:
+                with self.app.app_context():
+                    enqueue_recording(call_id)
+        except Exception:  # a recording must never cost the PBX's next event
+            log.exception("could not start recording the call")
 
     def _send_webhooks(self, notices: list[Notice]) -> None:
         """Queue the other CRM's webhooks for what the event changed; never stops the listener."""

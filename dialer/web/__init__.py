@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from dialer.web import errors, home
-    from dialer.web.agent import caller_view, desktop, history
+    from dialer.web.agent import caller_view, desktop, history, recordings
     from dialer.web.api import agent as api_agent
     from dialer.web.api import crm as api_crm
     from dialer.web.api import events, openapi
@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
         openapi,
         caller_view,
         history,
+        recordings,
         wallboard,
         manager_home,
         campaigns,

@@ -144,6 +144,10 @@
       pages.append(a, " ");
     });
     pages.hidden = !pages.childElementCount;
+    const recording = $("crm-recording");
+    const audio = $("crm-recording-audio");
+    recording.hidden = !data.recording_url;
+    if (data.recording_url && audio.getAttribute("src") !== data.recording_url) audio.src = data.recording_url;
     drawLink(data.link);
   }
 
@@ -167,6 +171,8 @@
     $("crm-name").textContent = T.loading;
     $("crm-rename").hidden = true;
     $("crm-rename-input").value = "";
+    $("crm-recording").hidden = true;
+    $("crm-recording-audio").removeAttribute("src");
     reload();
   }
 
@@ -201,10 +207,14 @@
 
   const ringing = { ringing: true, dialing: true, connected: true };
   const handlers = {
-    call: (data) => { if (ringing[data.state]) show(data.id); },
+    call: (data) => {
+      if (ringing[data.state]) show(data.id);
+      else if (data.id === callId) reload();
+    },
     inbound_offer: (data) => show(data.call_id),
     inbound_connected: (data) => show(data.call_id),
     crm_link: (data) => { if (data.call_id === callId) reload(); },
+    inbound_ended: (data) => { if (data.call_id === callId) reload(); },
   };
   document.addEventListener("dialer:event", (event) => {
     const message = event.detail || {};

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from dialer.domain.crm import settings
 from dialer.domain.crm.settings import HelpdeskInput
 from dialer.extensions import db, redis_hub
 from dialer.jobs.crm import QUEUE
 from dialer.jobs.runtime import bind_app
+from dialer.models import Call
 from tests.crm_fakes import FakeFreshdesk, running
 from tests.inbound_support import call_in, wait_until
 from tests.live_pbx import ThreadWorker
@@ -74,6 +77,13 @@ def _sign_in(page, url: str) -> None:  # noqa: ANN001
     page.get_by_test_id("agent-bar").wait_for()
 
 
+def _answered(app: Flask) -> Call:
+    with app.app_context():
+        return db.session.scalar(
+            select(Call).where(Call.customer_number == CALLER_E164, Call.agent_id.is_not(None))
+        )
+
+
 def _panel_for_call(page, app: Flask, number: str) -> None:  # noqa: ANN001
     call_in(app, number, seconds=300)
     page.get_by_test_id("crm-panel").wait_for()
@@ -81,7 +91,7 @@ def _panel_for_call(page, app: Flask, number: str) -> None:  # noqa: ANN001
 
 
 def test_an_inbound_call_pops_the_contact_and_links_the_latest_ticket(
-    seeded, freshdesk, live_server, page, listener, crm_worker
+    seeded, freshdesk, live_server, page, listener, calls_worker, crm_worker
 ):
     freshdesk.add_contact("Old record", CALLER_E164, day=1)
     cid = freshdesk.add_contact("Chị Hoa", CALLER, email="hoa@example.vn", day=7)
@@ -102,8 +112,22 @@ def test_an_inbound_call_pops_the_contact_and_links_the_latest_ticket(
     assert page.get_by_test_id("crm-link-new").is_disabled()
 
     assert [n["ticket_id"] for n in freshdesk.notes] == [latest]
-    assert freshdesk.notes[0]["private"] is True
-    assert CALLER_E164 in freshdesk.notes[0]["body"] and "Inbound" in freshdesk.notes[0]["body"]
+    note = freshdesk.notes[0]
+    assert note["private"] is True
+    assert CALLER_E164 in note["body"] and "Inbound" in note["body"]
+    call = _answered(seeded)
+    assert f"/calls/{call.id}/recording" in note["body"]
+
+    recording = Path(seeded.config["DIALER_RECORDINGS_DIR"]) / call.recording_ref
+    wait_until(recording.exists, what="the simulator's recording")
+    audio = page.get_by_test_id("crm-recording-audio")
+    page.wait_for_selector("[data-testid=crm-recording]:not([hidden])", timeout=30_000)
+    assert audio.get_attribute("src") == f"/calls/{call.id}/recording"
+    status = page.evaluate(
+        "async (url) => (await fetch(url, {headers: {Range: 'bytes=0-99'}})).status",
+        f"/calls/{call.id}/recording",
+    )
+    assert status == 206
 
 
 def test_a_new_ticket_for_an_unknown_number_and_the_agent_renames_unknown(

@@ -47,6 +47,7 @@ from dialer.telephony.port import (
     ExtensionState,
     Health,
     LiveChannel,
+    RecordCall,
     TelephonyConfigError,
     TelephonyError,
     UnsafeValueError,
@@ -162,6 +163,25 @@ class AmiAdapter:
                 response = conn.send_action(Action="Hangup", Channel=channel["Channel"], Cause="16")
                 hung_up |= _ok(response)
         return hung_up
+
+    def start_recording(self, request: RecordCall) -> bool:
+        """MixMonitor on the call's first channel, bridged audio only; False when it is gone."""
+        filename = ami_requests.check_filename(request.filename)
+        conn = self._connection()
+        for live in self._snapshot(conn):
+            ours = (request.call_id and live.call_id == request.call_id) or (
+                request.call_ref and live.linkedid == request.call_ref
+            )
+            if not ours:
+                continue
+            root = next((c for c in live.channels if c.get("Uniqueid") == live.linkedid), None)
+            channel = (root or live.channels[0])["Channel"]
+            response = conn.send_action(
+                Action="MixMonitor", Channel=channel, File=filename, Options="b"
+            )
+            _raise_unless_ok(response, "MixMonitor", tolerated="no such channel")
+            return _ok(response)
+        return False
 
     def live_channels(self) -> list[LiveChannel]:
         """Channels the PBX has up right now, with our call id where the call is ours."""

@@ -257,6 +257,7 @@ class AmiServer:
         hints: bool = True,
         restart_pause: float = 1.0,
         channel_vars: tuple[str, ...] = (),
+        recordings_dir: str | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -268,6 +269,7 @@ class AmiServer:
         self.hints = hints
         self.restart_pause = restart_pause
         self.channel_vars = channel_vars  # like manager.conf `channelvars`
+        self.recordings_dir = recordings_dir  # where MixMonitor writes (None: it refuses)
         self.silent = False
         self.sessions: set[Session] = set()
         self._listener: asyncio.Server | None = None

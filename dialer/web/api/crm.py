@@ -7,7 +7,7 @@ the helpdesk work to a job, so the desktop never waits on the helpdesk.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,9 +17,10 @@ from werkzeug.wrappers import Response
 from dialer.access import ALL_STAFF, roles
 from dialer.domain.crm import links, panel, settings
 from dialer.domain.crm.http import LOOKUP_TIMEOUT_S
+from dialer.domain.dialing import recordings
 from dialer.extensions import csrf, db
 from dialer.jobs import crm as crm_jobs
-from dialer.models import Call, Role
+from dialer.models import Call, Role, utcnow
 from dialer.web.agent.caller_view import may_see_call
 from dialer.web.api import agent as api
 from dialer.web.api import openapi_crm
@@ -72,17 +73,29 @@ def _visible_call(call_id: int) -> Call:
 def get_call_crm(call_id: int) -> Response:
     """The caller from the helpdesk: contact, matches, latest tickets, the link made if any."""
     config = current_app.config
+    call = _visible_call(call_id)
     shown = panel.lookup(
         db.session,
-        _visible_call(call_id),
+        call,
         config["DIALER_CRM_KEY"],
         region=config["DIALER_DEFAULT_REGION"],
         timeout_s=LOOKUP_TIMEOUT_S,
     )
     db.session.rollback()  # a lookup writes nothing (the built-in CRM only reads)
+    shown["recording_url"] = _recording_url(call)
     shown["problem_message"] = panel_problem(shown["problem"]) if shown["problem"] else None
     _explain(shown["link"])
     return jsonify(shown)
+
+
+def _recording_url(call: Call) -> str | None:
+    """Where the signed-in user can play the call's recording, if it exists and they may."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if recordings.recording_file(current_app.config["DIALER_RECORDINGS_DIR"], call) is None:
+        return None
+    if not recordings.may_play(db.session, user, call, utcnow()):
+        return None
+    return url_for("recordings.play", call_id=call.id)
 
 
 def _explain(link: dict | None) -> dict | None:

@@ -54,6 +54,10 @@ _PATHS: dict[str, Any] = {
                 problem_message=NULLABLE_STRING,
                 pages={"type": "object", "additionalProperties": STRING},
                 popup={"enum": ["in-app", "browser"]},
+                recording_url={
+                    "type": ["string", "null"],
+                    "description": "where the user may play the recording (range requests)",
+                },
             ),
             errors=("401", "404"),
             parameters=[_CALL_ID],
