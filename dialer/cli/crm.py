@@ -33,9 +33,9 @@ def _save(data: HelpdeskInput) -> None:
         db.session.rollback()
         raise click.ClickException(f"not saved: {refused}") from None
     db.session.commit()
-    is_ok, line = check_connection(db.session, current_app.config["DIALER_CRM_KEY"])
-    click.echo(f"saved; {line}")
-    if not is_ok:
+    result = check_connection(db.session, current_app.config["DIALER_CRM_KEY"])
+    click.echo(f"saved; {result.line()}")
+    if not result.is_ok:
         sys.exit(1)
 
 
@@ -88,9 +88,9 @@ def configure_builtin() -> None:
 @crm.command("check")
 def check_command() -> None:
     """One line: connected as whom, or what is wrong (bad key, unknown domain, timeout)."""
-    is_ok, line = check_connection(db.session, current_app.config["DIALER_CRM_KEY"])
-    click.echo(line)
-    if not is_ok:
+    result = check_connection(db.session, current_app.config["DIALER_CRM_KEY"])
+    click.echo(result.line())
+    if not result.is_ok:
         sys.exit(1)
 
 

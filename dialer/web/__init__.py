@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from dialer.web import errors, home
+    from dialer.web.admin import crm as crm_settings
     from dialer.web.agent import caller_view, desktop, history, recordings
     from dialer.web.api import agent as api_agent
     from dialer.web.api import crm as api_crm
@@ -34,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         surveys,
         blacklist,
+        crm_settings,
         errors,
     ):
         app.register_blueprint(module.bp)

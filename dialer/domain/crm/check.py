@@ -1,6 +1,8 @@
-"""``crm check``: one line saying whom the helpdesk knows us as, or what is wrong."""
+"""``crm check``: whom the helpdesk knows us as, or what is wrong, in one line."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -21,19 +23,39 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """``code`` is None when connected; ``who`` names the signed-in user then."""
+
+    where: str
+    who: str = ""
+    code: str | None = None
+    detail: str = ""
+
+    @property
+    def is_ok(self) -> bool:
+        """True when the helpdesk answered as someone."""
+        return self.code is None
+
+    def line(self) -> str:
+        """The command line's one line (English, like the rest of the CLI)."""
+        if self.is_ok:
+            return f"connected to {self.where} as {self.who}"
+        reason = REASONS.get(self.code or "", self.code or "")
+        return f"{self.where}: {reason}" + (f" ({self.detail})" if self.detail else "")
+
+
 def check_connection(
     session: Session, key: str | None, *, timeout_s: float = LOOKUP_TIMEOUT_S
-) -> tuple[bool, str]:
-    """(True, 'connected ... as NAME') or (False, the reason); never shows a secret."""
+) -> CheckResult:
+    """Ask the configured helpdesk who we are; never raises, never shows a secret."""
     row = settings.load(session)
     where = f"{row.provider} at {row.base_url}" if row.base_url else row.provider
     try:
         connector = settings.connector_for(session, key, timeout_s=timeout_s)
         me = connector.whoami()
     except DomainError as error:
-        return False, f"{where}: {error}"
+        return CheckResult(where, code=error.code, detail=str(error))
     except port.CrmError as error:
-        reason = REASONS.get(error.code, error.code)
-        return False, f"{where}: {reason}" + (f" ({error.detail})" if error.detail else "")
-    who = f"{me.name} <{me.email}>" if me.email else me.name
-    return True, f"connected to {where} as {who}"
+        return CheckResult(where, code=error.code, detail=error.detail)
+    return CheckResult(where, who=f"{me.name} <{me.email}>" if me.email else me.name)
