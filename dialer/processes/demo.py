@@ -60,6 +60,8 @@ def demo_processes(host: str, port: int, ami_port: int) -> dict[str, list[str]]:
             "imports",
             "--queue",
             "exports",
+            "--queue",
+            "crm",
         ],
         "ami-listener": [*flask, "ami-listener"],
     }

@@ -51,13 +51,14 @@ class CrmWorker:
 
 @pytest.fixture
 def freshdesk(seeded: Flask) -> Iterator[FakeFreshdesk]:
-    with running(FakeFreshdesk()) as fake, seeded.app_context():
-        settings.configure(
-            db.session,
-            seeded.config["DIALER_CRM_KEY"],
-            HelpdeskInput("freshdesk", url=fake.url, secret="fd-key-123"),
-        )
-        db.session.commit()
+    with running(FakeFreshdesk()) as fake:
+        with seeded.app_context():
+            settings.configure(
+                db.session,
+                seeded.config["DIALER_CRM_KEY"],
+                HelpdeskInput("freshdesk", url=fake.url, secret="fd-key-123"),
+            )
+            db.session.commit()
         yield fake  # type: ignore[misc]
 
 

@@ -29,6 +29,8 @@ def play(call_id: int) -> Response:
     path = recordings.recording_file(current_app.config["DIALER_RECORDINGS_DIR"], call)
     if path is None:
         abort(404)
+    # The player may hold the stream open for minutes: give the connection back first.
+    db.session.close()
     response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
