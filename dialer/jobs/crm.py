@@ -20,6 +20,7 @@ from dialer.domain.crm import links, settings, webhooks
 from dialer.domain.crm.http import JOB_TIMEOUT_S
 from dialer.domain.crm.notes import NoteContext
 from dialer.domain.crm.panel import link_json
+from dialer.domain.crm.port import CrmError
 from dialer.domain.errors import DomainError
 from dialer.extensions import db, redis_hub
 from dialer.jobs.runtime import job
@@ -100,20 +101,23 @@ def link_call(link_id: int) -> str:
             connector = settings.connector_for(
                 db.session, config["DIALER_CRM_KEY"], timeout_s=JOB_TIMEOUT_S
             )
-        except DomainError as error:  # the key cannot read the credentials: nothing will work
+        except (DomainError, CrmError) as error:  # unreadable credentials: nothing will work
             link = db.session.get(CrmLink, link_id)
             link.status, link.last_error, link.done_at = "failed", error.code, utcnow()
             db.session.commit()
             _tell_agent(link_id)
             return "failed"
-        attempt = links.perform_link(
-            db.session,
-            link_id,
-            connector,
-            context,
-            utcnow(),
-            region=config["DIALER_DEFAULT_REGION"],
-        )
+        try:
+            attempt = links.perform_link(
+                db.session,
+                link_id,
+                connector,
+                context,
+                utcnow(),
+                region=config["DIALER_DEFAULT_REGION"],
+            )
+        finally:
+            settings.release(connector)
         db.session.commit()
         _tell_agent(link_id)
         if not attempt.should_retry:

@@ -15,7 +15,7 @@ from dialer.domain.crm.settings import HelpdeskInput
 from dialer.extensions import db, redis_hub
 from dialer.jobs.crm import QUEUE
 from dialer.jobs.runtime import bind_app
-from dialer.models import CrmLink
+from dialer.models import Call, CrmLink
 from tests.crm_fakes import FakeFreshdesk, running
 from tests.dialing_factories import make_agent
 from tests.inbound_support import outbound_call
@@ -222,3 +222,26 @@ def test_cli_builtin_is_the_default_and_always_connected(app) -> None:
     assert (
         checked.exit_code == 0 and checked.output.strip() == "connected to builtin as built-in CRM"
     )
+
+
+def test_a_pending_link_never_queued_is_queued_when_the_panel_looks(app, desk, freshdesk) -> None:
+    tid = freshdesk.add_ticket(freshdesk.add_contact("A", NUMBER), "T")
+    with app.app_context():  # saved while Redis was down: no job was queued
+        db.session.add(
+            CrmLink(
+                call_id=desk["call"],
+                agent_id=db.session.get(Call, desk["call"]).agent_id,
+                choice="latest",
+                idempotency_key="k-offline",
+                provider="freshdesk",
+            )
+        )
+        db.session.commit()
+
+    shown = desk["client"].get(f"/api/calls/{desk['call']}/crm", headers=desk["auth"]).get_json()
+    run_crm_jobs(app)
+    again = desk["client"].get(f"/api/calls/{desk['call']}/crm", headers=desk["auth"]).get_json()
+
+    assert shown["link"]["status"] == "pending"
+    assert again["link"]["status"] == "linked"
+    assert [n["ticket_id"] for n in freshdesk.notes] == [tid]

@@ -53,9 +53,12 @@ def check_connection(
     where = f"{row.provider} at {row.base_url}" if row.base_url else row.provider
     try:
         connector = settings.connector_for(session, key, timeout_s=timeout_s)
-        me = connector.whoami()
-    except DomainError as error:
+    except (DomainError, port.CrmError) as error:
         return CheckResult(where, code=error.code, detail=str(error))
+    try:
+        me = connector.whoami()
     except port.CrmError as error:
         return CheckResult(where, code=error.code, detail=error.detail)
+    finally:
+        settings.release(connector)
     return CheckResult(where, who=f"{me.name} <{me.email}>" if me.email else me.name)

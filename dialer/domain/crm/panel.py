@@ -100,7 +100,7 @@ def lookup(
     row = settings.load(session)
     try:
         connector = settings.connector_for(session, key, timeout_s=timeout_s)
-    except DomainError as error:  # the credentials cannot be read: say so, show the call
+    except (DomainError, CrmError) as error:  # unreadable credentials or URL: say so
         return {
             "call_id": call.id,
             "provider": row.provider,
@@ -116,6 +116,4 @@ def lookup(
     try:
         return call_panel(session, call, connector, region=region) | {"popup": row.popup}
     finally:
-        close = getattr(connector, "close", None)
-        if close is not None:
-            close()
+        settings.release(connector)

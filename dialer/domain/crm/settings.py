@@ -136,6 +136,13 @@ def connector_for(session: Session, key: str | None, *, timeout_s: float) -> Crm
     return BuiltinConnector(session)
 
 
+def release(connector: CrmConnector) -> None:
+    """Close the connector's HTTP connections, if it has any."""
+    close = getattr(connector, "close", None)
+    if close is not None:
+        close()
+
+
 def webhook_target(session: Session, key: str | None) -> tuple[str, str] | None:
     """The webhook URL and its signing secret, or None when no webhook is configured."""
     row = session.get(CrmSettings, SETTINGS_ID)

@@ -7,6 +7,8 @@ the helpdesk work to a job, so the desktop never waits on the helpdesk.
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -85,7 +87,17 @@ def get_call_crm(call_id: int) -> Response:
     shown["recording_url"] = _recording_url(call)
     shown["problem_message"] = panel_problem(shown["problem"]) if shown["problem"] else None
     _explain(shown["link"])
+    if shown["link"] is not None and shown["link"]["status"] == "pending":
+        _requeue(call_id)
     return jsonify(shown)
+
+
+def _requeue(call_id: int) -> None:
+    """A pending link whose job was never queued (Redis was down) is queued now, once."""
+    link = links.link_for_call(db.session, call_id)
+    with contextlib.suppress(RedisError):
+        if link is not None:
+            crm_jobs.enqueue_link(link.id)
 
 
 def _recording_url(call: Call) -> str | None:
@@ -136,8 +148,11 @@ def rename_contact(call_id: int) -> Response:
     connector = settings.connector_for(
         db.session, config["DIALER_CRM_KEY"], timeout_s=LOOKUP_TIMEOUT_S
     )
-    contact = links.rename_contact(
-        db.session, call_id, current_user.id, str(json_body().get("name") or ""), connector
-    )
+    try:
+        contact = links.rename_contact(
+            db.session, call_id, current_user.id, str(json_body().get("name") or ""), connector
+        )
+    finally:
+        settings.release(connector)
     db.session.commit()
     return jsonify(contact=panel.contact_json(contact))
