@@ -63,6 +63,14 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_PBX": ("simulator", str),  # "simulator" (embedded default) or "asterisk"
     "DIALER_SIM_SPEED": ("1.0", float),
     "DIALER_SESSION_COOKIE_SECURE": ("false", _bool),
+    # Encrypts the helpdesk's credentials at rest (any passphrase; kept out of the database).
+    "DIALER_CRM_KEY": (None, str),
+    # Where users reach the product: links in helpdesk notes point here (the recording).
+    "DIALER_PUBLIC_URL": ("http://127.0.0.1:5000", str),
+    # Where the PBX's call recordings are read from (a mount of its monitor directory).
+    "DIALER_RECORDINGS_DIR": (None, str),
+    # Recordings older than this many days are deleted (0 keeps them for ever).
+    "DIALER_RECORDING_RETENTION_DAYS": (0, _INT),
 }
 
 # With the built-in simulator, the reference dialplan's names apply.
@@ -103,6 +111,10 @@ def load_config(environ: Mapping[str, str], instance_path: str | Path) -> dict[s
     _check_redis_url(config["REDIS_URL"])
     config["SECRET_KEY"] = _secret_key(config, instance)
     config["AMI_SECRET"] = config["AMI_SECRET"] or _demo_ami_secret(config, instance)
+    config["DIALER_CRM_KEY"] = _crm_key(config, instance)
+    config["DIALER_RECORDINGS_DIR"] = config["DIALER_RECORDINGS_DIR"] or str(
+        instance / "recordings"
+    )
     _check_region_and_zone(config)
     _check_ami(config)
     config["LANGUAGES"] = [lang.strip() for lang in config["DIALER_LANGUAGES"].split(",") if lang]
@@ -148,6 +160,14 @@ def _demo_ami_secret(config: dict[str, Any], instance: Path) -> str:
     if config["DIALER_PBX"] == "asterisk":
         raise ConfigError("AMI_SECRET must be set when DIALER_PBX=asterisk")
     return _instance_secret(instance / "ami_secret")
+
+
+def _crm_key(config: dict[str, Any], instance: Path) -> str | None:
+    """The demo's key is generated under instance/; production must set it (checked once a
+    helpdesk with credentials is configured: see ``dialer.schema.schema_problem``)."""
+    if config["DIALER_CRM_KEY"]:
+        return config["DIALER_CRM_KEY"]
+    return None if config["IS_PRODUCTION"] else _instance_secret(instance / "crm_key")
 
 
 def _instance_secret(path: Path) -> str:

@@ -36,7 +36,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
-QUEUE_NAMES = ("calls", "default", "imports", "exports")
+QUEUE_NAMES = ("calls", "default", "imports", "exports", "crm")
 
 
 class RedisHub:

@@ -85,7 +85,19 @@ def schema_problem(app: Flask) -> str | None:
         return f"cannot reach the database ({exc.orig}); check DATABASE_URL"
     if current != head_revision(app):
         return SCHEMA_BEHIND
-    return None
+    return _crm_key_problem(app)
+
+
+def _crm_key_problem(app: Flask) -> str | None:
+    """Stored helpdesk credentials with no key to read them: production must not start."""
+    from dialer.domain.crm.settings import needs_key
+
+    if app.config.get("DIALER_CRM_KEY") or not needs_key(db.session):
+        return None
+    return (
+        "A helpdesk is configured but DIALER_CRM_KEY is not set:"
+        " set it to the key the credentials were saved with."
+    )
 
 
 def init_app(app: Flask) -> None:

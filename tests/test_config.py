@@ -30,6 +30,20 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
         load_config({"DIALER_ENV": "production"}, tmp_path)
 
 
+def test_the_crm_key_is_generated_for_the_demo_never_in_production(tmp_path: Path) -> None:
+    demo = load_config({}, tmp_path)
+    production = load_config({"DIALER_ENV": "production", "SECRET_KEY": "s"}, tmp_path / "prod")
+    given = load_config(
+        {"DIALER_CRM_KEY": "k", "DIALER_ENV": "production", "SECRET_KEY": "s"}, tmp_path
+    )
+
+    assert demo["DIALER_CRM_KEY"] == (tmp_path / "crm_key").read_text().strip()
+    assert load_config({}, tmp_path)["DIALER_CRM_KEY"] == demo["DIALER_CRM_KEY"]
+    assert production["DIALER_CRM_KEY"] is None and not (tmp_path / "prod" / "crm_key").exists()
+    assert given["DIALER_CRM_KEY"] == "k"
+    assert demo["DIALER_RECORDINGS_DIR"] == str(tmp_path / "recordings")
+
+
 def test_a_real_asterisk_needs_its_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="AMI_SECRET"):
         load_config({"DIALER_PBX": "asterisk"}, tmp_path)

@@ -11,7 +11,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """Add every dialer command to ``app.cli`` (nothing heavy is imported until one runs)."""
-    from dialer.cli import export, leads, users
+    from dialer.cli import crm, export, leads, recordings, users
     from dialer.cli.ami import ami_check_command, make_listener_command
     from dialer.cli.pbx_sim import pbx_sim
     from dialer.cli.seed import seed_command
@@ -25,6 +25,8 @@ def register_commands(app: Flask) -> None:
     leads.register(app)
     export.register(app)
     users.register(app)
+    crm.register(app)
+    recordings.register(app)
     app.cli.add_command(
         LazyGroup("db", "flask_migrate.cli:db", help="Perform database migrations.")
     )

@@ -95,7 +95,16 @@ def serve(
         secret = secrets.token_urlsafe(12)
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
 
-    server = AmiServer(host, port, username, secret, speed, static_queue_members=static_members)
+    recordings = config.get("DIALER_RECORDINGS_DIR")
+    server = AmiServer(
+        host,
+        port,
+        username,
+        secret,
+        speed,
+        static_queue_members=static_members,
+        recordings_dir=recordings,
+    )
     try:
         asyncio.run(_serve_forever(server))
     except OSError as exc:

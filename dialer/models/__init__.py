@@ -7,6 +7,7 @@ from dialer.models.blacklist import BlacklistNumber
 from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
 from dialer.models.campaigns import Campaign, CampaignAgent, CampaignStatus, DialMode
 from dialer.models.contacts import Contact
+from dialer.models.crm import CrmLink, CrmSettings, WebhookAttempt, WebhookDelivery
 from dialer.models.leads import ImportStatus, Lead, LeadImport, LeadImportRejection, LeadStatus
 from dialer.models.notes import XcmReport
 from dialer.models.pbx import Extension, Queue, QueueMember
@@ -36,6 +37,8 @@ __all__ = [
     "CampaignAgent",
     "CampaignStatus",
     "Contact",
+    "CrmLink",
+    "CrmSettings",
     "DialMode",
     "Direction",
     "Extension",
@@ -54,6 +57,8 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "UTCDateTime",
     "XcmReport",
     "utcnow",

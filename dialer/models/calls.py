@@ -85,7 +85,10 @@ class Call(db.Model):
     hangup_cause: Mapped[int | None]
     hangup_cause_text: Mapped[str] = mapped_column(String(80), default="")
     hung_up_by: Mapped[str | None] = mapped_column(String(16))  # agent | customer | system
+    # The recording's file name in DIALER_RECORDINGS_DIR, once the PBX was asked to record.
     recording_ref: Mapped[str | None] = mapped_column(String(255))
+    # Set when the retention sweep deleted the file: the call keeps that it had one.
+    recording_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ami_action_id: Mapped[str | None] = mapped_column(String(80))
     ami_uniqueid: Mapped[str | None] = mapped_column(String(40), index=True)
     ami_linkedid: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -47,6 +47,8 @@ class Campaign(CreatedAtMixin, db.Model):
     )
     dial_mode: Mapped[str] = mapped_column(String(16), default=DialMode.PREVIEW)
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    # Record the campaign's answered calls (MixMonitor); linked to the helpdesk ticket (C1).
+    record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

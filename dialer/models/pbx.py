@@ -26,6 +26,8 @@ class Queue(CreatedAtMixin, db.Model):
     description: Mapped[str] = mapped_column(String(120), default="")
     # A retired queue keeps its history but takes no members and is left on the PBX.
     is_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Record the queue's answered calls (MixMonitor).
+    record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     members = relationship("QueueMember", back_populates="queue", cascade="all, delete-orphan")
 

@@ -59,6 +59,8 @@ def demo_processes(host: str, port: int, ami_port: int) -> dict[str, list[str]]:
             "imports",
             "--queue",
             "exports",
+            "--queue",
+            "crm",
         ],
         "ami-listener": [*flask, "ami-listener"],
     }

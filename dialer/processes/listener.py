@@ -23,7 +23,15 @@ from dialer.domain.notices import Notice
 from dialer.domain.people import membership
 from dialer.extensions import db
 from dialer.processes.housekeeping import Housekeeper
-from dialer.telephony.port import ConnectionHealth, Health, PortEvent, TelephonyError, TelephonyPort
+from dialer.telephony.port import (
+    CallConnected,
+    ConnectionHealth,
+    Health,
+    PortEvent,
+    QueueCallConnected,
+    TelephonyError,
+    TelephonyPort,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +76,43 @@ class PortEventHandler:
         if isinstance(event, ConnectionHealth):
             self._on_health(event)
             return
-        live.in_transaction(self.app, lambda: apply_port_event(db.session, event))
+        notices = live.in_transaction(self.app, lambda: apply_port_event(db.session, event))
+        self._send_webhooks(notices)
+        if isinstance(event, CallConnected | QueueCallConnected):
+            self._record(event)
+
+    def _record(self, event: CallConnected | QueueCallConnected) -> None:
+        """Name the connected call's recording, then have the calls worker ask the PBX."""
+        from dialer.domain.dialing.recordings import plan_recording
+        from dialer.jobs.recordings import enqueue_recording
+
+        planned: list[int] = []
+
+        def work() -> list[Notice]:
+            if isinstance(event, CallConnected):
+                found = plan_recording(db.session, call_uid=event.call_uid)
+            else:
+                found = plan_recording(db.session, call_ref=event.call_ref)
+            planned.extend([found[0]] if found else [])
+            return []
+
+        try:
+            live.in_transaction(self.app, work)
+            for call_id in planned:
+                with self.app.app_context():
+                    enqueue_recording(call_id)
+        except Exception:  # a recording must never cost the PBX's next event
+            log.exception("could not start recording the call")
+
+    def _send_webhooks(self, notices: list[Notice]) -> None:
+        """Queue the other CRM's webhooks for what the event changed; never stops the listener."""
+        from dialer.jobs.crm import enqueue_webhooks
+
+        try:
+            with self.app.app_context():
+                enqueue_webhooks(notices)
+        except Exception:  # a webhook must never cost the PBX's next event
+            log.exception("could not queue the CRM webhooks")
 
     def _on_health(self, event: ConnectionHealth) -> None:
         log.warning("PBX connection %s: %s", event.health, event.detail)

@@ -79,6 +79,20 @@ class CustomerFirstCall:
 
 
 @dataclass(frozen=True)
+class RecordCall:
+    """Record both parties of a live call into ``filename`` (a bare name, e.g. ``c42.wav``).
+
+    The call is ours by ``call_uid`` (placed by the dialer) or, for an inbound queue
+    call, by ``call_ref`` (the caller's Linkedid). The PBX writes the file in its
+    recordings directory, which the web app reads (DIALER_RECORDINGS_DIR).
+    """
+
+    filename: str
+    call_uid: str | None = None
+    call_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class LiveChannel:
     """One channel the PBX reports as up."""
 
@@ -234,6 +248,9 @@ class TelephonyPort(Protocol):
 
     def live_channels(self) -> list[LiveChannel]:
         """Channels the PBX has up right now."""
+
+    def start_recording(self, request: RecordCall) -> bool:
+        """Start recording the call (MixMonitor); False when no channel of it is up."""
 
     def extension_state(self, extension: str) -> ExtensionState:
         """The device state of an agent's extension."""

@@ -8,10 +8,12 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from dialer.web import admin, errors, home
     from dialer.web.admin import audit as _admin_audit  # noqa: F401 (routes of admin.bp)
+    from dialer.web.admin import crm as crm_settings
     from dialer.web.admin import pbx as _admin_pbx  # noqa: F401
     from dialer.web.admin import users as _admin_users  # noqa: F401
-    from dialer.web.agent import caller_view, desktop, history
+    from dialer.web.agent import caller_view, desktop, history, recordings
     from dialer.web.api import agent as api_agent
+    from dialer.web.api import crm as api_crm
     from dialer.web.api import dashboard as api_dashboard
     from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
@@ -36,10 +38,12 @@ def register_blueprints(app: Flask) -> None:
         desktop,
         api_agent,
         api_inbound,
+        api_crm,
         events,
         openapi,
         caller_view,
         history,
+        recordings,
         wallboard,
         manager_home,
         campaigns,
@@ -54,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         api_dashboard,
         agent_report,
+        crm_settings,
         errors,
     ):
         app.register_blueprint(module.bp)
@@ -64,6 +69,7 @@ def init_refusals(app: Flask) -> None:
     from dialer.web import refusals
     from dialer.web.admin import messages as admin_messages
     from dialer.web.agent import caller_view
+    from dialer.web.api import crm_messages
     from dialer.web.api import messages as agent_messages
     from dialer.web.manager import messages as manager_messages
     from dialer.web.manager import report_text
@@ -74,6 +80,7 @@ def init_refusals(app: Flask) -> None:
         manager_messages.REFUSALS,
         admin_messages.REFUSALS,
         report_text.REFUSALS,
+        crm_messages.REFUSALS,
         describers={
             **agent_messages.DESCRIBERS,
             **caller_view.DESCRIBERS,

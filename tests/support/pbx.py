@@ -32,6 +32,7 @@ def start_simulator(app: Flask, speed: float, *, static_members: bool = True) ->
         secret=app.config["AMI_SECRET"],
         speed=speed,
         static_queue_members=static_members,
+        recordings_dir=app.config["DIALER_RECORDINGS_DIR"],
     ).start()
     app.config.update(AMI_HOST="127.0.0.1", AMI_PORT=simulator.port, AMI_ORIGINATE_TIMEOUT=30)
     return simulator

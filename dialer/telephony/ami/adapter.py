@@ -42,6 +42,7 @@ from dialer.telephony.port import (
     ExtensionState,
     Health,
     LiveChannel,
+    RecordCall,
     TelephonyConfigError,
     TelephonyError,
     UnsafeValueError,
@@ -124,6 +125,25 @@ class AmiAdapter:
                 response = conn.send_action(Action="Hangup", Channel=channel["Channel"], Cause="16")
                 hung_up |= is_success(response)
         return hung_up
+
+    def start_recording(self, request: RecordCall) -> bool:
+        """MixMonitor on the call's first channel, bridged audio only; False when it is gone."""
+        filename = ami_requests.check_filename(request.filename)
+        conn = self._connection()
+        for live in self._live.snapshot(conn):
+            ours = (request.call_uid and live.call_uid == request.call_uid) or (
+                request.call_ref and live.linkedid == request.call_ref
+            )
+            if not ours:
+                continue
+            root = next((c for c in live.channels if c.get("Uniqueid") == live.linkedid), None)
+            channel = (root or live.channels[0])["Channel"]
+            response = conn.send_action(
+                Action="MixMonitor", Channel=channel, File=filename, Options="b"
+            )
+            raise_unless_success(response, "MixMonitor", tolerated="no such channel")
+            return is_success(response)
+        return False
 
     def live_channels(self) -> list[LiveChannel]:
         """Channels the PBX has up right now, with our call id where the call is ours."""

@@ -18,6 +18,7 @@ _NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
 _EXTENSION = re.compile(r"[A-Za-z0-9_+*#.-]{1,40}")
 _QUEUE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}\.(wav|gsm|ogg)")
 _DIAL_SEPARATORS = ("&", ",", "|")
 _RESERVED_VARS = {CALL_ID_VAR, FLOW_VAR, "DIAL_TIMEOUT"}
 
@@ -41,6 +42,11 @@ def check_extension(extension: str) -> str:
 def check_queue(queue: str) -> str:
     """A queue name: letters, digits and '_.-' only."""
     return _checked("queue name", queue, _QUEUE)
+
+
+def check_filename(filename: str) -> str:
+    """A recording's bare file name: no directory, no ',' (MixMonitor splits its arguments)."""
+    return _checked("recording file name", filename, _FILENAME)
 
 
 def check_dial_string(channel: str) -> str:

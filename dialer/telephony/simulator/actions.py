@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dialer.telephony.simulator.calls import OriginateRequest, OriginateResult, parse_callerid
 from dialer.telephony.simulator.channels import Channel
+from dialer.telephony.simulator.recording import Recorder
 from dialer.telephony.simulator.status_actions import StatusActions
 from dialer.telephony.simulator.wire import (
     EXTENSION_STATE_TEXT,
@@ -73,6 +74,7 @@ class Actions(StatusActions):
             "queuestatus": self.queue_status,
             "queuesummary": self.queue_summary,
             "listcommands": self.list_commands,
+            "mixmonitor": Recorder(pbx.recordings_dir, self.find_channel).mixmonitor,
         }
 
     async def handle(self, session: Client, req: Request) -> None:

@@ -58,3 +58,4 @@ class Pbx:
     queues: Queues
     background: Callable[[Coroutine[Any, Any, Any]], asyncio.Task]
     restart: Callable[[], Awaitable[None]]
+    recordings_dir: str | None = None  # where MixMonitor writes (None: it refuses)

@@ -81,6 +81,7 @@ class PbxSimulator:
         static_queue_members: bool = True,
         restart_pause: float | None = None,
         channel_vars: tuple[str, ...] = (),
+        recordings_dir: str | None = None,
     ) -> None:
         pause = restart_pause if restart_pause is not None else max(0.75 * speed, 0.05)
         self.server = AmiServer(
@@ -93,6 +94,7 @@ class PbxSimulator:
             static_queue_members=static_queue_members,
             restart_pause=pause,
             channel_vars=channel_vars,
+            recordings_dir=recordings_dir,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

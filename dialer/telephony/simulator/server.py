@@ -259,6 +259,7 @@ class AmiServer:
         static_queue_members: bool = True,
         restart_pause: float = 1.0,
         channel_vars: tuple[str, ...] = (),
+        recordings_dir: str | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -271,6 +272,7 @@ class AmiServer:
         self.static_queue_members = static_queue_members
         self.restart_pause = restart_pause
         self.channel_vars = channel_vars  # like manager.conf `channelvars`
+        self.recordings_dir = recordings_dir  # where MixMonitor writes (None: it refuses)
         self.silent = False
         self.sessions: set[Session] = set()
         self._listener: asyncio.Server | None = None
@@ -295,6 +297,7 @@ class AmiServer:
                 self.queues,
                 self.background,
                 self.restart,
+                self.recordings_dir,
             )
         )
         await self._listen()

@@ -26,6 +26,7 @@ from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.jobs import calls as call_jobs
+from dialer.jobs import crm as crm_jobs
 from dialer.jobs import membership as membership_jobs
 from dialer.models import Call, Campaign, Role, utcnow
 from dialer.web.api import common
@@ -251,5 +252,7 @@ def save_answers(call_id: int) -> tuple[Response, int]:
         utcnow(),
     )
     live.commit_then_publish(saved.notices)
+    if saved.is_new:
+        crm_jobs.enqueue_survey_webhook(call_id)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200
