@@ -9,16 +9,11 @@ from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.people import accounts, agents
 from dialer.domain.reports.agent_report import agent_report, report_columns
 from dialer.extensions import db
-from tests.dialing_factories import (
-    MORNING,
-    make_agent,
-    make_campaign,
-    make_lead,
-    make_pause_reason,
-    standard_survey,
-)
-from tests.domain.test_dashboard import place_call
+from tests.domain.reports.test_dashboard import place_call
 from tests.factories.calls import answered_call
+from tests.factories.campaigns import MORNING, make_campaign, standard_survey
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent, make_pause_reason
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 11, 24)  # MORNING is 10:00 on this day in Ho Chi Minh City

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.support.web import login
-from tests.web.test_history_pages import _agent_with_calls, _text
+from tests.web.agent.test_history_pages import _agent_with_calls, _text
 
 
 def test_a_manager_starts_from_every_agents_totals(app) -> None:

@@ -9,7 +9,7 @@ from dialer.extensions import db
 from dialer.models import Role
 from tests.factories.desk import make_desk
 from tests.factories.people import make_user
-from tests.web.test_desktop_browser import add_lead, sign_in, wait_state
+from tests.web.agent.test_desktop_browser import add_lead, sign_in, wait_state
 
 pytestmark = pytest.mark.browser
 
