@@ -12,29 +12,23 @@ import contextlib
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from dialer.access import ALL_STAFF, roles
+from dialer.domain.contacts import directory as contacts
 from dialer.domain.crm import links, panel, settings
 from dialer.domain.crm.http import LOOKUP_TIMEOUT_S
 from dialer.domain.dialing import recordings
-from dialer.extensions import csrf, db
+from dialer.extensions import db
 from dialer.jobs import crm as crm_jobs
 from dialer.models import Call, Role, utcnow
-from dialer.web.agent.caller_view import may_see_call
-from dialer.web.api import agent as api
-from dialer.web.api import openapi_crm
-from dialer.web.api.agent import ApiError, json_body
+from dialer.web.api import common
+from dialer.web.api.common import ApiError, json_body
 from dialer.web.api.crm_messages import panel_problem
 
 bp = Blueprint("api_crm", __name__, url_prefix="/api")
-openapi_crm.describe()
-csrf.exempt(bp)
-bp.before_request(api._check_csrf_for_cookie_sessions)
-bp.register_error_handler(ApiError, api._api_error)
-bp.register_error_handler(CSRFError, api._csrf_error)
+common.guard(bp)
 
 
 @bp.app_template_global("crm_texts")
@@ -64,7 +58,7 @@ def crm_texts() -> dict[str, object]:
 
 def _visible_call(call_id: int) -> Call:
     call = db.session.get(Call, call_id)
-    if not may_see_call(call):
+    if not contacts.may_see_call(db.session, current_user, call):
         raise ApiError(404, "not_found", panel_problem("not_found"))
     assert call is not None
     return call

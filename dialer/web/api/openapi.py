@@ -327,13 +327,18 @@ def agent_paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI document, built afresh from each API module's description."""
-    from dialer.web.api import dashboard, openapi_inbound
+    from dialer.web.api import dashboard, openapi_crm, openapi_inbound
 
     paths: dict[str, dict[str, Any]] = {}
-    for described in (agent_paths(), openapi_inbound.paths(), dashboard.paths()):
+    for described in (
+        agent_paths(),
+        openapi_inbound.paths(),
+        dashboard.paths(),
+        openapi_crm.paths(),
+    ):
         for path, item in described.items():
             paths.setdefault(path, {}).update(item)
-    schemas = {**agent_schemas(), **openapi_inbound.schemas()}
+    schemas = {**agent_schemas(), **openapi_inbound.schemas(), **openapi_crm.schemas()}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -10,11 +10,10 @@ from flask.testing import FlaskClient
 
 from dialer.extensions import db
 from dialer.models import CrmLink, CrmSettings, Role
-from tests.dialing_factories import make_agent
-from tests.factories import make_user
-from tests.inbound_support import outbound_call
+from tests.factories.calls import outbound_call
+from tests.factories.people import make_agent, make_user
 from tests.support.crm_fakes import FakeFreshdesk, running
-from tests.web.helpers import csrf_token, login
+from tests.support.web import csrf_token, login
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from flask import Flask
 from dialer.extensions import db
 from dialer.models import Call, Role, utcnow
 from dialer.telephony.simulator.recording import write_tone
-from tests.dialing_factories import AGENT_PASSWORD, make_agent
-from tests.factories import make_user
-from tests.inbound_support import outbound_call
-from tests.web.helpers import login
+from tests.factories.calls import outbound_call
+from tests.factories.people import AGENT_PASSWORD, make_agent, make_user
+from tests.support.web import login
 
 
 @pytest.fixture
