@@ -22,7 +22,7 @@ def test_a_connected_call_is_recorded_into_a_real_wav(tmp_path: Path) -> None:
         listener.start(heard)
         try:
             cid = agent_first(port, "5551230004")
-            heard.wait(lambda e: isinstance(e, CallConnected) and e.call_id == cid)
+            heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
             started = port.start_recording(RecordCall("call-1-x.wav", call_uid=cid))
             gone = port.start_recording(RecordCall("call-2-y.wav", call_uid="no-such-call"))
             with pytest.raises(UnsafeValueError):
