@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from dialer.web import limits
 
 bp = Blueprint("errors", __name__)
 
@@ -17,9 +19,22 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("Page not found."),
         405: _("This action is not allowed here."),
-        413: _("The file is too large."),
+        413: too_large_message(),
         429: _("Too many requests. Wait a moment and try again."),
     }
+
+
+def too_large_message() -> str:
+    """What a 413 says: the limit of this route, uploads or any other body."""
+    if limits.is_upload_route(request.endpoint):
+        return _(
+            "The file is larger than the %(mb)s MB upload limit. Split it and upload the parts.",
+            mb=current_app.config["DIALER_MAX_UPLOAD_MB"],
+        )
+    return _(
+        "The request is larger than the %(kb)s KB limit.",
+        kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024,
+    )
 
 
 @bp.app_errorhandler(HTTPException)
