@@ -247,3 +247,20 @@ def test_the_rejection_report_is_csv_a_spreadsheet_cannot_execute(ctx, tmp_path)
         "3,'-5,invalid number,",
         "5,0912000001,duplicate in the file,same number as line 4",
     ]
+
+
+def test_a_file_whose_every_row_is_malformed_rejects_each_row(ctx, tmp_path):
+    campaign = make_campaign(db.session)
+    path = write_csv(
+        tmp_path / "l.csv",
+        ["phone,Full name", "0912000001,An\x00Bình", f"0912000002,{'x' * 131_073}"],
+    )
+    lead_import = queued_import(
+        db.session, campaign, path, {"phone": "phone", "Full name": "full_name"}
+    )
+    done = run_import(db.session, lead_import.id)
+    assert (done.status, done.imported, done.rejected) == ("done", 0, 2)
+    assert [(line, reason) for line, _raw, reason, _detail in refused(lead_import.id)] == [
+        (2, "malformed_row"),
+        (3, "malformed_row"),
+    ]

@@ -39,7 +39,17 @@ class ContactInput:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ContactInput:
-        """Read the fields from a form or JSON body; anything missing is empty."""
+        """Read the fields from a form or JSON body; anything missing is empty.
+
+        Raises ContactInvalid (``not_text``) for a field given as a list, an object or a number.
+        """
+        wrong = {
+            field: "not_text"
+            for field in ("name", "email", "address", "notes")
+            if data.get(field) is not None and not isinstance(data.get(field), str)
+        }
+        if wrong:
+            raise ContactInvalid(wrong)
         return cls(
             name=str(data.get("name") or "").strip(),
             email=str(data.get("email") or "").strip(),

@@ -16,6 +16,7 @@ from dialer.domain.contacts import xcm as notes
 from dialer.extensions import db
 from dialer.models import Call, User, XcmReport
 from dialer.timefmt import local_zone
+from dialer.web import limits
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
 
@@ -45,7 +46,7 @@ def caller_view(call_id: int) -> str:
     assert call is not None
     page = request.args.get("page", "1")
     found = history.phone_history(
-        db.session, call.customer_number, page=int(page) if page.isdigit() else 1
+        db.session, call.customer_number, page=limits.parse_page(page) or 1
     )
     return render_template(
         "inbound/call.html",
@@ -93,6 +94,7 @@ def contact_errors(errors: dict[str, str]) -> dict[str, str]:
     """Each bad contact field with a sentence saying what is wrong."""
     sentences = {
         "too_long": _("This is too long."),
+        "not_text": _("Give this as text."),
         "invalid_email": _("Enter an email address like name@example.com."),
         "missing_number": _("The caller's number is hidden: there is no number to save."),
     }

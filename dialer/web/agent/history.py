@@ -17,6 +17,7 @@ from dialer.domain.contacts import history
 from dialer.extensions import db
 from dialer.models import Role, User, utcnow
 from dialer.timefmt import local_zone
+from dialer.web import limits
 
 bp = Blueprint("history", __name__, url_prefix="/history")
 
@@ -42,7 +43,7 @@ def index() -> str:
     page = request.args.get("page", "1")
     zone = local_zone()
     calls = history.agent_history(
-        db.session, agent.id, day, zone, tab=tab, page=int(page) if page.isdigit() else 1
+        db.session, agent.id, day, zone, tab=tab, page=limits.parse_page(page) or 1
     )
     activity = history.activity(db.session, agent.id, day, zone)
     return render_template(
@@ -59,21 +60,21 @@ def index() -> str:
 
 
 def _agent() -> User:
-    value = request.args.get("agent_id", "")
-    if not value.isdigit() or int(value) == current_user.id:
+    agent_id = limits.parse_id(request.args.get("agent_id", ""))
+    if agent_id is None or agent_id == current_user.id:
         return current_user
-    if not history.may_view_agent(current_user, int(value)):
+    if not history.may_view_agent(current_user, agent_id):
         abort(403)
-    return db.session.get(User, int(value)) or abort(404)
+    return db.session.get(User, agent_id) or abort(404)
 
 
 def _day() -> date:
     value = request.args.get("date", "")
     if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            flash(_("Give the date as YYYY-MM-DD."), "error")
+        day = history.parse_day(value)
+        if day is not None:
+            return day
+        flash(_("Give a date from 1970-01-01 to 2999-12-31 as YYYY-MM-DD."), "error")
     return history.local_day(local_zone())
 
 

@@ -23,6 +23,7 @@ from dialer.domain.contacts import xcm as notes
 from dialer.extensions import csrf, db
 from dialer.models import Call, Contact, User
 from dialer.timefmt import local_zone
+from dialer.web import limits
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
 from dialer.web.api import agent as api
@@ -53,19 +54,22 @@ def day_arg(value: str | None) -> date:
     """The ``date`` parameter (YYYY-MM-DD), today in the configured zone when absent."""
     if not value:
         return history.local_day(local_zone())
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_date", _("Give the date as YYYY-MM-DD.")) from None
+    day = history.parse_day(value)
+    if day is None:
+        raise ApiError(
+            400, "bad_date", _("Give a date from 1970-01-01 to 2999-12-31 as YYYY-MM-DD.")
+        )
+    return day
 
 
 def page_arg(value: str | None) -> int:
     """The ``page`` parameter: a whole number from 1."""
     if not value:
         return 1
-    if not value.isdigit() or int(value) < 1:
+    page = limits.parse_page(value)
+    if page is None:
         raise ApiError(400, "bad_page", _("The page must be a whole number from 1."))
-    return min(int(value), 1_000_000)
+    return page
 
 
 def tab_arg(value: str | None) -> history.Tab:
@@ -81,11 +85,12 @@ def agent_arg(value: str | None) -> User:
     """The agent whose history is asked for: oneself unless a supervisor names another."""
     if not value:
         return current_user
-    if not value.isdigit():
+    agent_id = limits.parse_id(value)
+    if agent_id is None:
         raise ApiError(400, "bad_agent", _("The agent id must be a number."))
-    if not history.may_view_agent(current_user, int(value)):
+    if not history.may_view_agent(current_user, agent_id):
         raise ApiError(403, "forbidden", _("You may see only your own history."))
-    agent = db.session.get(User, int(value))
+    agent = db.session.get(User, agent_id)
     if agent is None:
         raise _not_found()
     return agent
@@ -176,8 +181,8 @@ def create_contact() -> tuple[Response, int]:
     body = json_body()
     key = _visible_number(str(body.get("number") or ""))
     call = _own_call(body.get("call_id")) if body.get("call_id") else None
-    data = contacts.ContactInput.from_mapping(body)
     try:
+        data = contacts.ContactInput.from_mapping(body)
         contact, created = contacts.save_contact(db.session, key, data, region=_region(), call=call)
     except contacts.ContactInvalid as refused:
         db.session.rollback()
@@ -190,8 +195,9 @@ def create_contact() -> tuple[Response, int]:
 @roles(*ALL_STAFF)
 def update_contact(contact_id: int) -> Response:
     contact = _visible_contact(contact_id)
-    data = contacts.ContactInput.from_mapping(json_body())
+    body = json_body()
     try:
+        data = contacts.ContactInput.from_mapping(body)
         contacts.update_contact(contact, data)
     except contacts.ContactInvalid as refused:
         db.session.rollback()
@@ -226,7 +232,8 @@ def number_calls(number: str) -> Response:
 
 
 def _own_call(call_id: Any) -> Call:
-    call = db.session.get(Call, int(call_id)) if str(call_id).isdigit() else None
+    found = limits.parse_id(call_id)
+    call = db.session.get(Call, found) if found is not None else None
     if call is None or call.agent_id != current_user.id:
         raise _not_found()
     return call
