@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import errors, home, limits
+    from dialer.web import errors, headers, home, limits
     from dialer.web.agent import caller_view, desktop, history
     from dialer.web.api import agent as api_agent
     from dialer.web.api import events, openapi
@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.supervisor import wallboard
 
     limits.init_app(app)  # the id converter must be in place before any route is added
+    headers.init_app(app)
     for module in (
         signin,
         home,

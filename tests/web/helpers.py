@@ -27,3 +27,20 @@ def login(client: FlaskClient, username: str, password: str, extension: str = ""
         **extra,
     }
     return client.post("/login", data=data)
+
+
+def openapi_document(app) -> dict:  # noqa: ANN001
+    """The API description as a signed-in user reads it (it is not public)."""
+    from dialer.extensions import db
+    from dialer.models import Role, User
+    from tests.factories import make_user
+
+    with app.app_context():
+        if db.session.query(User).filter_by(username="api-reader").first() is None:
+            make_user(db.session, "api-reader", role=Role.MANAGER, password="pw")
+            db.session.commit()
+    client = app.test_client()
+    login(client, "api-reader", "pw")
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200, response.status_code
+    return response.get_json()

@@ -6,9 +6,11 @@ import re
 
 from flask import Flask
 
+from tests.web.helpers import openapi_document
+
 
 def test_every_api_route_is_in_the_openapi_document(app: Flask) -> None:
-    document = app.test_client().get("/api/openapi.json").get_json()
+    document = openapi_document(app)
     assert document["openapi"].startswith("3.1")
     documented = {
         (path, method.upper()) for path, item in document["paths"].items() for method in item
@@ -24,7 +26,7 @@ def test_every_api_route_is_in_the_openapi_document(app: Flask) -> None:
 
 
 def test_every_reference_in_the_document_resolves(app: Flask) -> None:
-    document = app.test_client().get("/api/openapi.json").get_json()
+    document = openapi_document(app)
     text = str(document)
     for kind, name in re.findall(r"#/components/(\w+)/(\w+)", text):
         assert name in document["components"][kind], name

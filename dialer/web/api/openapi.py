@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from dialer.access import public
+from dialer.access import ALL_STAFF, roles
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -347,7 +347,7 @@ def document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-@public
+@roles(*ALL_STAFF)
 def openapi_json() -> Response:
-    """The OpenAPI document."""
+    """The OpenAPI document, for signed-in users only (it maps every action of the API)."""
     return jsonify(document())
