@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -15,7 +15,7 @@ from tests.factories import make_extension, make_user
 from tests.inbound_support import answered_call
 from tests.web.helpers import csrf_token, login
 
-T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=3)
 HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999999999"]
 
 

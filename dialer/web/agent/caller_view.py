@@ -44,14 +44,21 @@ def caller_view(call_id: int) -> str:
     if not may_see_call(call):
         abort(404)
     assert call is not None
-    page = request.args.get("page", "1")
-    found = history.phone_history(
-        db.session, call.customer_number, page=limits.parse_page(page) or 1
-    )
+    # One's own past call shows its own report; the caller's history and contact only
+    # while the number is open to this user (see contacts.may_see_number), each view logged.
+    contact, found = None, history.PhonePage(rows=[], page=1, has_more=False)
+    if contacts.may_see_number(db.session, current_user, call.customer_number):
+        page = limits.parse_page(request.args.get("page", "1")) or 1
+        found = history.phone_history(db.session, call.customer_number, page=page)
+        contact = call.contact or contacts.find_contact(db.session, call.customer_number)
+        contacts.record_view(
+            db.session, current_user, call.customer_number, "caller_view", call_id=call.id
+        )
+        db.session.commit()
     return render_template(
         "inbound/call.html",
         call=call,
-        contact=call.contact or contacts.find_contact(db.session, call.customer_number),
+        contact=contact,
         report=notes.report_for_call(db.session, call.id),
         phone=found,
         zone=local_zone(),

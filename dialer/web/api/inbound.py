@@ -172,6 +172,8 @@ def _invalid_contact(refused: contacts.ContactInvalid) -> ApiError:
 def contact_by_number(number: str) -> Response:
     key = _visible_number(number)
     contact = contacts.find_contact(db.session, key, _region())
+    contacts.record_view(db.session, current_user, key, "contact")
+    db.session.commit()
     return jsonify(number=key, contact=contacts.contact_json(contact))
 
 
@@ -208,6 +210,8 @@ def update_contact(contact_id: int) -> Response:
 
 def _phone_history(number: str) -> Response:
     found = history.phone_history(db.session, number, page=page_arg(request.args.get("page")))
+    contacts.record_view(db.session, current_user, number, "history", page=found.page)
+    db.session.commit()
     return jsonify(
         number=number,
         page=found.page,
@@ -264,8 +268,11 @@ def save_xcm(call_id: int) -> tuple[Response, int]:
 @bp.get("/calls/<int:call_id>/xcm")
 @roles(*ALL_STAFF)
 def get_xcm(call_id: int) -> Response:
-    visible = inbound_pages.may_see_call(db.session.get(Call, call_id))
+    call = db.session.get(Call, call_id)
+    visible = inbound_pages.may_see_call(call)
     report = notes.report_for_call(db.session, call_id) if visible else None
-    if report is None:
+    if call is None or report is None:
         raise _not_found()
+    contacts.record_view(db.session, current_user, call.customer_number, "xcm", call_id=call_id)
+    db.session.commit()
     return jsonify(inbound_pages.report_view(report))
