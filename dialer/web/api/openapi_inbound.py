@@ -6,12 +6,15 @@ from typing import Any
 
 from dialer.web.api.openapi import (
     BOOLEAN,
+    ID,
+    IDEMPOTENCY_KEY,
     INTEGER,
     NULLABLE_TIME,
     SCHEMAS,
     STRING,
     TIME,
     add_paths,
+    link,
     obj,
     operation,
     ref,
@@ -31,7 +34,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 def _path(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema or INTEGER}
+    return {"name": name, "in": "path", "required": True, "schema": schema or ID}
 
 
 DAY = _query("date", "YYYY-MM-DD in the deployment's time zone; today when left out", DATE)
@@ -39,7 +42,7 @@ PAGE = _query("page", "10 rows a page, from 1", {"type": "integer", "minimum": 1
 AGENT = _query(
     "agent_id",
     "another agent's history (supervisors and managers only; agents get 403)",
-    {"type": "integer"},
+    ID,
 )
 
 
@@ -181,11 +184,23 @@ _PATHS: dict[str, Any] = {
             body={
                 "allOf": [
                     ref("ContactInput"),
-                    obj(("number",), number=STRING, call_id=INTEGER),
+                    obj(("number",), number=STRING, call_id=ID),
                 ]
             },
             status="201",
             errors=("400", "401", "404", "415", "422"),
+            operationId="saveContact",
+            responses_links={
+                code: {
+                    "EditContact": link(
+                        "editContact", "Edit the contact", contact_id="$response.body#/id"
+                    ),
+                    "ContactCalls": link(
+                        "contactCalls", "The contact's calls", contact_id="$response.body#/id"
+                    ),
+                }
+                for code in ("201",)
+            },
         )
     },
     "/api/contacts/by-number/{number}": {
@@ -210,6 +225,7 @@ _PATHS: dict[str, Any] = {
             ref("Contact"),
             body=ref("ContactInput"),
             errors=("400", "401", "404", "415", "422"),
+            operationId="editContact",
             parameters=[_path("contact_id")],
         )
     },
@@ -218,6 +234,7 @@ _PATHS: dict[str, Any] = {
             "Phone history of a contact's number, newest first, 10 a page",
             ref("PhonePage"),
             errors=("400", "401", "404"),
+            operationId="contactCalls",
             parameters=[_path("contact_id"), PAGE],
         )
     },
@@ -233,10 +250,8 @@ _PATHS: dict[str, Any] = {
             ),
             status="201",
             errors=("400", "401", "404", "409", "415", "422"),
-            parameters=[
-                _path("call_id"),
-                {"name": "Idempotency-Key", "in": "header", "required": True, "schema": STRING},
-            ],
+            operationId="saveXcm",
+            parameters=[_path("call_id"), IDEMPOTENCY_KEY],
         ),
         "get": operation(
             "The Report XCM saved with a call, with its agent and category in words",
@@ -253,6 +268,7 @@ _PATHS: dict[str, Any] = {
                 ]
             },
             errors=("401", "404"),
+            operationId="getXcm",
             parameters=[_path("call_id")],
         ),
     },
