@@ -78,6 +78,11 @@ def test_the_session_cookie_is_secure_when_configured(app: Flask, monkeypatch: p
 
     monkeypatch.setenv("DIALER_SESSION_COOKIE_SECURE", "true")
     secure_app = create_app({"TESTING": True})
-    response = secure_app.test_client().get("/login", base_url="https://localhost")
-    cookie = response.headers["Set-Cookie"]
-    assert "Secure" in cookie and "SameSite=Lax" in cookie
+    try:
+        response = secure_app.test_client().get("/login", base_url="https://localhost")
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "SameSite=Lax" in cookie
+    finally:
+        with secure_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
