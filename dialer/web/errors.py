@@ -19,7 +19,6 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("Page not found."),
         405: _("This action is not allowed here."),
-        413: too_large_message(),
         429: _("Too many requests. Wait a moment and try again."),
     }
 
@@ -31,16 +30,17 @@ def too_large_message() -> str:
             "The file is larger than the %(mb)s MB upload limit. Split it and upload the parts.",
             mb=current_app.config["DIALER_MAX_UPLOAD_MB"],
         )
-    return _(
-        "The request is larger than the %(kb)s KB limit.",
-        kb=current_app.config["MAX_CONTENT_LENGTH"] // 1024,
-    )
+    limit = request.max_content_length or 0
+    return _("The request is larger than the %(kb)s KB limit.", kb=limit // 1024)
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Any:
     code = error.code or 500
-    message = _messages().get(code, error.description or _("Something went wrong."))
+    if code == 413:
+        message = too_large_message()
+    else:
+        message = _messages().get(code, error.description or _("Something went wrong."))
     if request.path.startswith("/api/"):
         response = jsonify(code=(error.name or "error").lower().replace(" ", "_"), message=message)
         response.status_code = code
