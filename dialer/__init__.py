@@ -25,7 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(os.environ, app.instance_path))
     app.config.update(overrides or {})
-    _derive_flask_settings(app)
+    _derive_flask_settings(app, overrides or {})
 
     db.init_app(app)
     schema.init_migrations(app, os.path.join(root, "migrations"))
@@ -42,13 +42,24 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _derive_flask_settings(app: Flask) -> None:
-    """Flask's own setting names, from ours."""
+def _derive_flask_settings(app: Flask, overrides: Mapping[str, Any]) -> None:
+    """Flask's own setting names, from ours (Flask defines these keys, so set them, not
+    setdefault); a value given in ``overrides`` wins."""
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["DIALER_MAX_UPLOAD_MB"] * 1024 * 1024)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["DIALER_SESSION_COOKIE_SECURE"])
+    secure = app.config["DIALER_SESSION_COOKIE_SECURE"]
+    derived = {
+        # Every body but an upload's (see dialer.web.limits) is small.
+        "MAX_CONTENT_LENGTH": app.config["DIALER_MAX_BODY_KB"] * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+    }
+    for name, value in derived.items():
+        if name not in overrides:
+            app.config[name] = value
     app.config.setdefault("REMEMBER_COOKIE_DURATION", 0)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -43,6 +43,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_DEFAULT_REGION": ("VN", str),
     "DIALER_TIMEZONE": ("Asia/Ho_Chi_Minh", str),
     "DIALER_MAX_UPLOAD_MB": (50, _INT),
+    "DIALER_MAX_BODY_KB": (1024, _INT),  # every request body but an upload's
     "DIALER_LOGIN_MAX_FAILURES": (5, _INT),
     "DIALER_LOGIN_LOCKOUT_SECONDS": (300, _INT),
     "DIALER_HEARTBEAT_TIMEOUT_S": (30, _INT),

@@ -28,8 +28,10 @@ DEFAULT_REGION = "VN"
 
 # Spreadsheets turn 0912345678 into the float 912345678.0.
 _EXCEL_FLOAT = r"^\s*([0-9]+)\.0+\s*$"
-# What people put between digits; "/" is not here because it separates two numbers.
-_SEPARATORS = r"[\s.\-()']"
+# What people put between digits; "/" is not here because it separates two numbers. The
+# invisible ones (byte-order mark, zero-width space and joiners, direction marks, soft hyphen)
+# come along when a number is copied from a web page or a file saved with a BOM.
+_SEPARATORS = r"[\s.\-()'\u00ad\u200b-\u200f\u2060\ufeff]"
 _SHAPE = r"\+?[0-9]+"
 _EXCEL_FLOAT_RE = re.compile(_EXCEL_FLOAT)
 _SEPARATORS_RE = re.compile(_SEPARATORS)

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from dialer.web import admin, errors, home
+    from dialer.web import admin, errors, headers, home, limits
     from dialer.web.admin import audit as _admin_audit  # noqa: F401 (routes of admin.bp)
     from dialer.web.admin import crm as crm_settings
     from dialer.web.admin import pbx as _admin_pbx  # noqa: F401
@@ -32,6 +32,8 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
+    limits.init_app(app)  # the id converter must be in place before any route is added
+    headers.init_app(app)
     for module in (
         signin,
         home,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from dialer.web import limits
 
 bp = Blueprint("errors", __name__)
 
@@ -17,15 +19,28 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("Page not found."),
         405: _("This action is not allowed here."),
-        413: _("The file is too large."),
         429: _("Too many requests. Wait a moment and try again."),
     }
+
+
+def too_large_message() -> str:
+    """What a 413 says: the limit of this route, uploads or any other body."""
+    if limits.is_upload_route(request.endpoint):
+        return _(
+            "The file is larger than the %(mb)s MB upload limit. Split it and upload the parts.",
+            mb=current_app.config["DIALER_MAX_UPLOAD_MB"],
+        )
+    limit = request.max_content_length or 0
+    return _("The request is larger than the %(kb)s KB limit.", kb=limit // 1024)
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Any:
     code = error.code or 500
-    message = _messages().get(code, error.description or _("Something went wrong."))
+    if code == 413:
+        message = too_large_message()
+    else:
+        message = _messages().get(code, error.description or _("Something went wrong."))
     if request.path.startswith("/api/"):
         response = jsonify(code=(error.name or "error").lower().replace(" ", "_"), message=message)
         response.status_code = code

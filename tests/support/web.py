@@ -94,3 +94,20 @@ def place(client: FlaskClient, headers: dict[str, str], number: str) -> int:
     response = client.post("/api/calls", json={"number": number}, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["call"]["id"]
+
+
+def openapi_document(app: Flask) -> dict:
+    """The API description as a signed-in user reads it (it is not public)."""
+    from dialer.extensions import db
+    from dialer.models import Role, User
+    from tests.factories.people import make_user
+
+    with app.app_context():
+        if db.session.query(User).filter_by(username="api-reader").first() is None:
+            make_user(db.session, "api-reader", role=Role.MANAGER, password="pw")
+            db.session.commit()
+    client = app.test_client()
+    login(client, "api-reader", "pw")
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200, response.status_code
+    return response.get_json()

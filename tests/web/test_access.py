@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from dialer.access import view_roles
 from dialer.extensions import db
@@ -19,7 +20,7 @@ SIGN_OUTS = ("auth.logout", "api.delete_session")
 def _sample_url(rule) -> str:
     """The rule with every variable filled by a plausible value."""
     values = {
-        arg: ("1" if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x")
+        arg: ("1" if isinstance(rule._converters[arg], IntegerConverter) else "x")
         for arg in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]

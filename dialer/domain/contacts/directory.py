@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from dialer.domain import audit
 from dialer.domain.errors import DomainError
 from dialer.domain.phones import DEFAULT_REGION, NormalisedPhone, national_variants, normalise_phone
-from dialer.models import Call, Contact, Role, User
+from dialer.models import (
+    AgentSession,
+    AgentState,
+    Call,
+    CallState,
+    Contact,
+    Role,
+    User,
+    utcnow,
+)
 
 # What a PBX may put before or inside a caller id that is not part of the number.
 _NOT_DIGITS = re.compile(r"[^0-9]")
@@ -45,7 +56,17 @@ class ContactInput:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ContactInput:
-        """Read the fields from a form or JSON body; anything missing is empty."""
+        """Read the fields from a form or JSON body; anything missing is empty.
+
+        Raises ContactInvalid (``not_text``) for a field given as a list, an object or a number.
+        """
+        wrong = {
+            field: "not_text"
+            for field in ("name", "email", "address", "notes")
+            if data.get(field) is not None and not isinstance(data.get(field), str)
+        }
+        if wrong:
+            raise ContactInvalid(wrong)
         return cls(
             name=str(data.get("name") or "").strip(),
             email=str(data.get("email") or "").strip(),
@@ -132,17 +153,56 @@ def _apply(contact: Contact, data: ContactInput) -> None:
     contact.is_vip = data.is_vip
 
 
-def may_see_number(session: Session, user: User, number: str) -> bool:
-    """Supervisors see every number; an agent only numbers they have had a call with."""
+# An inbound call has no wrap-up state: its after-call work (the contact, the XCM report) is
+# the time until the agent's next call, at most this long.
+AFTER_CALL = timedelta(minutes=10)
+
+
+def may_see_number(session: Session, user: User, number: str, at: datetime | None = None) -> bool:
+    """Supervisors see every number; an agent only the number of the call they are on now.
+
+    "On now" is the manual's rule (the agent on a call sees that caller's history and notes):
+    a call of theirs with that number that has not ended, the call they are wrapping up, or
+    their latest call when it ended less than AFTER_CALL ago. Having called a number once
+    opens nothing afterwards.
+    """
     if user.has_role(Role.SUPERVISOR, Role.MANAGER):
         return True
     if not number:
         return False
-    return bool(
-        session.scalar(
-            select(exists().where(Call.customer_number == number, Call.agent_id == user.id))
-        )
+    live = exists().where(
+        Call.customer_number == number, Call.agent_id == user.id, Call.state != CallState.ENDED
     )
+    wrapping_up = (
+        select(AgentSession.id)
+        .join(Call, Call.id == AgentSession.current_call_id)
+        .where(
+            AgentSession.user_id == user.id,
+            AgentSession.logout_at.is_(None),
+            AgentSession.state == AgentState.WRAPUP,
+            Call.customer_number == number,
+        )
+        .exists()
+    )
+    if session.scalar(select(live | wrapping_up)):
+        return True
+    latest = session.execute(
+        select(Call.customer_number, Call.ended_at)
+        .where(Call.agent_id == user.id)
+        .order_by(Call.id.desc())
+        .limit(1)
+    ).first()
+    return (
+        latest is not None
+        and latest.customer_number == number
+        and latest.ended_at is not None
+        and latest.ended_at >= (at or utcnow()) - AFTER_CALL
+    )
+
+
+def record_view(session: Session, user: User, number: str, what: str, **detail: Any) -> None:
+    """Log that ``user`` read the history, contact or notes of ``number`` (caller commits)."""
+    audit.record(session, "caller.viewed", actor_id=user.id, number=number, what=what, **detail)
 
 
 def may_see_call(session: Session, user: User, call: Call | None) -> bool:

@@ -107,6 +107,19 @@ def local_day(zone: ZoneInfo, now: datetime) -> date:
     return now.astimezone(zone).date()
 
 
+# The days a history can be asked about: the calendar's ends have no UTC bounds in every zone.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def parse_day(text: str) -> date | None:
+    """The day written YYYY-MM-DD between FIRST_DAY and LAST_DAY; None for anything else."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if len(text) == 10 and FIRST_DAY <= day <= LAST_DAY else None
+
+
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants a local day starts and ends at (end excluded)."""
     start = datetime.combine(day, time.min, zone)

@@ -192,7 +192,8 @@ def strip_spaces(values: pd.Series) -> pd.Series:
 def split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Vietnamese order: the given name is the last word, the family (and middle) name the rest."""
     parts = full.str.rsplit(" ", n=1, expand=True)
-    if parts.shape[1] == 1:
+    # One column when no name has a space; none at all when the chunk has no row left.
+    if parts.shape[1] < 2:
         return pd.Series("", index=full.index, dtype="str"), full
     single = parts[1].isna()
     given = parts[1].where(~single, parts[0]).fillna("")

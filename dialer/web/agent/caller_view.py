@@ -16,6 +16,7 @@ from dialer.domain.contacts import xcm as notes
 from dialer.extensions import db
 from dialer.models import Call, User, XcmReport
 from dialer.timefmt import local_zone
+from dialer.web import limits
 from dialer.web.refusals import Described
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
@@ -36,14 +37,21 @@ def caller_view(call_id: int) -> str:
     if not contacts.may_see_call(db.session, current_user, call):
         abort(404)
     assert call is not None
-    page = request.args.get("page", "1")
-    found = history.phone_history(
-        db.session, call.customer_number, page=int(page) if page.isdigit() else 1
-    )
+    # One's own past call shows its own report; the caller's history and contact only
+    # while the number is open to this user (see contacts.may_see_number), each view logged.
+    contact, found = None, history.PhonePage(rows=[], page=1, has_more=False)
+    if contacts.may_see_number(db.session, current_user, call.customer_number):
+        page = limits.parse_page(request.args.get("page", "1")) or 1
+        found = history.phone_history(db.session, call.customer_number, page=page)
+        contact = call.contact or contacts.find_contact(db.session, call.customer_number)
+        contacts.record_view(
+            db.session, current_user, call.customer_number, "caller_view", call_id=call.id
+        )
+        db.session.commit()
     return render_template(
         "inbound/call.html",
         call=call,
-        contact=call.contact or contacts.find_contact(db.session, call.customer_number),
+        contact=contact,
         report=notes.report_for_call(db.session, call.id),
         phone=found,
         zone=local_zone(),
@@ -86,6 +94,7 @@ def contact_errors(errors: dict[str, str]) -> dict[str, str]:
     """Each bad contact field with a sentence saying what is wrong."""
     sentences = {
         "too_long": _("This is too long."),
+        "not_text": _("Give this as text."),
         "invalid_email": _("Enter an email address like name@example.com."),
         "missing_number": _("The caller's number is hidden: there is no number to save."),
     }

@@ -35,6 +35,8 @@ def queue_label(names: list[str]) -> str:
 @bp.route("/")
 @roles(Role.AGENT)
 def desktop() -> str | Response:
+    if current_user.role != Role.AGENT:  # an admin passes the role check but has no desk
+        return redirect(url_for("home.index"))
     agent_session = accounts.current_agent_session(db.session, current_user.id)
     if agent_session is None:  # logged out elsewhere, or by a supervisor
         logout_user()

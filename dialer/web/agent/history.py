@@ -18,6 +18,7 @@ from dialer.domain.reports import periods
 from dialer.extensions import db
 from dialer.models import Role, User, utcnow
 from dialer.timefmt import local_zone
+from dialer.web import limits
 
 bp = Blueprint("history", __name__, url_prefix="/history")
 
@@ -50,7 +51,7 @@ def index() -> str:
         first,
         zone,
         tab=tab,
-        page=int(page) if page.isdigit() else 1,
+        page=limits.parse_page(page) or 1,
         last=last,
     )
     activity = history.activity(db.session, agent.id, first, zone, now=utcnow()) if agent else []
@@ -89,11 +90,12 @@ def _agent() -> User | None:
     value = request.args.get("agent_id", "")
     if value == "all" and _is_overseer():
         return None
-    if not value.isdigit() or int(value) == current_user.id:
+    agent_id = limits.parse_id(value)
+    if agent_id is None or agent_id == current_user.id:
         return current_user
-    if not history.may_view_agent(current_user, int(value)):
+    if not history.may_view_agent(current_user, agent_id):
         abort(403)
-    return db.session.get(User, int(value)) or abort(404)
+    return db.session.get(User, agent_id) or abort(404)
 
 
 def _days() -> tuple[date, date]:
@@ -103,11 +105,10 @@ def _days() -> tuple[date, date]:
         return periods.parse_range(request.args.get("from"), request.args.get("to"), today)
     value = request.args.get("date", "")
     if value:
-        try:
-            day = date.fromisoformat(value)
+        day = history.parse_day(value)
+        if day is not None:
             return day, day
-        except ValueError:
-            flash(_("Give the date as YYYY-MM-DD."), "error")
+        flash(_("Give a date from 1970-01-01 to 2999-12-31 as YYYY-MM-DD."), "error")
     return today, today
 
 

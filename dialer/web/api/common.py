@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from dialer.domain.people import tokens as api_tokens
 from dialer.extensions import csrf, db, login_manager
 from dialer.models import User, utcnow
+from dialer.web import limits
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -80,25 +81,37 @@ def _csrf_message() -> str:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; a 400 naming the problem otherwise."""
+    """The request's JSON object; a 4xx naming the problem otherwise."""
     if not request.is_json:
         raise ApiError(415, "json_required", _("Send the request body as application/json."))
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body, problem = None, "too_deep"
+    else:
+        problem = limits.json_problem(body)
+    if problem == "too_deep":
+        raise ApiError(400, "invalid_json", _("The request body is nested too deeply."))
+    if problem == "not_unicode":
+        raise ApiError(
+            400, "invalid_json", _("The request body holds text that is not valid Unicode.")
+        )
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", _("The request body is not a JSON object."))
     return body
 
 
 def int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    """A whole-number field of the body."""
+    """A whole-number field of the body: an id from 1 to the largest the database holds."""
     value = body.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    found = limits.parse_id(value)
+    if found is None:
         raise ApiError(
             422, "invalid_field", _("%(field)s must be a whole number.", field=name), field=name
         )
-    return int(value)
+    return found
 
 
 def guard(bp: Blueprint) -> None:

@@ -22,6 +22,7 @@ from dialer.domain.contacts import xcm as notes
 from dialer.extensions import db
 from dialer.models import Call, Contact, User, utcnow
 from dialer.timefmt import local_zone
+from dialer.web import limits
 from dialer.web.agent import caller_view as inbound_pages
 from dialer.web.agent import history as history_pages
 from dialer.web.api import common
@@ -46,19 +47,22 @@ def day_arg(value: str | None) -> date:
     """The ``date`` parameter (YYYY-MM-DD), today in the configured zone when absent."""
     if not value:
         return history.local_day(local_zone(), utcnow())
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_date", _("Give the date as YYYY-MM-DD.")) from None
+    day = history.parse_day(value)
+    if day is None:
+        raise ApiError(
+            400, "bad_date", _("Give a date from 1970-01-01 to 2999-12-31 as YYYY-MM-DD.")
+        )
+    return day
 
 
 def page_arg(value: str | None) -> int:
     """The ``page`` parameter: a whole number from 1."""
     if not value:
         return 1
-    if not value.isdigit() or int(value) < 1:
+    page = limits.parse_page(value)
+    if page is None:
         raise ApiError(400, "bad_page", _("The page must be a whole number from 1."))
-    return min(int(value), 1_000_000)
+    return page
 
 
 def tab_arg(value: str | None) -> history.Tab:
@@ -74,11 +78,12 @@ def agent_arg(value: str | None) -> User:
     """The agent whose history is asked for: oneself unless a supervisor names another."""
     if not value:
         return current_user
-    if not value.isdigit():
+    agent_id = limits.parse_id(value)
+    if agent_id is None:
         raise ApiError(400, "bad_agent", _("The agent id must be a number."))
-    if not history.may_view_agent(current_user, int(value)):
+    if not history.may_view_agent(current_user, agent_id):
         raise ApiError(403, "forbidden", _("You may see only your own history."))
-    agent = db.session.get(User, int(value))
+    agent = db.session.get(User, agent_id)
     if agent is None:
         raise _not_found()
     return agent
@@ -155,6 +160,8 @@ def _visible_contact(contact_id: int) -> Contact:
 def contact_by_number(number: str) -> Response:
     key = _visible_number(number)
     contact = contacts.find_contact(db.session, key, _region())
+    contacts.record_view(db.session, current_user, key, "contact")
+    db.session.commit()
     return jsonify(number=key, contact=contacts.contact_json(contact))
 
 
@@ -182,6 +189,8 @@ def update_contact(contact_id: int) -> Response:
 
 def _phone_history(number: str) -> Response:
     found = history.phone_history(db.session, number, page=page_arg(request.args.get("page")))
+    contacts.record_view(db.session, current_user, number, "history", page=found.page)
+    db.session.commit()
     return jsonify(
         number=number,
         page=found.page,
@@ -206,7 +215,8 @@ def number_calls(number: str) -> Response:
 
 
 def _own_call(call_id: Any) -> Call:
-    call = db.session.get(Call, int(call_id)) if str(call_id).isdigit() else None
+    found = limits.parse_id(call_id)
+    call = db.session.get(Call, found) if found is not None else None
     if call is None or call.agent_id != current_user.id:
         raise _not_found()
     return call
@@ -232,8 +242,11 @@ def save_xcm(call_id: int) -> tuple[Response, int]:
 @bp.get("/calls/<int:call_id>/xcm")
 @roles(*ALL_STAFF)
 def get_xcm(call_id: int) -> Response:
-    visible = contacts.may_see_call(db.session, current_user, db.session.get(Call, call_id))
+    call = db.session.get(Call, call_id)
+    visible = contacts.may_see_call(db.session, current_user, call)
     report = notes.report_for_call(db.session, call_id) if visible else None
-    if report is None:
+    if call is None or report is None:
         raise _not_found()
+    contacts.record_view(db.session, current_user, call.customer_number, "xcm", call_id=call_id)
+    db.session.commit()
     return jsonify(inbound_pages.report_view(report))

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from dialer.access import public
+from dialer.access import ALL_STAFF, roles
 from dialer.models import AgentState, CallState
+from dialer.web.limits import MAX_ID
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 _CACHE_KEY = "openapi_document"
@@ -36,12 +37,20 @@ def operation(
     errors: tuple[str, ...] = ("401", "409"),
     **extra: Any,
 ) -> dict[str, Any]:
-    """One operation: its summary, request body, success and error responses."""
+    """One operation: its summary, request body, success and error responses.
+
+    An operation with a JSON body may also answer 400 (invalid_json), 413 (too large) and
+    415 (json_required): the edge checks the body before the operation sees it.
+    """
     responses: dict[str, Any] = {
         status: {"description": "Success", **(json_content(ok) if ok else {})}
     }
+    if body is not None:
+        errors = tuple(sorted({*errors, "400", "413", "415"}))
     for code in errors:
         responses[code] = {"$ref": f"#/components/responses/Error{code}"}
+    for code, links in extra.pop("responses_links", {}).items():
+        responses[code]["links"] = links
     op: dict[str, Any] = {"summary": summary, "responses": responses, **extra}
     if body is not None:
         op["requestBody"] = {"required": True, **json_content(body)}
@@ -57,6 +66,34 @@ def obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
 
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+# Ids the database can hold (32-bit on PostgreSQL); a URL with a bigger one matches no route.
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def path_id(name: str) -> dict[str, Any]:
+    """A required id in the path."""
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def link(
+    operation_id: str, description: str, body: dict[str, str] | None = None, **parameters: str
+) -> dict[str, Any]:
+    """An OpenAPI link: the operation ``operation_id`` takes values from this response."""
+    found: dict[str, Any] = {"operationId": operation_id, "description": description}
+    if parameters:
+        found["parameters"] = parameters
+    if body:
+        found["requestBody"] = body
+    return found
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Any text up to 80 characters; the same key again replays the first answer",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -158,6 +195,18 @@ def agent_schemas() -> dict[str, Any]:
     }
 
 
+# Where the id of a call placed by POST /api/calls is used next.
+CALL_LINKS = {
+    name: link(target, text, call_id="$response.body#/call/id")
+    for name, target, text in (
+        ("GetCall", "getCall", "The call's state and outcome"),
+        ("HangUp", "hangUp", "Hang up the call"),
+        ("SaveSurvey", "saveSurvey", "Save the call's survey"),
+        ("SaveXcm", "saveXcm", "Save the call's Report XCM"),
+        ("GetXcm", "getXcm", "Read the call's Report XCM"),
+    )
+}
+
 ERROR_RESPONSES = {
     code: {"description": text, **json_content(ref("Error"))}
     for code, text in {
@@ -166,6 +215,7 @@ ERROR_RESPONSES = {
         "403": "Not allowed (forbidden, not_assigned)",
         "404": "Not found",
         "409": "Not possible in the agent's or the call's state",
+        "413": "The request body is larger than the limit",
         "415": "The body must be application/json",
         "422": "Invalid input (invalid_field, survey_invalid, invalid_number, blacklisted)",
         "429": "Too many failed sign-ins",
@@ -213,7 +263,7 @@ def agent_paths() -> dict[str, Any]:
             "post": operation(
                 "Pause with a reason from the list (no reason, no pause)",
                 ref("Agent"),
-                body=obj(("reason_id",), reason_id=INTEGER),
+                body=obj(("reason_id",), reason_id=ID),
                 errors=("400", "401", "409", "422"),
             )
         },
@@ -254,8 +304,18 @@ def agent_paths() -> dict[str, Any]:
                         ]
                     },
                 ),
-                body=obj(("campaign_id",), campaign_id=INTEGER),
+                body=obj(("campaign_id",), campaign_id=ID),
                 errors=("401", "403", "404", "409", "422"),
+                operationId="getLead",
+                responses_links={
+                    "200": {
+                        "CallTheLead": link(
+                            "startCall",
+                            "Call the lead just claimed",
+                            lead_id="$response.body#/lead/id",
+                        )
+                    }
+                },
             )
         },
         "/api/calls": {
@@ -264,17 +324,23 @@ def agent_paths() -> dict[str, Any]:
                 obj(call=ref("Call"), agent=ref("Agent")),
                 body={
                     "oneOf": [
-                        obj(("lead_id",), lead_id=INTEGER),
+                        obj(("lead_id",), lead_id=ID),
                         obj(("number",), number=STRING),
                     ]
                 },
                 status="201",
-                errors=("401", "409", "415", "422", "503"),
+                errors=("401", "404", "409", "415", "422", "503"),
+                operationId="startCall",
+                responses_links={"201": CALL_LINKS},
             )
         },
         "/api/calls/{call_id}": {
             "get": operation(
-                "A call's state and outcome", obj(call=ref("Call")), errors=("401", "404")
+                "A call's state and outcome",
+                obj(call=ref("Call")),
+                errors=("401", "404"),
+                operationId="getCall",
+                parameters=[path_id("call_id")],
             ),
         },
         "/api/calls/{call_id}/hangup": {
@@ -282,6 +348,8 @@ def agent_paths() -> dict[str, Any]:
                 "Hang up; before the customer answers this is a CANCEL",
                 obj(call=ref("Call")),
                 errors=("401", "404", "409"),
+                operationId="hangUp",
+                parameters=[path_id("call_id")],
             )
         },
         "/api/calls/{call_id}/survey": {
@@ -297,9 +365,8 @@ def agent_paths() -> dict[str, Any]:
                 ),
                 status="201",
                 errors=("400", "401", "404", "409", "422"),
-                parameters=[
-                    {"name": "Idempotency-Key", "in": "header", "required": True, "schema": STRING}
-                ],
+                operationId="saveSurvey",
+                parameters=[path_id("call_id"), IDEMPOTENCY_KEY],
             )
         },
         "/api/events": {
@@ -363,9 +430,9 @@ def document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-@public
+@roles(*ALL_STAFF)
 def openapi_json() -> Response:
-    """The OpenAPI document (built on the first request, then kept on the app)."""
+    """The OpenAPI document, for signed-in users only (built on the first request, then kept)."""
     if _CACHE_KEY not in current_app.extensions:
         current_app.extensions[_CACHE_KEY] = document()
     return jsonify(current_app.extensions[_CACHE_KEY])

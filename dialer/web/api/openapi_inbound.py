@@ -6,10 +6,13 @@ from typing import Any
 
 from dialer.web.api.openapi import (
     BOOLEAN,
+    ID,
+    IDEMPOTENCY_KEY,
     INTEGER,
     NULLABLE_TIME,
     STRING,
     TIME,
+    link,
     obj,
     operation,
     ref,
@@ -29,7 +32,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 def _path(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema or INTEGER}
+    return {"name": name, "in": "path", "required": True, "schema": schema or ID}
 
 
 DAY = _query("date", "YYYY-MM-DD in the deployment's time zone; today when left out", DATE)
@@ -37,7 +40,7 @@ PAGE = _query("page", "10 rows a page, from 1", {"type": "integer", "minimum": 1
 AGENT = _query(
     "agent_id",
     "another agent's history (supervisors and managers only; agents get 403)",
-    {"type": "integer"},
+    ID,
 )
 
 
@@ -97,7 +100,7 @@ def schemas() -> dict[str, Any]:
 
 
 def paths() -> dict[str, Any]:
-    """The paths of the inbound and history endpoints."""
+    """The inbound and history endpoints."""
     return {
         "/api/history": {
             "get": operation(
@@ -184,11 +187,23 @@ def paths() -> dict[str, Any]:
                 body={
                     "allOf": [
                         ref("ContactInput"),
-                        obj(("number",), number=STRING, call_id=INTEGER),
+                        obj(("number",), number=STRING, call_id=ID),
                     ]
                 },
                 status="201",
                 errors=("400", "401", "404", "415", "422"),
+                operationId="saveContact",
+                responses_links={
+                    code: {
+                        "EditContact": link(
+                            "editContact", "Edit the contact", contact_id="$response.body#/id"
+                        ),
+                        "ContactCalls": link(
+                            "contactCalls", "The contact's calls", contact_id="$response.body#/id"
+                        ),
+                    }
+                    for code in ("201",)
+                },
             )
         },
         "/api/contacts/by-number/{number}": {
@@ -213,6 +228,7 @@ def paths() -> dict[str, Any]:
                 ref("Contact"),
                 body=ref("ContactInput"),
                 errors=("400", "401", "404", "415", "422"),
+                operationId="editContact",
                 parameters=[_path("contact_id")],
             )
         },
@@ -221,6 +237,7 @@ def paths() -> dict[str, Any]:
                 "Phone history of a contact's number, newest first, 10 a page",
                 ref("PhonePage"),
                 errors=("400", "401", "404"),
+                operationId="contactCalls",
                 parameters=[_path("contact_id"), PAGE],
             )
         },
@@ -236,10 +253,8 @@ def paths() -> dict[str, Any]:
                 ),
                 status="201",
                 errors=("400", "401", "404", "409", "415", "422"),
-                parameters=[
-                    _path("call_id"),
-                    {"name": "Idempotency-Key", "in": "header", "required": True, "schema": STRING},
-                ],
+                operationId="saveXcm",
+                parameters=[_path("call_id"), IDEMPOTENCY_KEY],
             ),
             "get": operation(
                 "The Report XCM saved with a call, with its agent and category in words",
@@ -256,6 +271,7 @@ def paths() -> dict[str, Any]:
                     ]
                 },
                 errors=("401", "404"),
+                operationId="getXcm",
                 parameters=[_path("call_id")],
             ),
         },

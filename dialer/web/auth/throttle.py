@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import current_app
 
 from dialer.extensions import redis_hub
 
 
+def _digest(text: str) -> str:
+    """A keyed hash: Redis never holds a typed name (often a password typed in the wrong box)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+
 def _keys(username: str, address: str) -> list[str]:
-    return [f"login-fail:user:{username.strip().lower()}", f"login-fail:addr:{address}"]
+    name = _digest(username.strip().lower())
+    return [f"login-fail:user:{name}", f"login-fail:addr:{_digest(address)}"]
 
 
 def seconds_locked(username: str, address: str) -> int:

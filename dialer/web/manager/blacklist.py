@@ -25,7 +25,9 @@ from dialer.domain.leads.imports import reason_label
 from dialer.domain.leads.terms import UnreadableFile
 from dialer.extensions import db
 from dialer.models import utcnow
+from dialer.web import limits
 from dialer.web.auth.forms import ConfirmForm
+from dialer.web.limits import accepts_upload
 from dialer.web.manager import messages, uploads
 from dialer.web.manager.forms import BlacklistAddForm, BlacklistUploadForm
 
@@ -45,7 +47,7 @@ def index() -> str:
 
 def _page(add: BlacklistAddForm, upload: BlacklistUploadForm, status: int = 200) -> Any:
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = limits.parse_page(request.args.get("page")) or 1
     entries, total = numbers.search(db.session, query, page=page, per_page=PER_PAGE)
     return (
         render_template(
@@ -103,6 +105,7 @@ def remove(entry_id: int) -> Any:
 
 @bp.route("/upload", methods=["POST"])
 @roles(*MANAGERS)
+@accepts_upload
 def upload() -> Any:
     form = BlacklistUploadForm()
     if not form.validate_on_submit():

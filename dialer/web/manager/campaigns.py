@@ -48,6 +48,7 @@ from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
 from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
+from dialer.web.limits import accepts_upload
 from dialer.web.manager import messages, uploads
 from dialer.web.manager.forms import (
     RETRY_FIELDS,
@@ -201,6 +202,7 @@ def change_status(campaign_id: int, action: str) -> Any:
 
 @bp.route("/<int:campaign_id>/imports", methods=["POST"])
 @roles(*MANAGERS)
+@accepts_upload
 def upload(campaign_id: int) -> Any:
     campaign = _campaign(campaign_id)
     form = UploadForm()

@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -23,8 +22,6 @@ def save_upload(storage: FileStorage, kind: str) -> Path:
 
 def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """The 413 page, saying what the limit is."""
-    message = _(
-        "The file is larger than the %(mb)s MB upload limit. Split it and upload the parts.",
-        mb=current_app.config["DIALER_MAX_UPLOAD_MB"],
-    )
-    return render_template("errors/error.html", code=413, message=message), 413
+    from dialer.web.errors import too_large_message
+
+    return render_template("errors/error.html", code=413, message=too_large_message()), 413

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -75,11 +75,21 @@ def test_bad_fields_are_named_and_nothing_changes(ctx):
     assert refused.value.errors == {"phone": "missing_number"}
 
 
-def test_an_agent_may_see_only_numbers_they_have_had_a_call_with(ctx):
+def test_an_agent_sees_a_number_only_on_and_just_after_their_call_with_it(ctx):
     agent, _ = signed_in_agent(db.session, at=T0)
     other = make_user(db.session, "agent2")
     boss = make_user(db.session, "boss", role=Role.SUPERVISOR)
-    answered_call(db.session, "0912345678", "1001", T0)
-    assert may_see_number(db.session, agent, "+84912345678")
-    assert not may_see_number(db.session, other, "+84912345678")
-    assert may_see_number(db.session, boss, "+84912345678")
+    script = QueueCallScript(db.session, "0912345678", T0)
+    script.join()
+    script.offer("1001")
+    script.connect("1001")
+    during = script.at
+    assert may_see_number(db.session, agent, "+84912345678", during)
+    assert not may_see_number(db.session, other, "+84912345678", during)
+    script.complete("1001", "COMPLETECALLER", after_s=60)
+    ended = script.at
+    assert may_see_number(db.session, agent, "+84912345678", ended + timedelta(minutes=9))
+    assert not may_see_number(db.session, agent, "+84912345678", ended + timedelta(minutes=11))
+    answered_call(db.session, "0987654321", "1001", ended + timedelta(minutes=1))
+    assert not may_see_number(db.session, agent, "+84912345678", ended + timedelta(minutes=3))
+    assert may_see_number(db.session, boss, "+84912345678", ended + timedelta(days=30))

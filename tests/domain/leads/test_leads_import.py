@@ -286,3 +286,20 @@ def test_the_page_shows_the_published_progress_until_the_import_finishes():
         **progress_of(done).as_dict(),
         "stalled": False,
     }
+
+
+def test_a_file_whose_every_row_is_malformed_rejects_each_row(ctx, tmp_path):
+    campaign = make_draft_campaign(db.session)
+    path = write_csv(
+        tmp_path / "l.csv",
+        ["phone,Full name", "0912000001,An\x00Bình", f"0912000002,{'x' * 131_073}"],
+    )
+    lead_import = queued_import(
+        db.session, campaign, path, {"phone": "phone", "Full name": "full_name"}
+    )
+    done = run_import(db.session, lead_import.id)
+    assert (done.status, done.imported, done.rejected) == ("done", 0, 2)
+    assert [(line, reason) for line, _raw, reason, _detail in refused(lead_import.id)] == [
+        (2, "malformed_row"),
+        (3, "malformed_row"),
+    ]

@@ -140,4 +140,7 @@ def test_a_bad_date_on_the_page_says_so_and_shows_today(app):
     client = app.test_client()
     login(client, "agent1", "pw", "1001")
     html = client.get("/history/?date=yesterday&page=x&direction=up").get_data(as_text=True)
-    assert "Give the date as YYYY-MM-DD." in html and _text(html, "total-date") == today.isoformat()
+    assert (
+        "Give a date from 1970-01-01 to 2999-12-31 as YYYY-MM-DD." in html
+        and _text(html, "total-date") == today.isoformat()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -13,7 +14,7 @@ from dialer.extensions import db
 from dialer.models import Contact, Role, XcmReport
 from tests.factories.calls import answered_call
 from tests.factories.people import make_extension, make_user
-from tests.support.web import csrf_token, login
+from tests.support.web import csrf_token, login, openapi_document
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -31,11 +32,18 @@ def people(app: Flask) -> dict[str, int]:
         return {"agent1": agent1.id, "agent2": agent2.id, "boss": boss.id}
 
 
+def _recent_start(count: int) -> datetime:
+    """When to start ``count`` calls a minute apart so the last one ended a moment ago
+    (the caller's history stays open to the agent only just after their call)."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=count + 2)
+
+
 def _calls_of_agent1(app: Flask, count: int = 1) -> list[int]:
-    """Calls answered by agent1 on 1001 (agent1 must be signed in on 1001)."""
+    """Calls answered by agent1 on 1001 (agent1 must be signed in on 1001), just ended."""
+    start = _recent_start(count)
     with app.app_context():
         ids = [
-            answered_call(db.session, "0912345678", "1001", T0 + timedelta(minutes=i)).id
+            answered_call(db.session, "0912345678", "1001", start + timedelta(minutes=i)).id
             for i in range(count)
         ]
         db.session.commit()
@@ -195,12 +203,13 @@ def test_a_bearer_token_needs_no_csrf_token(app, people):
         f"/api/calls/{call_id}/xcm", json={"category": "sales", "note": "x"}, headers=auth
     )
     assert saved.status_code == 201
-    day = api.get("/api/history?date=2026-11-24", headers=auth).get_json()
+    local_day = _recent_start(1).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    day = api.get(f"/api/history?date={local_day}", headers=auth).get_json()
     assert day["totals"]["total"] == 1
 
 
 def test_every_inbound_endpoint_is_in_the_openapi_document(app, client):
-    document = client.get("/api/openapi.json").get_json()
+    document = openapi_document(app)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     routes = {
         (rule.rule.replace("<path:", "{").replace("<int:", "{").replace(">", "}"), method.lower())
