@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dialer.domain import audit
 from dialer.domain.errors import DomainError
 from dialer.domain.notices import Notice
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people.passwords import new_password_hash, verify_password
 from dialer.models import AgentSession, AgentState, Extension, Queue, QueueMember, Role, User
 
@@ -114,7 +114,7 @@ def search_users(
 
 def queue_names_of(session: Session, user_id: int) -> list[str]:
     """The names of the queues the user is a member of."""
-    return agents.queue_names(session, user_id)
+    return snapshots.queue_names(session, user_id)
 
 
 def signed_in_extension(session: Session, user_id: int) -> str | None:

@@ -376,7 +376,7 @@ def agent_paths() -> dict[str, Any]:
                 "forced_logout, signed_out, hello, and the inbound pages' own. Supervisors "
                 "and managers: `?campaign=ID` streams that campaign's campaign_changed "
                 "notices (the dashboard) instead of the wallboard's events.",
-                "parameters": [{"name": "campaign", "in": "query", "schema": {"type": "integer"}}],
+                "parameters": [{"name": "campaign", "in": "query", "schema": ID}],
                 "responses": {
                     "200": {"description": "Stream", "content": {"text/event-stream": {}}}
                 },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialer.web.api.openapi import BOOLEAN, INTEGER, STRING, obj, operation, ref
+from dialer.web.api.openapi import BOOLEAN, ID, INTEGER, STRING, obj, operation, ref
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -36,7 +36,7 @@ def schemas() -> dict[str, Any]:
     }
 
 
-_CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": INTEGER}
+_CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": ID}
 
 
 def paths() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from dialer.domain.admin.pause_reasons import overdue_pauses
-from dialer.domain.people import agents
+from dialer.domain.people import agents, snapshots
 from dialer.extensions import db
 from dialer.models import Extension, PauseReason, Queue, Role, utcnow
 from tests.factories.people import make_agent, make_user
@@ -101,10 +101,10 @@ def test_queue_members_are_added_removed_and_retired_queues_take_nobody(app, cli
     assert "<td>an</td>" in html.split('data-testid="members"')[1]
     with app.app_context():
         user_id = db.session.scalar(select(Queue).where(Queue.id == queue_id)).members[0].user_id
-        assert agents.queue_names(db.session, user_id) == ["sales"]
+        assert snapshots.queue_names(db.session, user_id) == ["sales"]
     post(client, page, f"{page}/members/{user_id}/remove")
     with app.app_context():
-        assert agents.queue_names(db.session, user_id) == []
+        assert snapshots.queue_names(db.session, user_id) == []
     post(client, page, f"{page}/retire")
     refused = client.post(
         f"{page}/members",
