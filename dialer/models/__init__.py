@@ -14,6 +14,7 @@ from dialer.models.surveys import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyDraft,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Role",
     "Survey",
     "SurveyAnswer",
+    "SurveyDraft",
     "SurveyQuestion",
     "SurveyResponse",
     "User",

@@ -81,6 +81,8 @@ class Call(db.Model):
     hangup_cause: Mapped[int | None]
     hangup_cause_text: Mapped[str] = mapped_column(String(80), default="")
     hung_up_by: Mapped[str | None] = mapped_column(String(16))  # agent | customer | system
+    # Why the agent's own leg failed (the customer was never dialled): no_answer | busy.
+    agent_leg: Mapped[str | None] = mapped_column(String(16))
     recording_ref: Mapped[str | None] = mapped_column(String(255))
     ami_action_id: Mapped[str | None] = mapped_column(String(80))
     ami_uniqueid: Mapped[str | None] = mapped_column(String(40), index=True)

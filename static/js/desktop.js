@@ -103,9 +103,11 @@
     $("pause-button").disabled = agent.state !== "ready";
     $("ready-button").hidden = !(agent.state === "paused" || agent.state === "wrapup");
     const unavailable = agent.state === "unavailable";
+    const away = agent.state === "paused" && agent.pause_reason && agent.pause_reason.code === "ring_no_answer";
     const alert = $("alert");
-    alert.hidden = !unavailable;
-    alert.textContent = unavailable ? fill(text.unavailable, { extension: agent.extension }) : "";
+    alert.hidden = !unavailable && !away;
+    if (unavailable) alert.textContent = fill(text.unavailable, { extension: agent.extension });
+    else alert.textContent = away ? text.ring_no_answer_paused : "";
   }
 
   function drawTimers() {
@@ -144,7 +146,8 @@
     if (!call) return;
     panel.dataset.state = call.state;
     document.querySelector('[data-testid="call-number"]').textContent = call.number;
-    const state = call.is_up ? text.call_states[call.state] : fill(text.call_ended, { status: text.statuses[call.status] || call.status });
+    const ended = call.agent_leg ? text.agent_leg[call.agent_leg] : fill(text.call_ended, { status: text.statuses[call.status] || call.status });
+    const state = call.is_up ? text.call_states[call.state] : ended;
     document.querySelector('[data-testid="call-state"]').textContent = state;
     $("hangup").disabled = !call.is_up;
   }
@@ -191,6 +194,7 @@
       const box = $("survey-questions");
       box.replaceChildren(...survey.questions.map(questionField));
       $("survey-error").textContent = "";
+      restoreDraft(agent.survey_draft || {});
     }
     const callForLead = agent.call && agent.call.lead_id === lead.id;
     $("save-survey").disabled = !callForLead || agent.survey_saved || surveyPending;
@@ -266,7 +270,8 @@
 
   function announceEnd(call) {
     const reason = text.reasons[call.cause];
-    if (reason) say(fill(text.blocked_number, { reason: reason }), "error");
+    if (call.agent_leg) say(text.agent_leg[call.agent_leg], "error");
+    else if (reason) say(fill(text.blocked_number, { reason: reason }), "error");
     else say(fill(text.call_ended, { status: text.statuses[call.status] || call.status }), "info");
   }
 
@@ -302,7 +307,7 @@
       const result = await api("POST", "/api/leads/next", { campaign_id: Number(campaignId) });
       if (result.lead) {
         say("");
-        take({ lead: result.lead, survey_saved: false });
+        take({ lead: result.lead, survey_saved: false, survey_draft: {} });
       } else {
         say(result.reason.message, "info");
       }
@@ -366,6 +371,67 @@
     return answers;
   }
 
+  // Survey drafts: the answers typed so far go to the server as they are typed, so a reload or
+  // a language switch brings them back (O3).
+  let draftTimer = null;
+
+  function draftCallId() {
+    const lead = agent.lead;
+    if (!lead || !agent.call || agent.call.lead_id !== lead.id || agent.survey_saved) return null;
+    return agent.call.id;
+  }
+
+  function restoreDraft(answers) {
+    Object.entries(answers).forEach(([id, value]) => {
+      const field = document.querySelector('#survey-questions fieldset[data-question-id="' + id + '"]');
+      if (!field || value === null || value === undefined) return;
+      const values = Array.isArray(value) ? value.map(String) : [String(value)];
+      field.querySelectorAll("input, textarea").forEach((input) => {
+        if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
+        else input.value = values[0];
+      });
+    });
+  }
+
+  function sendDraft(keepalive) {
+    draftTimer = null;
+    const callId = draftCallId();
+    if (callId === null || surveyPending) return Promise.resolve();
+    return fetch("/api/calls/" + callId + "/survey/draft", {
+      method: "PUT",
+      credentials: "same-origin",
+      keepalive: Boolean(keepalive),
+      headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ answers: surveyAnswers() }),
+    })
+      .then((response) => {
+        if (response.ok) $("survey-panel").dataset.draft = "kept";
+      })
+      .catch(() => {});
+  }
+
+  function flushDraft() {
+    if (draftTimer === null) return Promise.resolve();
+    clearTimeout(draftTimer);
+    return sendDraft(false);
+  }
+
+  function draftSoon() {
+    if (draftCallId() === null) return;
+    $("survey-panel").dataset.draft = "typing";
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => sendDraft(false), 600);
+  }
+
+  $("survey-form").addEventListener("input", draftSoon);
+  $("survey-form").addEventListener("change", draftSoon);
+  window.addEventListener("pagehide", () => {
+    if (draftTimer !== null) {
+      clearTimeout(draftTimer);
+      sendDraft(true);
+    }
+  });
+
   $("survey-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("save-survey");
@@ -379,8 +445,11 @@
     try {
       const result = await api("PUT", "/api/calls/" + callId + "/survey", { answers: surveyAnswers() }, { "Idempotency-Key": surveyKeys[callId] });
       surveyPending = false;
-      take(Object.assign({ survey_saved: true }, result.agent));
-      say(text.survey_saved, "ok");
+      clearTimeout(draftTimer);
+      draftTimer = null;
+      take(Object.assign({ survey_saved: true, survey_draft: {} }, result.agent));
+      // Saved while the customer is still on the line: the agent is not Ready yet.
+      say(result.agent.call && result.agent.call.is_up ? text.survey_saved_in_call : text.survey_saved, "ok");
     } catch (error) {
       surveyPending = false;
       if (error.code === "survey_invalid") {
@@ -417,13 +486,26 @@
       $("pause-error").textContent = error.message || text.failed;
     }
   });
-  $("ready-button").addEventListener("click", async () => {
+  async function goReady(leaveSurvey) {
     try {
-      take(await api("POST", "/api/agent/ready"));
+      await flushDraft();
+      take(await api("POST", "/api/agent/ready", leaveSurvey ? { leave_survey: true } : {}));
       say("");
     } catch (error) {
-      fail(error);
+      if (error.code === "survey_unsaved") $("wrapup-dialog").showModal();
+      else fail(error);
     }
+  }
+  $("ready-button").addEventListener("click", () => goReady(false));
+  // Ready in wrap-up with the survey unsaved asks first: back to the survey, or leave it.
+  $("wrapup-back").addEventListener("click", () => {
+    $("wrapup-dialog").close();
+    const first = document.querySelector("#survey-questions input, #survey-questions textarea");
+    if (first) first.focus();
+  });
+  $("wrapup-leave").addEventListener("click", () => {
+    $("wrapup-dialog").close();
+    goReady(true);
   });
 
   // Sign out asks Yes/No (A5).

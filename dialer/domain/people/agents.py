@@ -126,7 +126,7 @@ def pause(session: Session, user_id: int, reason_id: int | None, now: datetime) 
     if reason is None or not reason.is_enabled or reason.is_system:
         raise AgentError(UNKNOWN_REASON)
     require_state(agent_session, AgentState.READY, AgentState.PAUSED)
-    _start_pause(session, agent_session, reason, now)
+    start_pause(session, agent_session, reason, now)
     return [agent_notice(session, agent_session, now)]
 
 
@@ -140,9 +140,10 @@ def unpause(session: Session, user_id: int, now: datetime) -> list[Notice]:
     return [agent_notice(session, agent_session, now)]
 
 
-def _start_pause(
+def start_pause(
     session: Session, agent_session: AgentSession, reason: PauseReason, now: datetime
 ) -> None:
+    """Pause the agent with ``reason`` now (a pause already open is closed first)."""
     accounts.close_open_pause(session, agent_session, now=now)
     agent_session.pause_reason_id = reason.id
     agent_session.pause_reason = reason
@@ -191,7 +192,7 @@ def pause_silent_agents(session: Session, now: datetime, timeout_s: int) -> list
         agent_session = _lock_if_still_silent(session, user_id, cutoff)
         if agent_session is None:
             continue
-        _start_pause(session, agent_session, disconnected_reason(session), now)
+        start_pause(session, agent_session, disconnected_reason(session), now)
         notices.append(agent_notice(session, agent_session, now))
     return notices
 
@@ -366,6 +367,7 @@ def call_view(call: Call | None) -> dict[str, Any] | None:
         "ended_at": call.ended_at.isoformat() if call.ended_at else None,
         "talk_s": call.talk_s,
         "hung_up_by": call.hung_up_by,
+        "agent_leg": call.agent_leg,
         "cause": call.hangup_cause_text,
         "is_up": call.state != CallState.ENDED,
     }

@@ -42,6 +42,15 @@ def desk_text() -> dict[str, object]:
         "timer_wrapup": _("After call"),
         "call_ended": _("Call ended: %(status)s"),
         "survey_saved": _("Survey saved. You are Ready for the next lead."),
+        "survey_saved_in_call": _("Survey saved."),
+        "agent_leg": {
+            "no_answer": _("Your phone did not answer. The lead is still yours: call again."),
+            "busy": _("Your phone is busy. The lead is still yours: call again."),
+        },
+        "ring_no_answer_paused": _(
+            "You are paused: your phone rang several times without an answer."
+            " Press Ready when you are at your phone."
+        ),
         "survey_fix": _("Some answers need attention."),
         "pick_reason": _("Pick a pause reason first."),
         "pick_campaign": _("Pick a campaign first."),

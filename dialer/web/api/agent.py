@@ -20,8 +20,10 @@ from werkzeug.wrappers import Response
 from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
+from dialer.domain.campaigns import drafts as survey_drafts
 from dialer.domain.campaigns.answers import SurveyInvalid
 from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing import wrapup
 from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.people import accounts, agents
 from dialer.domain.people import tokens as api_tokens
@@ -217,8 +219,12 @@ def pause() -> Response:
 @bp.post("/agent/ready")
 @roles(Role.AGENT)
 def ready() -> Response:
-    """Back to Ready (from a pause, or from wrap-up)."""
-    live.commit_then_publish(agents.unpause(db.session, current_user.id, utcnow()))
+    """Back to Ready: from a pause, or from wrap-up once the survey is saved or ``leave_survey``."""
+    body = request.get_json(silent=True) if request.is_json else None
+    is_survey_left = isinstance(body, dict) and body.get("leave_survey") is True
+    live.commit_then_publish(
+        wrapup.go_ready(db.session, current_user.id, utcnow(), is_survey_left=is_survey_left)
+    )
     return jsonify(agent_state())
 
 
@@ -341,3 +347,15 @@ def save_survey(call_id: int) -> tuple[Response, int]:
     live.commit_then_publish(saved.notices)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200
+
+
+@bp.put("/calls/<int:call_id>/survey/draft")
+@roles(Role.AGENT)
+def save_survey_draft(call_id: int) -> Response:
+    """Keep the answers typed so far (the desktop sends them as they are typed)."""
+    answers = json_body().get("answers")
+    if not isinstance(answers, dict):
+        raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
+    kept = survey_drafts.save_draft(db.session, current_user.id, call_id, answers, utcnow())
+    db.session.commit()
+    return jsonify(kept=kept)

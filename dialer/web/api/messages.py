@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.dialing import compliance
+from dialer.domain.campaigns import drafts as survey_drafts
+from dialer.domain.dialing import compliance, wrapup
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.people import agents
@@ -42,6 +43,11 @@ REFUSALS: dict[str, tuple[int, Any]] = {
     compliance.CAMPAIGN_NOT_RUNNING: (409, _l("The campaign is not running.")),
     survey_answers.NO_SURVEY: (409, _l("This call has no survey.")),
     survey_answers.ALREADY_SAVED: (409, _l("The survey of this call is already saved.")),
+    survey_drafts.DRAFT_INVALID: (422, _l("The answers typed so far could not be kept.")),
+    wrapup.SURVEY_UNSAVED: (
+        409,
+        _l("The survey of this call is not saved. Save it, or say that you leave it unsaved."),
+    ),
     survey_answers.KEY_REQUIRED: (400, _l("Send an Idempotency-Key header (up to 80 characters).")),
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.domain.campaigns.drafts import draft_answers
 from dialer.domain.dialing import outbound as dialing
 from dialer.models import (
     AgentSession,
@@ -100,4 +101,8 @@ def work_on_screen(session: Session, agent_session: AgentSession) -> dict[str, A
         and session.scalar(select(SurveyResponse.id).where(SurveyResponse.call_id == call.id))
         is not None
     )
-    return {"lead": lead_card(lead) if lead is not None else None, "survey_saved": saved}
+    return {
+        "lead": lead_card(lead) if lead is not None else None,
+        "survey_saved": saved,
+        "survey_draft": draft_answers(session, call.id) if showing_call and call else {},
+    }
