@@ -14,7 +14,9 @@ def call_state_label(state: str) -> str:
     """A call's progress as the agent reads it."""
     labels = {
         "queued": _("Setting up the call..."),
-        "originating": _("Setting up the call..."),
+        # The Originate rings the agent's phone at once; the PBX reports that ringing only
+        # when the phone answers or gives up (no channelvars), so "sent" is already ringing.
+        "originating": _("Your phone is ringing: pick it up"),
         "ringing": _("Your phone is ringing: pick it up"),
         "dialing": _("Dialling the customer..."),
         "connected": _("Connected to the customer"),
