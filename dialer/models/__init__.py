@@ -4,9 +4,11 @@ from dialer.models.agents import ActivityKind, AgentActivity, AgentSession, Agen
 from dialer.models.audit import AuditEntry
 from dialer.models.base import UTCDateTime, utcnow
 from dialer.models.blacklist import BlacklistNumber
+from dialer.models.callbacks import Callback
 from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
 from dialer.models.campaigns import Campaign, CampaignAgent, CampaignStatus, DialMode
 from dialer.models.contacts import Contact
+from dialer.models.dispositions import Disposition, DispositionKind
 from dialer.models.leads import ImportStatus, Lead, LeadImport, LeadImportRejection, LeadStatus
 from dialer.models.notes import XcmReport
 from dialer.models.pbx import Extension, Queue, QueueMember
@@ -31,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "BlacklistNumber",
     "Call",
+    "Callback",
     "CallState",
     "CallStatus",
     "Campaign",
@@ -39,6 +42,8 @@ __all__ = [
     "Contact",
     "DialMode",
     "Direction",
+    "Disposition",
+    "DispositionKind",
     "Extension",
     "ImportStatus",
     "Lead",

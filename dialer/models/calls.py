@@ -83,6 +83,8 @@ class Call(db.Model):
     hung_up_by: Mapped[str | None] = mapped_column(String(16))  # agent | customer | system
     # Why the agent's own leg failed (the customer was never dialled): no_answer | busy.
     agent_leg: Mapped[str | None] = mapped_column(String(16))
+    # How the agent dispositioned the call (the results and exports read it here).
+    disposition_id: Mapped[int | None] = mapped_column(ForeignKey("dispositions.id"))
     recording_ref: Mapped[str | None] = mapped_column(String(255))
     ami_action_id: Mapped[str | None] = mapped_column(String(80))
     ami_uniqueid: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -26,6 +26,7 @@ class LeadStatus(enum.StrEnum):
     CLAIMED = "claimed"  # held by an agent (Get Lead) until the call ends
     RETRY = "retry"  # waiting for next_call_at
     DONE = "done"  # finished: reached, or out of attempts
+    CALLBACK = "callback"  # booked to be called back at a time agreed with the customer
 
 
 class LeadImport(CreatedAtMixin, db.Model):

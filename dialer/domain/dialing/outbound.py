@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, select, text, union_all, update
 from sqlalchemy.orm import Session
 
-from dialer.domain.dialing import compliance
+from dialer.domain.dialing import callbacks, compliance
 from dialer.domain.dialing.calls import end_call, lock_call
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice
@@ -105,6 +105,9 @@ def claim_next_lead(
         agents.release_claims(session, user_id)
     if campaign.status != CampaignStatus.RUNNING:
         return Refusal(compliance.CAMPAIGN_NOT_RUNNING)
+    booked = callbacks.claim_due_callback(session, user_id, campaign, now)
+    if booked is not None:  # a customer who asked to be called back at this time comes first
+        return Claimed(booked, campaign, is_new_claim=True)
     for _attempt in range(_CLAIM_ATTEMPTS):
         statement, values = claim_statement(campaign, user_id, now)
         lead = session.scalars(statement, values).first()
