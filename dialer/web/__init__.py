@@ -8,11 +8,11 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from dialer.web import errors, home
     from dialer.web.agent import caller_view, desktop, history
+    from dialer.web.api import after_call, events, openapi
     from dialer.web.api import agent as api_agent
-    from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import signin
-    from dialer.web.manager import blacklist, campaigns, surveys
+    from dialer.web.manager import blacklist, campaigns, dispositions, surveys
     from dialer.web.manager import home as manager_home
     from dialer.web.supervisor import wallboard
 
@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         desktop,
         api_agent,
+        after_call,
         api_inbound,
         events,
         openapi,
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
         wallboard,
         manager_home,
         campaigns,
+        dispositions,
         surveys,
         blacklist,
         errors,

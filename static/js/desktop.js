@@ -260,9 +260,104 @@
     $("call-lead").disabled = !ready || callUp || !agent.lead || agent.lead.status !== "claimed";
   }
 
+  // ------------------------------------------------------- dispositions
+
+  function campaignOf(id) {
+    if (agent.lead && agent.lead.campaign.id === id) return agent.lead.campaign;
+    return data.campaigns.find((c) => c.id === id) || null;
+  }
+
+  function dispositionName(d) {
+    return data.locale === "vi" && d.name_vi ? d.name_vi : d.name;
+  }
+
+  function drawDisposition() {
+    const form = $("disposition-form");
+    const call = agent.call;
+    const campaign = call && call.campaign_id ? campaignOf(call.campaign_id) : null;
+    const choices = campaign ? campaign.dispositions || [] : [];
+    // Asked after every call that reached (or tried) the customer; the agent's own phone failing is not one.
+    const asked = Boolean(call && !call.is_up && !call.disposition_id && !call.agent_leg && choices.length);
+    form.hidden = !asked;
+    if (!asked) return;
+    if (form.dataset.callId !== String(call.id)) {
+      form.dataset.callId = String(call.id);
+      const select = $("disposition");
+      select.replaceChildren(select.options[0]);
+      choices.forEach((d) => {
+        const option = document.createElement("option");
+        option.value = d.id;
+        option.textContent = dispositionName(d);
+        option.dataset.kind = d.kind;
+        select.appendChild(option);
+      });
+      $("disposition-error").textContent = "";
+      $("callback-at").value = "";
+      const hours = campaign.calling_hours;
+      $("callback-zone").textContent = fill(text.callback_zone, { zone: hours.timezone, hours: hours.start + "–" + hours.end });
+      drawCallbackFields();
+    }
+  }
+
+  function drawCallbackFields() {
+    const option = $("disposition").selectedOptions[0];
+    $("callback-fields").hidden = !(option && option.dataset.kind === "callback");
+  }
+
+  async function loadCallbacks() {
+    try {
+      const due = await api("GET", "/api/callbacks");
+      const list = $("callback-list");
+      list.replaceChildren(
+        ...due.map((c) => {
+          const item = document.createElement("li");
+          item.textContent = c.due_local + " · " + c.lead.name + " (" + c.lead.phone + ")";
+          return item;
+        })
+      );
+      $("callbacks").hidden = due.length === 0;
+    } catch (_error) {
+      /* the list is a convenience: the callbacks still come first to Get Lead */
+    }
+  }
+
+  $("disposition").addEventListener("change", drawCallbackFields);
+  $("disposition-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const call = agent.call;
+    const option = $("disposition").selectedOptions[0];
+    if (!call || !option || !option.value) {
+      $("disposition-error").textContent = text.pick_disposition;
+      return;
+    }
+    const body = { disposition_id: Number(option.value) };
+    if (option.dataset.kind === "callback") {
+      const chosen = document.querySelector('input[name="callback-for"]:checked');
+      body.callback = { at: $("callback-at").value, for: chosen ? chosen.value : "me" };
+    }
+    const button = $("save-disposition");
+    button.disabled = true;
+    $("disposition-error").textContent = "";
+    try {
+      const result = await api("PUT", "/api/calls/" + call.id + "/disposition", body);
+      take(result.agent);
+      if (body.callback) {
+        say(fill(text.callback_booked, { when: body.callback.at.replace("T", " ") }), "ok");
+        loadCallbacks();
+      } else {
+        say(text.disposition_saved, "ok");
+      }
+    } catch (error) {
+      $("disposition-error").textContent = error.message || text.failed;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   function draw() {
     drawBar();
     drawCall();
+    drawDisposition();
     drawLead();
     drawTools();
     drawTimers();
@@ -586,6 +681,7 @@
   $("campaign").addEventListener("change", drawTools);
 
   take(agent);
+  loadCallbacks();
   listen();
   document.body.dataset.ready = "1"; // every control is wired
   setInterval(drawTimers, 1000);

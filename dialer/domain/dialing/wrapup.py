@@ -1,8 +1,9 @@
-"""Leaving wrap-up: the call's survey is saved first, or the agent says to leave it (O3).
+"""Leaving wrap-up: the call's survey is saved (or a disposition picked) first, or the agent
+says to leave it (O3).
 
 Pressing Ready in wrap-up used to drop the lead and the typed answers without a
-word; now Ready is refused while the survey of the call just ended is unsaved,
-unless the agent confirms that the survey is to be left (the customer refused it).
+word; now Ready is refused while the survey of the call just ended is unsaved
+and no disposition says why, unless the agent confirms that it is to be left.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def go_ready(
     if (
         agent_session.state == AgentState.WRAPUP
         and call_id is not None
-        and has_unsaved_survey(session, call_id)
+        and is_unfinished(session, call_id)
     ):
         if not is_survey_left:
             raise agents.AgentError(SURVEY_UNSAVED)
@@ -37,10 +38,12 @@ def go_ready(
     return agents.unpause(session, user_id, now)
 
 
-def has_unsaved_survey(session: Session, call_id: int) -> bool:
-    """True when the call's campaign asks a survey and none is saved for the call."""
+def is_unfinished(session: Session, call_id: int) -> bool:
+    """True when the call's campaign asks a survey, none is saved, and no disposition was picked."""
     call = session.get(Call, call_id)
     if call is None or call.campaign is None or call.campaign.survey_id is None:
         return False
+    if call.disposition_id is not None:
+        return False  # e.g. "not interested": the customer gave no answers to save
     saved = session.scalar(select(SurveyResponse.id).where(SurveyResponse.call_id == call_id))
     return saved is None

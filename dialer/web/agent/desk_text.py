@@ -45,6 +45,10 @@ def desk_text() -> dict[str, object]:
         "call_ended": _("Call ended: %(status)s"),
         "survey_saved": _("Survey saved. You are Ready for the next lead."),
         "survey_saved_in_call": _("Survey saved."),
+        "disposition_saved": _("Disposition saved."),
+        "callback_booked": _("Callback booked for %(when)s."),
+        "pick_disposition": _("Pick a disposition first."),
+        "callback_zone": _("In the customer's time: %(zone)s, calling hours %(hours)s."),
         "agent_leg": {
             "no_answer": _("Your phone did not answer. The lead is still yours: call again."),
             "busy": _("Your phone is busy. The lead is still yours: call again."),

@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response
 from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.campaigns import drafts as survey_drafts
 from dialer.domain.campaigns.answers import SurveyInvalid
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing import wrapup
@@ -347,15 +346,3 @@ def save_survey(call_id: int) -> tuple[Response, int]:
     live.commit_then_publish(saved.notices)
     body = {"response_id": saved.response.id, "replayed": not saved.is_new, "agent": agent_state()}
     return jsonify(body), 201 if saved.is_new else 200
-
-
-@bp.put("/calls/<int:call_id>/survey/draft")
-@roles(Role.AGENT)
-def save_survey_draft(call_id: int) -> Response:
-    """Keep the answers typed so far (the desktop sends them as they are typed)."""
-    answers = json_body().get("answers")
-    if not isinstance(answers, dict):
-        raise ApiError(422, "invalid_field", _("answers must be an object."), field="answers")
-    kept = survey_drafts.save_draft(db.session, current_user.id, call_id, answers, utcnow())
-    db.session.commit()
-    return jsonify(kept=kept)

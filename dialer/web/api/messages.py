@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.campaigns import answers as survey_answers
+from dialer.domain.campaigns import dispositions
 from dialer.domain.campaigns import drafts as survey_drafts
-from dialer.domain.dialing import compliance, wrapup
+from dialer.domain.dialing import callbacks, compliance, wrapup
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.people import agents
@@ -48,6 +49,19 @@ REFUSALS: dict[str, tuple[int, Any]] = {
         409,
         _l("The survey of this call is not saved. Save it, or say that you leave it unsaved."),
     ),
+    dispositions.UNKNOWN_DISPOSITION: (422, _l("This disposition is not on the campaign's list.")),
+    dispositions.CALL_NOT_OVER: (409, _l("Pick the disposition once the call is over.")),
+    dispositions.ALREADY_DISPOSED: (409, _l("This call already has a disposition.")),
+    callbacks.CALLBACK_TIME_REQUIRED: (422, _l("Pick the date and time to call back.")),
+    callbacks.CALLBACK_IN_THE_PAST: (422, _l("That time has passed. Pick a later time.")),
+    callbacks.CALLBACK_OUTSIDE_HOURS: (
+        422,
+        _l("That time is outside the calling hours. The next allowed time is %(until)s."),
+    ),
+    callbacks.CALLBACK_UNKNOWN_ZONE: (
+        422,
+        _l("The customer's time zone is unknown, so no callback can be booked."),
+    ),
     survey_answers.KEY_REQUIRED: (400, _l("Send an Idempotency-Key header (up to 80 characters).")),
 }
 
@@ -79,7 +93,7 @@ def error_message(code: str, params: dict[str, Any]) -> tuple[int, str]:
     values = dict(params)
     if "state" in values:
         values["state"] = state_label(str(values["state"]))
-    if code == compliance.OUTSIDE_CALLING_HOURS:
+    if code in (compliance.OUTSIDE_CALLING_HOURS, callbacks.CALLBACK_OUTSIDE_HOURS):
         values["until"] = format_until(values.get("until"), values.get("zone"))
     return status, str(message) % values if "%(" in str(message) else str(message)
 

@@ -13,6 +13,7 @@ from dialer.models import (
     AgentSession,
     AgentState,
     Call,
+    Callback,
     CallState,
     Campaign,
     Lead,
@@ -20,6 +21,7 @@ from dialer.models import (
     Survey,
     SurveyResponse,
 )
+from dialer.timefmt import to_local
 
 
 def campaign_card(campaign: Campaign) -> dict[str, Any]:
@@ -37,6 +39,11 @@ def campaign_card(campaign: Campaign) -> dict[str, Any]:
             "end": campaign.call_end.strftime("%H:%M"),
             "timezone": campaign.timezone,
         },
+        "dispositions": [
+            {"id": d.id, "name": d.name, "name_vi": d.name_vi, "kind": d.kind}
+            for d in campaign.dispositions
+            if d.is_enabled
+        ],
     }
 
 
@@ -77,6 +84,18 @@ def lead_card(lead: Lead) -> dict[str, Any]:
         "status": lead.status,
         "campaign": campaign_card(lead.campaign),
         "survey": survey_card(lead.campaign.survey),
+    }
+
+
+def callback_card(callback: Callback) -> dict[str, Any]:
+    """A callback as the agent's list of today's callbacks shows it."""
+    lead = callback.lead
+    return {
+        "id": callback.id,
+        "due_at": callback.due_at.isoformat(),
+        "due_local": to_local(callback.due_at).strftime("%H:%M"),
+        "lead": {"id": lead.id, "name": lead.full_name, "phone": lead.phone},
+        "campaign_id": callback.campaign_id,
     }
 
 
