@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from dialer.access import MANAGERS, roles
@@ -39,7 +40,7 @@ class DispositionForm(FlaskForm):
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(
         _l("What it does to the lead"),
-        choices=[(str(kind), label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(str(kind), label) for kind, label in KIND_LABELS.items()],
     )
 
 
