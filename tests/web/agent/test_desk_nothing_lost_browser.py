@@ -139,3 +139,20 @@ def test_the_agents_own_phone_not_answering_is_told_and_does_not_charge_the_lead
     wait_state(page, "paused")
     assert "your phone rang several times" in page.get_by_test_id("alert").inner_text()
     assert page.get_by_test_id("pause-reason").inner_text() == "(Phone not answered)"
+
+
+def test_the_survey_is_beside_the_lead_without_scrolling_at_1366x768(
+    app, desk, live_server, page
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    add_lead(app, desk, "+84912345674")
+    sign_in(page, live_server)
+    page.get_by_test_id("get-lead").click()
+    page.get_by_test_id("lead").wait_for()
+    lead = page.get_by_test_id("lead").bounding_box()
+    survey = page.get_by_test_id("survey").bounding_box()
+    save = page.get_by_test_id("save-survey").bounding_box()
+    assert survey["x"] >= lead["x"] + lead["width"]  # beside the lead, not below it
+    assert save["y"] + save["height"] <= 768  # the whole survey, Save included, on screen
+    assert page.get_by_test_id("call-lead").bounding_box()["y"] < 768
+    assert page.evaluate("window.scrollY") == 0
