@@ -375,8 +375,10 @@
     const before = agent.call;
     agent = Object.assign({}, agent, state);
     const after = agent.call;
-    if (before && before.is_up && after && after.id === before.id && !after.is_up) announceEnd(after);
+    const ended = before && before.is_up && after && after.id === before.id && !after.is_up;
+    if (ended) announceEnd(after);
     draw();
+    if (ended && agent.state === "wrapup") focusFirstQuestion();
     document.dispatchEvent(new CustomEvent("dialer:agent", { detail: agent }));
   }
 
@@ -403,6 +405,7 @@
       if (result.lead) {
         say("");
         take({ lead: result.lead, survey_saved: false, survey_draft: {} });
+        if (!$("call-lead").disabled) $("call-lead").focus();
       } else {
         say(result.reason.message, "info");
       }
@@ -603,6 +606,36 @@
     goReady(true);
   });
 
+  // Keyboard: Alt+letter presses the button that shows it; "?" lists them (help overlay).
+  const SHORTCUTS = { g: "get-lead", c: "call-lead", h: "hangup", s: "save-survey", p: "pause-button", r: "ready-button" };
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA)$/.test(target.tagName));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (gone || document.querySelector("dialog[open]")) return;
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      // By physical key: on a Mac, Alt+G types a symbol, not "g".
+      const letter = event.code && event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : "";
+      const button = $(SHORTCUTS[letter] || "");
+      if (button && !button.disabled && button.offsetParent !== null) {
+        event.preventDefault();
+        button.click();
+      }
+    } else if (event.key === "?" && !isTyping(event.target)) {
+      event.preventDefault();
+      $("shortcuts-dialog").showModal();
+    }
+  });
+  $("shortcuts-button").addEventListener("click", () => $("shortcuts-dialog").showModal());
+  $("shortcuts-close").addEventListener("click", () => $("shortcuts-dialog").close());
+
+  function focusFirstQuestion() {
+    const first = document.querySelector("#survey-questions input, #survey-questions textarea");
+    if (first && !$("survey-panel").hidden) first.focus();
+  }
+
   // Sign out asks Yes/No (A5).
   $("logout-button").addEventListener("click", () => $("logout-dialog").showModal());
   $("logout-no").addEventListener("click", () => $("logout-dialog").close());
@@ -682,6 +715,9 @@
 
   take(agent);
   loadCallbacks();
+  // The first field has the focus: the campaign to work, or the survey of a call in wrap-up.
+  if (agent.state === "wrapup") focusFirstQuestion();
+  else if (!$("campaign").disabled) $("campaign").focus();
   listen();
   document.body.dataset.ready = "1"; // every control is wired
   setInterval(drawTimers, 1000);

@@ -156,3 +156,24 @@ def test_the_survey_is_beside_the_lead_without_scrolling_at_1366x768(
     assert save["y"] + save["height"] <= 768  # the whole survey, Save included, on screen
     assert page.get_by_test_id("call-lead").bounding_box()["y"] < 768
     assert page.evaluate("window.scrollY") == 0
+
+
+def test_shortcuts_work_are_listed_and_the_focus_follows_the_work(
+    app, desk, live_server, page
+) -> None:
+    add_lead(app, desk, "+84912345670")  # ...0: answered, then wrap-up
+    sign_in(page, live_server)
+    active = "document.activeElement.dataset.testid"
+    assert page.evaluate(active) == "campaign"  # the first field has the focus
+    assert "Alt+G" in page.get_by_test_id("get-lead").inner_text()
+    page.keyboard.press("?")
+    dialog = page.get_by_test_id("shortcuts-dialog")
+    assert dialog.is_visible() and "Get Lead" in dialog.inner_text()
+    page.get_by_test_id("shortcuts-close").click()
+    page.keyboard.press("Alt+g")
+    page.get_by_test_id("lead").wait_for()
+    page.wait_for_function(f"{active} === 'call-lead'")
+    page.keyboard.press("Alt+c")
+    wait_state(page, "wrapup")
+    rating, *_ = desk.question_ids
+    page.wait_for_function(f"document.activeElement.name === 'q{rating}'")
