@@ -99,3 +99,33 @@ def test_call_back_refuses_a_time_outside_the_hours_then_books_and_lists_it(
         assert soon.strftime("%H:%M") in page.get_by_test_id("callback-list").inner_text()
     page.get_by_test_id("ready").click()  # the disposition stands for the unsaved survey
     wait_state(page, "ready")
+
+
+def test_a_number_in_todays_history_is_called_back_with_one_click(
+    app, desk, live_server, page
+) -> None:
+    sign_in(page, live_server)
+    page.get_by_test_id("callout-number").fill("0912345671")  # ...1: busy
+    page.get_by_test_id("callout-number").press("Enter")
+    page.wait_for_selector("text=Call ended: Busy")
+    wait_state(page, "ready")
+    with app.app_context():
+        first = db.session.scalar(select(Call.id))
+    page.goto(live_server.url + "/history/")
+    page.get_by_test_id(f"call-back-{first}").click()
+    page.wait_for_url("**/agent/")
+    page.wait_for_selector("text=Call ended: Busy")
+    with app.app_context():
+        numbers = db.session.scalars(select(Call.customer_number).order_by(Call.id)).all()
+    assert numbers == ["+84912345671", "+84912345671"]
+    with app.app_context():
+        from dialer.domain.campaigns.blacklist import add_number
+
+        add_number(db.session, "+84912345671", "asked", added_by_id=None, region="VN")
+        db.session.commit()
+    wait_state(page, "ready")
+    page.goto(live_server.url + "/history/")
+    page.get_by_test_id(f"call-back-{first}").click()
+    message = page.get_by_test_id("call-back-message")
+    page.wait_for_selector('[data-testid="call-back-message"]:has-text("blacklist")')
+    assert message.inner_text() == "This number is on the blacklist and must not be called."
