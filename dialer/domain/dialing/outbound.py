@@ -269,6 +269,8 @@ def prepare_originate(
             session, call, CallStatus.FAIL, now, cause_text=refusal.code, refusal=refusal
         )
     call.state = CallState.ORIGINATING
+    # The Originate rings the agent's phone at once: the screen says so now.
+    notices = _agent_notice_of(session, call, now)
     request = AgentFirstCall(
         call_id=call.call_uid,
         extension=call.extension or "",
@@ -277,7 +279,17 @@ def prepare_originate(
         timeout_s=ring_timeout_s,
         dial_timeout_s=dial_timeout_s,
     )
-    return request, []
+    return request, notices
+
+
+def _agent_notice_of(session: Session, call: Call, now: datetime) -> list[Notice]:
+    if call.agent_id is None:
+        return []
+    try:
+        agent_session = agents.lock_agent_session(session, call.agent_id, now, is_from_agent=False)
+    except AgentError:
+        return []  # signed out meanwhile: nobody's screen to tell
+    return [agents.agent_notice(session, agent_session, now)]
 
 
 def _refusal_now(session: Session, call: Call, now: datetime) -> Refusal | None:

@@ -323,10 +323,10 @@ def agent_paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI document, built afresh from each API module's description."""
-    from dialer.web.api import openapi_inbound
+    from dialer.web.api import openapi_after_call, openapi_inbound
 
     paths: dict[str, dict[str, Any]] = {}
-    for described in (agent_paths(), openapi_inbound.paths()):
+    for described in (agent_paths(), openapi_inbound.paths(), openapi_after_call.paths()):
         for path, item in described.items():
             paths.setdefault(path, {}).update(item)
     schemas = {**agent_schemas(), **openapi_inbound.schemas()}
