@@ -57,3 +57,17 @@ def test_the_choice_of_language_is_remembered_for_the_user(app, client) -> None:
     other_browser = app.test_client()
     login(other_browser, "boss", "pw")
     assert "Chiến dịch" in other_browser.get("/manager/").get_data(as_text=True)
+
+
+def test_the_language_picked_on_the_sign_in_page_is_kept_at_sign_in(app, client) -> None:
+    with app.app_context():
+        make_user(db.session, "boss", role=Role.MANAGER, password="pw", language="en")
+        db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    client.post("/language", data={"csrf_token": token, "language": "vi", "next": "/login"})
+    login(client, "boss", "pw")
+    assert "Chiến dịch" in client.get("/manager/").get_data(as_text=True)
+    other_browser = app.test_client()
+    login(other_browser, "boss", "pw")  # remembered for the user too
+    assert "Chiến dịch" in other_browser.get("/manager/").get_data(as_text=True)

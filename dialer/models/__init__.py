@@ -4,10 +4,12 @@ from dialer.models.agents import ActivityKind, AgentActivity, AgentSession, Agen
 from dialer.models.audit import AuditEntry
 from dialer.models.base import UTCDateTime, utcnow
 from dialer.models.blacklist import BlacklistNumber
+from dialer.models.callbacks import Callback
 from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
 from dialer.models.campaigns import Campaign, CampaignAgent, CampaignStatus, DialMode
 from dialer.models.contacts import Contact
 from dialer.models.crm import CrmLink, CrmSettings, WebhookAttempt, WebhookDelivery
+from dialer.models.dispositions import Disposition, DispositionKind
 from dialer.models.leads import ImportStatus, Lead, LeadImport, LeadImportRejection, LeadStatus
 from dialer.models.notes import XcmReport
 from dialer.models.pbx import Extension, Queue, QueueMember
@@ -15,6 +17,7 @@ from dialer.models.surveys import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyDraft,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -31,6 +34,7 @@ __all__ = [
     "AuditEntry",
     "BlacklistNumber",
     "Call",
+    "Callback",
     "CallState",
     "CallStatus",
     "Campaign",
@@ -41,6 +45,8 @@ __all__ = [
     "CrmSettings",
     "DialMode",
     "Direction",
+    "Disposition",
+    "DispositionKind",
     "Extension",
     "ImportStatus",
     "Lead",
@@ -54,6 +60,7 @@ __all__ = [
     "Role",
     "Survey",
     "SurveyAnswer",
+    "SurveyDraft",
     "SurveyQuestion",
     "SurveyResponse",
     "User",

@@ -85,6 +85,10 @@ class Call(db.Model):
     hangup_cause: Mapped[int | None]
     hangup_cause_text: Mapped[str] = mapped_column(String(80), default="")
     hung_up_by: Mapped[str | None] = mapped_column(String(16))  # agent | customer | system
+    # Why the agent's own leg failed (the customer was never dialled): no_answer | busy.
+    agent_leg: Mapped[str | None] = mapped_column(String(16))
+    # How the agent dispositioned the call (the results and exports read it here).
+    disposition_id: Mapped[int | None] = mapped_column(ForeignKey("dispositions.id"))
     # The recording's file name in DIALER_RECORDINGS_DIR, once the PBX was asked to record.
     recording_ref: Mapped[str | None] = mapped_column(String(255))
     # Set when the retention sweep deleted the file: the call keeps that it had one.

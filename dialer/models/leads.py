@@ -27,6 +27,7 @@ class LeadStatus(enum.StrEnum):
     RETRY = "retry"  # waiting for next_call_at
     DONE = "done"  # finished: reached, or out of attempts
     REMOVED = "removed"  # taken out by a manager: kept for its history, never called
+    CALLBACK = "callback"  # booked to be called back at a time agreed with the customer
 
 
 class LeadImport(CreatedAtMixin, db.Model):

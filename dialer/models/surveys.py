@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
-from dialer.models.base import CreatedAtMixin, JSONType
+from dialer.models.base import CreatedAtMixin, JSONType, UTCDateTime, utcnow
 
 
 class QuestionKind(enum.StrEnum):
@@ -88,3 +89,15 @@ class SurveyAnswer(db.Model):
 
     response = relationship("SurveyResponse", back_populates="answers")
     question = relationship("SurveyQuestion")
+
+
+class SurveyDraft(db.Model):
+    """The answers typed so far for one call's survey, kept until the survey is saved (O3)."""
+
+    __tablename__ = "survey_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

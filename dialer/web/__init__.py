@@ -12,10 +12,10 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.admin import pbx as _admin_pbx  # noqa: F401
     from dialer.web.admin import users as _admin_users  # noqa: F401
     from dialer.web.agent import caller_view, desktop, history, recordings
+    from dialer.web.api import after_call, events, openapi
     from dialer.web.api import agent as api_agent
     from dialer.web.api import crm as api_crm
     from dialer.web.api import dashboard as api_dashboard
-    from dialer.web.api import events, openapi
     from dialer.web.api import inbound as api_inbound
     from dialer.web.auth import password, signin
     from dialer.web.manager import (
@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         blacklist,
         campaigns,
         dashboard,
+        dispositions,
         exports,
         leads,
         pause_reasons,
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         desktop,
         api_agent,
+        after_call,
         api_inbound,
         api_crm,
         events,
@@ -49,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
         wallboard,
         manager_home,
         campaigns,
+        dispositions,
         surveys,
         blacklist,
         results,

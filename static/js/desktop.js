@@ -103,9 +103,11 @@
     $("pause-button").disabled = agent.state !== "ready";
     $("ready-button").hidden = !(agent.state === "paused" || agent.state === "wrapup");
     const unavailable = agent.state === "unavailable";
+    const away = agent.state === "paused" && agent.pause_reason && agent.pause_reason.code === "ring_no_answer";
     const alert = $("alert");
-    alert.hidden = !unavailable;
-    alert.textContent = unavailable ? fill(text.unavailable, { extension: agent.extension }) : "";
+    alert.hidden = !unavailable && !away;
+    if (unavailable) alert.textContent = fill(text.unavailable, { extension: agent.extension });
+    else alert.textContent = away ? text.ring_no_answer_paused : "";
   }
 
   function drawTimers() {
@@ -144,7 +146,8 @@
     if (!call) return;
     panel.dataset.state = call.state;
     document.querySelector('[data-testid="call-number"]').textContent = call.number;
-    const state = call.is_up ? text.call_states[call.state] : fill(text.call_ended, { status: text.statuses[call.status] || call.status });
+    const ended = call.agent_leg ? text.agent_leg[call.agent_leg] : fill(text.call_ended, { status: text.statuses[call.status] || call.status });
+    const state = call.is_up ? text.call_states[call.state] : ended;
     document.querySelector('[data-testid="call-state"]').textContent = state;
     $("hangup").disabled = !call.is_up;
   }
@@ -191,6 +194,7 @@
       const box = $("survey-questions");
       box.replaceChildren(...survey.questions.map(questionField));
       $("survey-error").textContent = "";
+      restoreDraft(agent.survey_draft || {});
     }
     const callForLead = agent.call && agent.call.lead_id === lead.id;
     $("save-survey").disabled = !callForLead || agent.survey_saved || surveyPending;
@@ -256,9 +260,104 @@
     $("call-lead").disabled = !ready || callUp || !agent.lead || agent.lead.status !== "claimed";
   }
 
+  // ------------------------------------------------------- dispositions
+
+  function campaignOf(id) {
+    if (agent.lead && agent.lead.campaign.id === id) return agent.lead.campaign;
+    return data.campaigns.find((c) => c.id === id) || null;
+  }
+
+  function dispositionName(d) {
+    return data.locale === "vi" && d.name_vi ? d.name_vi : d.name;
+  }
+
+  function drawDisposition() {
+    const form = $("disposition-form");
+    const call = agent.call;
+    const campaign = call && call.campaign_id ? campaignOf(call.campaign_id) : null;
+    const choices = campaign ? campaign.dispositions || [] : [];
+    // Asked after every call that reached (or tried) the customer; the agent's own phone failing is not one.
+    const asked = Boolean(call && !call.is_up && !call.disposition_id && !call.agent_leg && choices.length);
+    form.hidden = !asked;
+    if (!asked) return;
+    if (form.dataset.callId !== String(call.id)) {
+      form.dataset.callId = String(call.id);
+      const select = $("disposition");
+      select.replaceChildren(select.options[0]);
+      choices.forEach((d) => {
+        const option = document.createElement("option");
+        option.value = d.id;
+        option.textContent = dispositionName(d);
+        option.dataset.kind = d.kind;
+        select.appendChild(option);
+      });
+      $("disposition-error").textContent = "";
+      $("callback-at").value = "";
+      const hours = campaign.calling_hours;
+      $("callback-zone").textContent = fill(text.callback_zone, { zone: hours.timezone, hours: hours.start + "–" + hours.end });
+      drawCallbackFields();
+    }
+  }
+
+  function drawCallbackFields() {
+    const option = $("disposition").selectedOptions[0];
+    $("callback-fields").hidden = !(option && option.dataset.kind === "callback");
+  }
+
+  async function loadCallbacks() {
+    try {
+      const due = await api("GET", "/api/callbacks");
+      const list = $("callback-list");
+      list.replaceChildren(
+        ...due.map((c) => {
+          const item = document.createElement("li");
+          item.textContent = c.due_local + " · " + c.lead.name + " (" + c.lead.phone + ")";
+          return item;
+        })
+      );
+      $("callbacks").hidden = due.length === 0;
+    } catch (_error) {
+      /* the list is a convenience: the callbacks still come first to Get Lead */
+    }
+  }
+
+  $("disposition").addEventListener("change", drawCallbackFields);
+  $("disposition-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const call = agent.call;
+    const option = $("disposition").selectedOptions[0];
+    if (!call || !option || !option.value) {
+      $("disposition-error").textContent = text.pick_disposition;
+      return;
+    }
+    const body = { disposition_id: Number(option.value) };
+    if (option.dataset.kind === "callback") {
+      const chosen = document.querySelector('input[name="callback-for"]:checked');
+      body.callback = { at: $("callback-at").value, for: chosen ? chosen.value : "me" };
+    }
+    const button = $("save-disposition");
+    button.disabled = true;
+    $("disposition-error").textContent = "";
+    try {
+      const result = await api("PUT", "/api/calls/" + call.id + "/disposition", body);
+      take(result.agent);
+      if (body.callback) {
+        say(fill(text.callback_booked, { when: body.callback.at.replace("T", " ") }), "ok");
+        loadCallbacks();
+      } else {
+        say(text.disposition_saved, "ok");
+      }
+    } catch (error) {
+      $("disposition-error").textContent = error.message || text.failed;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   function draw() {
     drawBar();
     drawCall();
+    drawDisposition();
     drawLead();
     drawTools();
     drawTimers();
@@ -266,7 +365,8 @@
 
   function announceEnd(call) {
     const reason = text.reasons[call.cause];
-    if (reason) say(fill(text.blocked_number, { reason: reason }), "error");
+    if (call.agent_leg) say(text.agent_leg[call.agent_leg], "error");
+    else if (reason) say(fill(text.blocked_number, { reason: reason }), "error");
     else say(fill(text.call_ended, { status: text.statuses[call.status] || call.status }), "info");
   }
 
@@ -275,8 +375,10 @@
     const before = agent.call;
     agent = Object.assign({}, agent, state);
     const after = agent.call;
-    if (before && before.is_up && after && after.id === before.id && !after.is_up) announceEnd(after);
+    const ended = before && before.is_up && after && after.id === before.id && !after.is_up;
+    if (ended) announceEnd(after);
     draw();
+    if (ended && agent.state === "wrapup") focusFirstQuestion();
     document.dispatchEvent(new CustomEvent("dialer:agent", { detail: agent }));
   }
 
@@ -302,7 +404,8 @@
       const result = await api("POST", "/api/leads/next", { campaign_id: Number(campaignId) });
       if (result.lead) {
         say("");
-        take({ lead: result.lead, survey_saved: false });
+        take({ lead: result.lead, survey_saved: false, survey_draft: {} });
+        if (!$("call-lead").disabled) $("call-lead").focus();
       } else {
         say(result.reason.message, "info");
       }
@@ -366,6 +469,67 @@
     return answers;
   }
 
+  // Survey drafts: the answers typed so far go to the server as they are typed, so a reload or
+  // a language switch brings them back (O3).
+  let draftTimer = null;
+
+  function draftCallId() {
+    const lead = agent.lead;
+    if (!lead || !agent.call || agent.call.lead_id !== lead.id || agent.survey_saved) return null;
+    return agent.call.id;
+  }
+
+  function restoreDraft(answers) {
+    Object.entries(answers).forEach(([id, value]) => {
+      const field = document.querySelector('#survey-questions fieldset[data-question-id="' + id + '"]');
+      if (!field || value === null || value === undefined) return;
+      const values = Array.isArray(value) ? value.map(String) : [String(value)];
+      field.querySelectorAll("input, textarea").forEach((input) => {
+        if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
+        else input.value = values[0];
+      });
+    });
+  }
+
+  function sendDraft(keepalive) {
+    draftTimer = null;
+    const callId = draftCallId();
+    if (callId === null || surveyPending) return Promise.resolve();
+    return fetch("/api/calls/" + callId + "/survey/draft", {
+      method: "PUT",
+      credentials: "same-origin",
+      keepalive: Boolean(keepalive),
+      headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ answers: surveyAnswers() }),
+    })
+      .then((response) => {
+        if (response.ok) $("survey-panel").dataset.draft = "kept";
+      })
+      .catch(() => {});
+  }
+
+  function flushDraft() {
+    if (draftTimer === null) return Promise.resolve();
+    clearTimeout(draftTimer);
+    return sendDraft(false);
+  }
+
+  function draftSoon() {
+    if (draftCallId() === null) return;
+    $("survey-panel").dataset.draft = "typing";
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => sendDraft(false), 600);
+  }
+
+  $("survey-form").addEventListener("input", draftSoon);
+  $("survey-form").addEventListener("change", draftSoon);
+  window.addEventListener("pagehide", () => {
+    if (draftTimer !== null) {
+      clearTimeout(draftTimer);
+      sendDraft(true);
+    }
+  });
+
   $("survey-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("save-survey");
@@ -379,8 +543,11 @@
     try {
       const result = await api("PUT", "/api/calls/" + callId + "/survey", { answers: surveyAnswers() }, { "Idempotency-Key": surveyKeys[callId] });
       surveyPending = false;
-      take(Object.assign({ survey_saved: true }, result.agent));
-      say(text.survey_saved, "ok");
+      clearTimeout(draftTimer);
+      draftTimer = null;
+      take(Object.assign({ survey_saved: true, survey_draft: {} }, result.agent));
+      // Saved while the customer is still on the line: the agent is not Ready yet.
+      say(result.agent.call && result.agent.call.is_up ? text.survey_saved_in_call : text.survey_saved, "ok");
     } catch (error) {
       surveyPending = false;
       if (error.code === "survey_invalid") {
@@ -417,14 +584,57 @@
       $("pause-error").textContent = error.message || text.failed;
     }
   });
-  $("ready-button").addEventListener("click", async () => {
+  async function goReady(leaveSurvey) {
     try {
-      take(await api("POST", "/api/agent/ready"));
+      await flushDraft();
+      take(await api("POST", "/api/agent/ready", leaveSurvey ? { leave_survey: true } : {}));
       say("");
     } catch (error) {
-      fail(error);
+      if (error.code === "survey_unsaved") $("wrapup-dialog").showModal();
+      else fail(error);
+    }
+  }
+  $("ready-button").addEventListener("click", () => goReady(false));
+  // Ready in wrap-up with the survey unsaved asks first: back to the survey, or leave it.
+  $("wrapup-back").addEventListener("click", () => {
+    $("wrapup-dialog").close();
+    const first = document.querySelector("#survey-questions input, #survey-questions textarea");
+    if (first) first.focus();
+  });
+  $("wrapup-leave").addEventListener("click", () => {
+    $("wrapup-dialog").close();
+    goReady(true);
+  });
+
+  // Keyboard: Alt+letter presses the button that shows it; "?" lists them (help overlay).
+  const SHORTCUTS = { g: "get-lead", c: "call-lead", h: "hangup", s: "save-survey", p: "pause-button", r: "ready-button" };
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA)$/.test(target.tagName));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (gone || document.querySelector("dialog[open]")) return;
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      // By physical key: on a Mac, Alt+G types a symbol, not "g".
+      const letter = event.code && event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : "";
+      const button = $(SHORTCUTS[letter] || "");
+      if (button && !button.disabled && button.offsetParent !== null) {
+        event.preventDefault();
+        button.click();
+      }
+    } else if (event.key === "?" && !isTyping(event.target)) {
+      event.preventDefault();
+      $("shortcuts-dialog").showModal();
     }
   });
+  $("shortcuts-button").addEventListener("click", () => $("shortcuts-dialog").showModal());
+  $("shortcuts-close").addEventListener("click", () => $("shortcuts-dialog").close());
+
+  function focusFirstQuestion() {
+    const first = document.querySelector("#survey-questions input, #survey-questions textarea");
+    if (first && !$("survey-panel").hidden) first.focus();
+  }
 
   // Sign out asks Yes/No (A5).
   $("logout-button").addEventListener("click", () => $("logout-dialog").showModal());
@@ -504,6 +714,10 @@
   $("campaign").addEventListener("change", drawTools);
 
   take(agent);
+  loadCallbacks();
+  // The first field has the focus: the campaign to work, or the survey of a call in wrap-up.
+  if (agent.state === "wrapup") focusFirstQuestion();
+  else if (!$("campaign").disabled) $("campaign").focus();
   listen();
   document.body.dataset.ready = "1"; // every control is wired
   setInterval(drawTimers, 1000);

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.errors import DomainError
@@ -25,6 +25,7 @@ from dialer.models import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyDraft,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -109,6 +110,7 @@ def save_answers(
         answers=[SurveyAnswer(question_id=qid, value=value) for qid, value in values.items()],
     )
     session.add(response)
+    session.execute(delete(SurveyDraft).where(SurveyDraft.call_id == call.id))
     if agent_session.state == AgentState.WRAPUP and agent_session.current_call_id == call.id:
         agents.set_state(agent_session, AgentState.READY, now)
     session.flush()

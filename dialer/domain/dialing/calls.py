@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.domain.dialing import compliance
+from dialer.domain.dialing import compliance, ring_no_answer
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice, campaign_changed
 from dialer.domain.people import agents, snapshots
@@ -137,11 +137,13 @@ def end_call(
 ) -> list[Notice]:
     """Close the call with its outcome; settle the lead and free the agent.
 
-    With a ``refusal``, a cancel before anything was sent, or an agent who never
-    picked up, the customer was never dialled: the lead goes back without using
-    an attempt.
+    With a ``refusal`` or a cancel before anything was sent, the customer was
+    never dialled: the lead goes back without using an attempt. When the agent's
+    own phone did not answer or was busy, the lead stays with the agent, unused.
     """
     was_dialled = is_customer_dialled and call.state != CallState.QUEUED
+    if refusal is None and not is_customer_dialled:
+        call.agent_leg = ring_no_answer.agent_leg_failure(call, status, cause)
     if call.answered_at is None and call.hung_up_by == Party.AGENT:
         status = CallStatus.CANCEL  # the agent gave up before the customer answered (O4)
     if status == CallStatus.ANSWER and call.answered_at is None:
@@ -155,15 +157,18 @@ def end_call(
     call.wait_s = int(((call.answered_at or now) - call.created_at).total_seconds())
     if call.lead_id is not None:
         lead = session.get_one(Lead, call.lead_id, with_for_update=True, populate_existing=True)
+        # When the agent's own phone failed (agent_leg), the lead stays with the agent as it was.
         if refusal is None and was_dialled:
             settle_lead(lead, lead.campaign, status, now)
-        else:
+        elif call.agent_leg is None:
             return_lead(
                 lead, is_final=refusal is not None and refusal.code == compliance.BLACKLISTED
             )
     agent_session = _agent_session_of(session, call)
     if agent_session is not None and agent_session.state in agents.ON_A_CALL:
         agents.set_state(agent_session, _state_after(session, call), now)
+        if call.agent_leg == ring_no_answer.NO_ANSWER:
+            ring_no_answer.pause_if_away(session, agent_session, now)
     notices = _agent_notices(session, call, now)
     if call.campaign_id is not None:
         notices.append(campaign_changed(call.campaign_id))

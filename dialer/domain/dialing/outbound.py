@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, select, text, union_all, update
 from sqlalchemy.orm import Session
 
-from dialer.domain.dialing import compliance
+from dialer.domain.dialing import callbacks, compliance
 from dialer.domain.dialing.calls import end_call, lock_call
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.notices import Notice, campaign_changed
@@ -127,6 +127,9 @@ def claim_next_lead(
         agents.release_claims(session, user_id)
     if campaign.status != CampaignStatus.RUNNING:
         return Refusal(compliance.CAMPAIGN_NOT_RUNNING)
+    booked = callbacks.claim_due_callback(session, user_id, campaign, now)
+    if booked is not None:  # a customer who asked to be called back at this time comes first
+        return Claimed(booked, campaign, is_new_claim=True)
     for _attempt in range(_CLAIM_ATTEMPTS):
         statement, values = claim_statement(campaign, user_id, now)
         lead = session.scalars(statement, values).first()
@@ -291,6 +294,8 @@ def prepare_originate(
             session, call, CallStatus.FAIL, now, cause_text=refusal.code, refusal=refusal
         )
     call.state = CallState.ORIGINATING
+    # The Originate rings the agent's phone at once: the screen says so now.
+    notices = _agent_notice_of(session, call, now)
     request = AgentFirstCall(
         call_uid=call.call_uid,
         extension=call.extension or "",
@@ -299,7 +304,17 @@ def prepare_originate(
         timeout_s=ring_timeout_s,
         dial_timeout_s=dial_timeout_s,
     )
-    return request, []
+    return request, notices
+
+
+def _agent_notice_of(session: Session, call: Call, now: datetime) -> list[Notice]:
+    if call.agent_id is None:
+        return []
+    try:
+        agent_session = agents.lock_agent_session(session, call.agent_id, now, is_from_agent=False)
+    except AgentError:
+        return []  # signed out meanwhile: nobody's screen to tell
+    return [agents.agent_notice(session, agent_session, now)]
 
 
 def _refusal_now(session: Session, call: Call, now: datetime) -> Refusal | None:

@@ -122,7 +122,7 @@ def pause(session: Session, user_id: int, reason_id: int | None, now: datetime) 
     if reason is None or not reason.is_enabled or reason.is_system:
         raise AgentError(UNKNOWN_REASON)
     require_state(agent_session, AgentState.READY, AgentState.PAUSED)
-    _start_pause(session, agent_session, reason, now)
+    start_pause(session, agent_session, reason, now)
     return [agent_notice(session, agent_session, now)]
 
 
@@ -136,9 +136,10 @@ def unpause(session: Session, user_id: int, now: datetime) -> list[Notice]:
     return [agent_notice(session, agent_session, now)]
 
 
-def _start_pause(
+def start_pause(
     session: Session, agent_session: AgentSession, reason: PauseReason, now: datetime
 ) -> None:
+    """Pause the agent with ``reason`` now (a pause already open is closed first)."""
     accounts.close_open_pause(session, agent_session, now=now)
     agent_session.pause_reason_id = reason.id
     agent_session.pause_reason = reason
@@ -187,7 +188,7 @@ def pause_silent_agents(session: Session, now: datetime, timeout_s: int) -> list
         agent_session = _lock_if_still_silent(session, user_id, cutoff)
         if agent_session is None:
             continue
-        _start_pause(session, agent_session, disconnected_reason(session), now)
+        start_pause(session, agent_session, disconnected_reason(session), now)
         notices.append(agent_notice(session, agent_session, now))
     return notices
 

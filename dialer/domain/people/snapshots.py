@@ -75,6 +75,8 @@ def call_view(call: Call | None) -> dict[str, Any] | None:
         "ended_at": call.ended_at.isoformat() if call.ended_at else None,
         "talk_s": call.talk_s,
         "hung_up_by": call.hung_up_by,
+        "agent_leg": call.agent_leg,
+        "disposition_id": call.disposition_id,
         "cause": call.hangup_cause_text,
         "is_up": call.state != CallState.ENDED,
     }

@@ -15,7 +15,9 @@ def call_state_label(state: str) -> str:
     """A call's progress as the agent reads it."""
     labels = {
         "queued": _("Setting up the call..."),
-        "originating": _("Setting up the call..."),
+        # The Originate rings the agent's phone at once; the PBX reports that ringing only
+        # when the phone answers or gives up (no channelvars), so "sent" is already ringing.
+        "originating": _("Your phone is ringing: pick it up"),
         "ringing": _("Your phone is ringing: pick it up"),
         "dialing": _("Dialling the customer..."),
         "connected": _("Connected to the customer"),
@@ -43,6 +45,19 @@ def desk_text() -> dict[str, object]:
         "timer_wrapup": _("After call"),
         "call_ended": _("Call ended: %(status)s"),
         "survey_saved": _("Survey saved. You are Ready for the next lead."),
+        "survey_saved_in_call": _("Survey saved."),
+        "disposition_saved": _("Disposition saved."),
+        "callback_booked": _("Callback booked for %(when)s."),
+        "pick_disposition": _("Pick a disposition first."),
+        "callback_zone": _("In the customer's time: %(zone)s, calling hours %(hours)s."),
+        "agent_leg": {
+            "no_answer": _("Your phone did not answer. The lead is still yours: call again."),
+            "busy": _("Your phone is busy. The lead is still yours: call again."),
+        },
+        "ring_no_answer_paused": _(
+            "You are paused: your phone rang several times without an answer."
+            " Press Ready when you are at your phone."
+        ),
         "survey_fix": _("Some answers need attention."),
         "pick_reason": _("Pick a pause reason first."),
         "pick_campaign": _("Pick a campaign first."),

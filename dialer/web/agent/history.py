@@ -66,6 +66,8 @@ def index() -> str:
         activity=[activity_json(row) for row in activity],
         paused_s=history.paused_seconds(activity),
         zone=zone,
+        # One click calls a number back from the agent's own history (the desk's checks apply).
+        can_call_out=agent.id == current_user.id and current_user.role == Role.AGENT,
     )
 
 

@@ -20,6 +20,7 @@ from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing import wrapup
 from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people import tokens as api_tokens
@@ -137,8 +138,10 @@ def pause() -> Response:
 @bp.post("/agent/ready")
 @roles(Role.AGENT)
 def ready() -> Response:
-    """Back to Ready (from a pause, or from wrap-up)."""
-    notices = agents.unpause(db.session, current_user.id, utcnow())
+    """Back to Ready: from a pause, or from wrap-up once the survey is saved or ``leave_survey``."""
+    body = request.get_json(silent=True) if request.is_json else None
+    is_survey_left = isinstance(body, dict) and body.get("leave_survey") is True
+    notices = wrapup.go_ready(db.session, current_user.id, utcnow(), is_survey_left=is_survey_left)
     live.commit_then_publish(notices)
     membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
     return jsonify(agent_state())

@@ -9,9 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.dialing import compliance
+from dialer.domain.campaigns import dispositions
+from dialer.domain.campaigns import drafts as survey_drafts
+from dialer.domain.dialing import callbacks, compliance, wrapup
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
+from dialer.domain.errors import DomainError
 from dialer.domain.people import agents
 from dialer.i18n import state_label
 from dialer.models import CampaignStatus
@@ -44,6 +47,24 @@ REFUSALS: dict[str, tuple[int, Any]] = {
     compliance.CAMPAIGN_NOT_RUNNING: (409, _l("The campaign is not running.")),
     survey_answers.NO_SURVEY: (409, _l("This call has no survey.")),
     survey_answers.ALREADY_SAVED: (409, _l("The survey of this call is already saved.")),
+    survey_drafts.DRAFT_INVALID: (422, _l("The answers typed so far could not be kept.")),
+    wrapup.SURVEY_UNSAVED: (
+        409,
+        _l("The survey of this call is not saved. Save it, or say that you leave it unsaved."),
+    ),
+    dispositions.UNKNOWN_DISPOSITION: (422, _l("This disposition is not on the campaign's list.")),
+    dispositions.CALL_NOT_OVER: (409, _l("Pick the disposition once the call is over.")),
+    dispositions.ALREADY_DISPOSED: (409, _l("This call already has a disposition.")),
+    callbacks.CALLBACK_TIME_REQUIRED: (422, _l("Pick the date and time to call back.")),
+    callbacks.CALLBACK_IN_THE_PAST: (422, _l("That time has passed. Pick a later time.")),
+    callbacks.CALLBACK_OUTSIDE_HOURS: (
+        422,
+        _l("That time is outside the calling hours. The next allowed time is %(until)s."),
+    ),
+    callbacks.CALLBACK_UNKNOWN_ZONE: (
+        422,
+        _l("The customer's time zone is unknown, so no callback can be booked."),
+    ),
     survey_answers.KEY_REQUIRED: (400, _l("Send an Idempotency-Key header (up to 80 characters).")),
 }
 
@@ -75,7 +96,7 @@ def error_message(code: str, params: dict[str, Any]) -> tuple[int, str]:
     values = dict(params)
     if "state" in values:
         values["state"] = state_label(str(values["state"]))
-    if code == compliance.OUTSIDE_CALLING_HOURS:
+    if code in (compliance.OUTSIDE_CALLING_HOURS, callbacks.CALLBACK_OUTSIDE_HOURS):
         values["until"] = format_until(values.get("until"), values.get("zone"))
     return status, str(message) % values if "%(" in str(message) else str(message)
 
@@ -107,7 +128,7 @@ def question_problems(errors: dict[int, str]) -> dict[str, str]:
     return {str(qid): str(QUESTION_PROBLEMS.get(code, code)) for qid, code in errors.items()}
 
 
-def agent_refusal(error: agents.AgentError) -> Described:
+def agent_refusal(error: DomainError) -> Described:
     """An agent action refused, with the state and the calling hours in words."""
     status, message = error_message(error.code, error.params)
     return Described(status, message)
@@ -122,5 +143,7 @@ def invalid_answers(invalid: survey_answers.SurveyInvalid) -> Described:
 
 DESCRIBERS: dict[type, Any] = {
     agents.AgentError: agent_refusal,
+    dispositions.DispositionError: agent_refusal,
+    callbacks.CallbackError: agent_refusal,
     survey_answers.SurveyInvalid: invalid_answers,
 }

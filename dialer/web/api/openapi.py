@@ -394,7 +394,7 @@ def agent_paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI document, built afresh from each API module's description."""
-    from dialer.web.api import dashboard, openapi_crm, openapi_inbound
+    from dialer.web.api import dashboard, openapi_after_call, openapi_crm, openapi_inbound
 
     paths: dict[str, dict[str, Any]] = {}
     for described in (
@@ -402,6 +402,7 @@ def document() -> dict[str, Any]:
         openapi_inbound.paths(),
         dashboard.paths(),
         openapi_crm.paths(),
+        openapi_after_call.paths(),
     ):
         for path, item in described.items():
             paths.setdefault(path, {}).update(item)

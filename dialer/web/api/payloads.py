@@ -6,14 +6,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dialer.domain.campaigns.drafts import draft_answers
 from dialer.domain.dialing import outbound as dialing
 from dialer.models import (
     AgentSession,
+    AgentState,
+    Call,
+    Callback,
+    CallState,
     Campaign,
     Lead,
     PauseReason,
     Survey,
 )
+from dialer.timefmt import to_local
 
 
 def campaign_card(campaign: Campaign) -> dict[str, Any]:
@@ -31,6 +37,11 @@ def campaign_card(campaign: Campaign) -> dict[str, Any]:
             "end": campaign.call_end.strftime("%H:%M"),
             "timezone": campaign.timezone,
         },
+        "dispositions": [
+            {"id": d.id, "name": d.name, "name_vi": d.name_vi, "kind": d.kind}
+            for d in campaign.dispositions
+            if d.is_enabled
+        ],
     }
 
 
@@ -74,6 +85,18 @@ def lead_card(lead: Lead) -> dict[str, Any]:
     }
 
 
+def callback_card(callback: Callback) -> dict[str, Any]:
+    """A callback as the agent's list of today's callbacks shows it."""
+    lead = callback.lead
+    return {
+        "id": callback.id,
+        "due_at": callback.due_at.isoformat(),
+        "due_local": to_local(callback.due_at).strftime("%H:%M"),
+        "lead": {"id": lead.id, "name": lead.full_name, "phone": lead.phone},
+        "campaign_id": callback.campaign_id,
+    }
+
+
 def reason_card(reason: PauseReason) -> dict[str, Any]:
     """A pause reason as the pause dialog lists it."""
     return {"id": reason.id, "code": reason.code, "name": reason.name, "name_vi": reason.name_vi}
@@ -82,4 +105,14 @@ def reason_card(reason: PauseReason) -> dict[str, Any]:
 def work_on_screen(session: Session, agent_session: AgentSession) -> dict[str, Any]:
     """The lead and survey the desktop should show now: the held lead, or the last call's."""
     lead, saved = dialing.lead_on_screen(session, agent_session)
-    return {"lead": lead_card(lead) if lead is not None else None, "survey_saved": saved}
+    call = (
+        session.get(Call, agent_session.current_call_id) if agent_session.current_call_id else None
+    )
+    showing_call = call is not None and (
+        call.state != CallState.ENDED or agent_session.state == AgentState.WRAPUP
+    )
+    return {
+        "lead": lead_card(lead) if lead is not None else None,
+        "survey_saved": saved,
+        "survey_draft": draft_answers(session, call.id) if showing_call and call else {},
+    }

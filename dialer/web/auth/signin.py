@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -80,9 +89,15 @@ def login() -> Any:
             throttle.record_failure(form.username.data, address)
         flash(login_messages()[refused.code], "error")
         return render_template("auth/login.html", form=form), 401
+    # The language picked on this page is the latest choice: it is kept, and remembered.
+    chosen = session.get("language")
+    if chosen in current_app.config["LANGUAGES"]:
+        signed_in.user.language = chosen
     live.commit_then_publish(signed_in.notices)
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
+    if chosen in current_app.config["LANGUAGES"]:
+        session["language"] = chosen
     login_user(signed_in.user)
     if signed_in.agent_session is not None:
         membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
