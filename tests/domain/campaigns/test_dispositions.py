@@ -25,9 +25,9 @@ def ended_call(user, campaign, phone: str = "+84912345670", status: str = "ANSWE
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
     if status == "ANSWER":
-        apply_port_event(db.session, CallConnected(at=MORNING, call_id=call.call_uid))
+        apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status=status, cause=16)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status=status, cause=16)
     )
     return call, lead
 
@@ -132,7 +132,7 @@ def test_a_disposition_waits_for_the_end_of_the_call_and_the_agents_own_call(des
     elsewhere = make_campaign(db.session, "Other", agents=[user])
     foreign = dispositions.add_disposition(db.session, elsewhere, "Interested", "", "final")
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="BUSY", cause=17)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="BUSY", cause=17)
     )
     with pytest.raises(dispositions.DispositionError) as refused:
         dispositions.choose_disposition(db.session, user.id, call.id, foreign.id, MORNING)

@@ -18,12 +18,12 @@ from tests.factories.people import make_agent
 def _call(user_id: int, lead_id: int, at):
     call, _ = dialing.start_call(db.session, user_id, at, lead_id=lead_id)
     dialing.prepare_originate(db.session, call.id, at, ring_timeout_s=30, dial_timeout_s=30)
-    apply_port_event(db.session, CallRinging(at=at, call_id=call.call_uid, leg=Leg.AGENT))
+    apply_port_event(db.session, CallRinging(at=at, call_uid=call.call_uid, leg=Leg.AGENT))
     return call
 
 
 def _agent_phone_ends(call, at, *, status: str = "FAIL", cause: int = 19) -> None:
-    event = CallEnded(at=at, call_id=call.call_uid, status=status, cause=cause)
+    event = CallEnded(at=at, call_uid=call.call_uid, status=status, cause=cause)
     apply_port_event(db.session, CallEnded(**{**event.__dict__, "customer_dialled": False}))
 
 
@@ -74,8 +74,10 @@ def test_an_answered_call_in_between_resets_the_count(ctx) -> None:
     _agent_phone_ends(first, MORNING + timedelta(seconds=30))
     at = MORNING + timedelta(minutes=1)
     second = _call(user.id, lead.id, at)
-    apply_port_event(db.session, CallAnswered(at=at, call_id=second.call_uid, leg=Leg.AGENT))
-    apply_port_event(db.session, CallEnded(at=at, call_id=second.call_uid, status="BUSY", cause=17))
+    apply_port_event(db.session, CallAnswered(at=at, call_uid=second.call_uid, leg=Leg.AGENT))
+    apply_port_event(
+        db.session, CallEnded(at=at, call_uid=second.call_uid, status="BUSY", cause=17)
+    )
     assert second.agent_leg is None and lead.attempts == 1  # the customer was busy: charged
     campaign_id = lead.campaign_id
     dialing.claim_next_lead(db.session, user.id, campaign_id, MORNING + timedelta(hours=2))

@@ -29,13 +29,13 @@ def on_call(ctx):
     dialing.claim_next_lead(db.session, user.id, campaign.id, MORNING)
     call, _ = dialing.start_call(db.session, user.id, MORNING, lead_id=lead.id)
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
-    apply_port_event(db.session, CallConnected(at=MORNING, call_id=call.call_uid))
+    apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     return user, agent_session, call, [q.id for q in survey.questions]
 
 
 def _hang_up(call) -> None:
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_id=call.call_uid, status="ANSWER", cause=16)
+        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16)
     )
 
 
@@ -68,7 +68,7 @@ def test_saving_the_survey_drops_the_draft_and_later_drafts_are_ignored(on_call)
     user, _session, call, (rating, yes_no, *_rest) = on_call
     answers = {str(rating): "4", str(yes_no): "no"}
     drafts.save_draft(db.session, user.id, call.id, answers, MORNING)
-    survey_answers.save_survey(db.session, user.id, call.id, "k-1", answers, MORNING)
+    survey_answers.save_answers(db.session, user.id, call.id, "k-1", answers, MORNING)
     assert drafts.draft_answers(db.session, call.id) == {}
     assert not drafts.save_draft(db.session, user.id, call.id, answers, MORNING)
     assert drafts.draft_answers(db.session, call.id) == {}
@@ -93,7 +93,7 @@ def test_ready_from_a_pause_or_after_a_saved_survey_needs_no_confirmation(on_cal
     user, agent_session, call, (rating, yes_no, *_rest) = on_call
     _hang_up(call)
     answers = {str(rating): "3", str(yes_no): "yes"}
-    survey_answers.save_survey(db.session, user.id, call.id, "k-2", answers, MORNING)
+    survey_answers.save_answers(db.session, user.id, call.id, "k-2", answers, MORNING)
     assert agent_session.state == AgentState.READY
     wrapup.go_ready(db.session, user.id, MORNING, is_survey_left=False)
     assert agent_session.state == AgentState.READY
