@@ -319,7 +319,7 @@ def deactivate_user(
         s.extension.number for s in accounts.open_sessions(session, user.id) if s.extension
     ]
     agents.release_claims(session, user.id)
-    accounts.sign_out(session, user, now=now, actor=actor)
+    accounts.end_sessions(session, user, now=now, actor=actor)
     user.is_active_user = False
     audit.record(session, "user_deactivated", actor_id=actor.id if actor else None, target=user)
     by = actor.display_name if actor else ""

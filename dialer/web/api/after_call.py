@@ -17,7 +17,7 @@ from dialer.access import roles
 from dialer.domain.campaigns import dispositions
 from dialer.domain.campaigns import drafts as survey_drafts
 from dialer.domain.dialing import callbacks
-from dialer.domain.people import agents
+from dialer.domain.people import snapshots
 from dialer.extensions import db
 from dialer.models import Role, utcnow
 from dialer.timefmt import local_zone
@@ -57,7 +57,7 @@ def choose_disposition(call_id: int) -> Response:
         callback=callback_request(body.get("callback")),
     )
     live.commit_then_publish(notices)
-    return jsonify(call=agents.call_view(own_call(call_id)), agent=agent_state())
+    return jsonify(call=snapshots.call_view(own_call(call_id)), agent=agent_state())
 
 
 def callback_request(value: Any) -> callbacks.CallbackRequest | None:
