@@ -85,7 +85,7 @@ def test_the_wallboard_works_under_the_policy_and_asks_before_a_sign_out(
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.evaluate(
         "() => { const f = document.createElement('form'); f.className = 'force-logout';"
-        " document.body.append(f); f.requestSubmit(); }"
+        " f.dataset.agent = 'agent7'; document.body.append(f); f.requestSubmit(); }"
     )
-    assert asked == ["Sign this agent out now?"]
+    assert asked == ["Sign agent7 out now? Their held lead goes back to the list."]
     assert [text for text in blocked if "Content Security Policy" in text] == []

@@ -20,7 +20,7 @@ from dialer.telephony.simulator.channels import Channel
 from dialer.telephony.simulator.wire import Request, encode, error, response
 
 if TYPE_CHECKING:
-    from dialer.telephony.simulator.server import Session
+    from dialer.telephony.simulator.parts import Client
 
 RATE = 8000  # Asterisk's slin, 8 kHz mono 16-bit
 SECONDS = 2.0
@@ -46,7 +46,7 @@ class Recorder:
         self.directory = Path(directory) if directory else None
         self.find_channel = find_channel
 
-    def mixmonitor(self, session: Session, req: Request) -> None:
+    def mixmonitor(self, session: Client, req: Request) -> None:
         """MixMonitor: start recording the channel (here: write the file now)."""
         name = req.get("Channel").strip()
         if not name:
