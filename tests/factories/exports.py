@@ -51,14 +51,14 @@ def make_call(
     answered = status == "ANSWER"
     if answered:
         apply_port_event(
-            session, CallConnected(at=at + timedelta(seconds=wait_s), call_id=call.call_uid)
+            session, CallConnected(at=at + timedelta(seconds=wait_s), call_uid=call.call_uid)
         )
     ended = at + timedelta(seconds=wait_s + talk_s)
     apply_port_event(
         session,
         CallEnded(
             at=ended,
-            call_id=call.call_uid,
+            call_uid=call.call_uid,
             status=status,
             cause=16 if answered else 17,
             cause_text="Normal Clearing" if answered else "User busy",
@@ -69,7 +69,7 @@ def make_call(
     )
     if answers is not None:
         raw = {str(question): value for question, value in answers.items()}
-        survey_answers.save_survey(session, agent.id, call.id, f"key-{call.id}", raw, ended)
+        survey_answers.save_answers(session, agent.id, call.id, f"key-{call.id}", raw, ended)
     session.flush()
     return call
 
