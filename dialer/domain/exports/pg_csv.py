@@ -18,9 +18,8 @@ from dialer.domain.exports.writers import Progress, neutralise
 from dialer.domain.reports.filters import Filters
 
 # Spliced into the SQL text below: constants, and column names from this module, never input.
-_FORMULA = "'=', '+', '-', '@', E'\\t', E'\\r'"
-_E164 = "'^\\+[1-9][0-9]{5,14}$'"
-_WHEN = "'YYYY-MM-DD HH24:MI:SS'"
+# First characters' codes: = + - @ tab CR (ascii() is a number: no substring, no collation).
+_FORMULA = "61, 43, 45, 64, 9, 13"
 
 
 def is_available(session: Session) -> bool:
@@ -52,6 +51,8 @@ def copy_survey_csv(
         with raw.cursor() as cursor:
             # JIT compiling this wide query costs seconds and saves nothing on a plain scan.
             cursor.execute("SET LOCAL jit = off")
+            # Timestamps are written by their text cast: ISO whatever the server's default.
+            cursor.execute("SET LOCAL DateStyle = 'ISO'")
             # The pivot groups a campaign's answers by response: sorted in memory and
             # streamed into a group aggregate, rather than a hash table spilling to disk.
             cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -77,9 +78,24 @@ def _header_line(header: Sequence[str]) -> str:
 def _safe(expr: str) -> str:
     """Text as the row-by-row writer leaves it: formula starts neutralised, '' as empty."""
     return (
-        f"NULLIF(CASE WHEN left({expr}, 1) IN ({_FORMULA}) AND {expr} !~ {_E164} "
+        f"NULLIF(CASE WHEN ascii({expr}) IN ({_FORMULA}) AND NOT {_is_e164(expr)} "
         f"THEN '''' || {expr} ELSE {expr} END, '')"
     )
+
+
+def _is_e164(expr: str) -> str:
+    """SQL: ``expr`` matches ^\\+[1-9][0-9]{5,14}$, without a regex (several times cheaper)."""
+    digits = f"substr({expr}, 2)"
+    return (
+        f"(ascii({expr}) = 43 AND length({expr}) BETWEEN 7 AND 16 "
+        f"AND ascii({digits}) BETWEEN 49 AND 57 AND ltrim({digits}, '0123456789') = '')"
+    )
+
+
+def _local_time(column: str) -> str:
+    """SQL: a UTC instant as local 'YYYY-MM-DD HH:MM:SS' text (the export sets DateStyle ISO)."""
+    # Truncated like strftime; the text cast costs a third of to_char with a format.
+    return f"date_trunc('second', {column} AT TIME ZONE %(zone)s)::text"
 
 
 def _answer(value: str) -> str:
@@ -139,8 +155,8 @@ def _survey_sql(
         where.append("c.status = %(status)s")
         params["status"] = filters.status
     columns = [
-        f"to_char(r.created_at AT TIME ZONE %(zone)s, {_WHEN})",
-        f"to_char(c.created_at AT TIME ZONE %(zone)s, {_WHEN})",
+        _local_time("r.created_at"),
+        _local_time("c.created_at"),
         _safe("l.phone"),
         _safe("l.first_name"),
         _safe("l.last_name"),
