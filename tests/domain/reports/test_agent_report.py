@@ -32,7 +32,7 @@ def test_a_worked_day_figure_by_figure(ctx) -> None:
         make_lead(db.session, campaign, f"+8491234560{i}")
     answered, _ = place_call(user.id, campaign.id, "ANSWER", MORNING)  # 40 s of talk
     rating, yes_no, *_ = [q.id for q in survey.questions]
-    survey_answers.save_survey(
+    survey_answers.save_answers(
         db.session, user.id, answered, "k1", {str(rating): "4", str(yes_no): "no"}, MORNING
     )
     place_call(user.id, campaign.id, "BUSY", MORNING + timedelta(minutes=2))  # 40 s of ringing

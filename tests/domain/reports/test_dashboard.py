@@ -36,10 +36,10 @@ def place_call(user_id: int, campaign_id: int, status: str, at: datetime) -> tup
     call, notices = dialing.start_call(db.session, user_id, at, lead_id=claimed.lead.id)
     dialing.prepare_originate(db.session, call.id, at, ring_timeout_s=30, dial_timeout_s=30)
     if status == "ANSWER":
-        apply_port_event(db.session, CallConnected(at=at, call_id=call.call_uid))
+        apply_port_event(db.session, CallConnected(at=at, call_uid=call.call_uid))
     notices += apply_port_event(
         db.session,
-        CallEnded(at=at + timedelta(seconds=40), call_id=call.call_uid, status=status, cause=16),
+        CallEnded(at=at + timedelta(seconds=40), call_uid=call.call_uid, status=status, cause=16),
     )
     return call.id, notices
 
@@ -55,7 +55,7 @@ def floor(ctx):  # noqa: ANN001, ANN201
         make_lead(db.session, campaign, f"+8491234560{i}")
     answered, notices = place_call(one.id, campaign.id, "ANSWER", MORNING)
     rating, yes_no, *_rest = [q.id for q in survey.questions]
-    saved = survey_answers.save_survey(
+    saved = survey_answers.save_answers(
         db.session, one.id, answered, "k1", {str(rating): "5", str(yes_no): "yes"}, MORNING
     )
     notices += saved.notices

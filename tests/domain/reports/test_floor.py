@@ -33,7 +33,7 @@ def test_the_floor_counts_states_and_names_each_agents_campaign(ctx) -> None:
     dialing.claim_next_lead(db.session, on_call.id, campaign.id, MORNING)
     call, _ = dialing.start_call(db.session, on_call.id, MORNING, lead_id=lead.id)
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
-    apply_port_event(db.session, CallConnected(at=MORNING, call_id=call.call_uid))
+    apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     dialing.claim_next_lead(db.session, holder.id, campaign.id, MORNING)
     reason = make_pause_reason(db.session, "coffee", "Coffee", name_vi="Cà phê")
     agents.pause(db.session, pauser.id, reason.id, MORNING)
