@@ -53,8 +53,9 @@ def copy_survey_csv(
             cursor.execute("SET LOCAL jit = off")
             # Timestamps are written by their text cast: ISO whatever the server's default.
             cursor.execute("SET LOCAL DateStyle = 'ISO'")
-            # The pivot groups a campaign's answers by response: sorted in memory and
-            # streamed into a group aggregate, rather than a hash table spilling to disk.
+            # The pivot streams the answers in response order (the unique index) into a
+            # group aggregate, rather than a hash table spilling to disk; work_mem holds
+            # the final sort of the rows by time.
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL enable_hashagg = off")
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
@@ -172,17 +173,19 @@ def _survey_sql(
     # The answers are pivoted in one pass over the selected responses' answers, grouped by
     # response, then joined once: a per-response subquery costs a million index probes.
     # OFFSET 0 keeps each answer's text computed once (raw), then neutralised unless it is
-    # a number; without it the planner copies the expression into every use of raw.
+    # a number; without it the planner copies the expression into every use of raw. The
+    # ORDER BY tells the planner the fenced rows come in response order: no 1M-row sort.
     answer_rows = (
         "SELECT sa.response_id, sa.question_id, jsonb_typeof(sa.value) AS kind, "  # noqa: S608
         f"{_answer('sa.value')} AS raw FROM survey_answers sa "
         "JOIN survey_responses r ON r.id = sa.response_id "
-        f"LEFT JOIN calls c ON c.id = r.call_id WHERE {condition} OFFSET 0"
+        f"LEFT JOIN calls c ON c.id = r.call_id WHERE {condition} "
+        "ORDER BY sa.response_id OFFSET 0"
     )
     pivot = (
         f"SELECT response_id, {pivot_columns} FROM (SELECT response_id, question_id, "  # noqa: S608
         f"CASE WHEN kind = 'number' THEN raw ELSE {_safe('raw')} END AS answer "
-        f"FROM ({answer_rows}) x OFFSET 0) a GROUP BY response_id"
+        f"FROM ({answer_rows}) x ORDER BY response_id OFFSET 0) a GROUP BY response_id"
     )
     return (
         f"SELECT {select_list} FROM survey_responses r "  # noqa: S608
