@@ -12,13 +12,9 @@ from dialer.domain.reports import floor
 from dialer.extensions import db
 from dialer.models import AgentState
 from dialer.telephony.port import CallConnected, QueueCallJoined
-from tests.dialing_factories import (
-    MORNING,
-    make_agent,
-    make_campaign,
-    make_lead,
-    make_pause_reason,
-)
+from tests.factories.campaigns import MORNING, make_campaign
+from tests.factories.leads import make_lead
+from tests.factories.people import make_agent, make_pause_reason
 
 
 def test_the_floor_counts_states_and_names_each_agents_campaign(ctx) -> None:
