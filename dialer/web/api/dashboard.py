@@ -53,7 +53,7 @@ def paths() -> dict[str, Any]:
 def campaign(campaign_id: int) -> Response:
     """The figures (``?date=YYYY-MM-DD`` picks the calls-per-hour day), with the reason in words."""
     zone = local_zone()
-    day = periods.parse_day(request.args.get("date"), local_day(zone))
+    day = periods.parse_day(request.args.get("date"), local_day(zone, utcnow()))
 
     def compute() -> dict[str, Any]:
         found = dashboard.find_campaign(db.session, campaign_id)

@@ -33,7 +33,7 @@ MIMETYPES = {
 def _chosen() -> tuple[date, date, int | None, list[AgentDay]]:
     zone = local_zone()
     first, last = periods.parse_range(
-        request.args.get("from"), request.args.get("to"), local_day(zone)
+        request.args.get("from"), request.args.get("to"), local_day(zone, utcnow())
     )
     agent = request.args.get("agent", "")
     agent_id = filters.parse_filters(db.session, zone, agent=agent).agent_id
