@@ -237,7 +237,7 @@ def _measure(url: str, options: argparse.Namespace) -> int:
     zone = ZoneInfo(ZONE)
     with app.app_context():
         campaign = db.session.get(Campaign, 1)
-        today = local_day(zone)
+        today = local_day(zone, utcnow())
 
         def compute() -> dict:
             figures = dashboard.campaign_dashboard(db.session, campaign, today, zone, utcnow())

@@ -18,9 +18,8 @@ from dialer.domain.exports.writers import Progress, neutralise
 from dialer.domain.reports.filters import Filters
 
 # Spliced into the SQL text below: constants, and column names from this module, never input.
-_FORMULA = "'=', '+', '-', '@', E'\\t', E'\\r'"
-_E164 = "'^\\+[1-9][0-9]{5,14}$'"
-_WHEN = "'YYYY-MM-DD HH24:MI:SS'"
+# First characters' codes: = + - @ tab CR (ascii() is a number: no substring, no collation).
+_FORMULA = "61, 43, 45, 64, 9, 13"
 
 
 def is_available(session: Session) -> bool:
@@ -52,6 +51,13 @@ def copy_survey_csv(
         with raw.cursor() as cursor:
             # JIT compiling this wide query costs seconds and saves nothing on a plain scan.
             cursor.execute("SET LOCAL jit = off")
+            # Timestamps are written by their text cast: ISO whatever the server's default.
+            cursor.execute("SET LOCAL DateStyle = 'ISO'")
+            # The pivot streams the answers in response order (the unique index) into a
+            # group aggregate, rather than a hash table spilling to disk; work_mem holds
+            # the final sort of the rows by time.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL enable_hashagg = off")
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
                 for block in copy:
                     handle.write(block)
@@ -73,17 +79,30 @@ def _header_line(header: Sequence[str]) -> str:
 def _safe(expr: str) -> str:
     """Text as the row-by-row writer leaves it: formula starts neutralised, '' as empty."""
     return (
-        f"NULLIF(CASE WHEN left({expr}, 1) IN ({_FORMULA}) AND {expr} !~ {_E164} "
+        f"NULLIF(CASE WHEN ascii({expr}) IN ({_FORMULA}) AND NOT {_is_e164(expr)} "
         f"THEN '''' || {expr} ELSE {expr} END, '')"
     )
 
 
+def _is_e164(expr: str) -> str:
+    """SQL: ``expr`` matches ^\\+[1-9][0-9]{5,14}$, without a regex (several times cheaper)."""
+    digits = f"substr({expr}, 2)"
+    return (
+        f"(ascii({expr}) = 43 AND length({expr}) BETWEEN 7 AND 16 "
+        f"AND ascii({digits}) BETWEEN 49 AND 57 AND ltrim({digits}, '0123456789') = '')"
+    )
+
+
+def _local_time(column: str) -> str:
+    """SQL: a UTC instant as local 'YYYY-MM-DD HH:MM:SS' text (the export sets DateStyle ISO)."""
+    # Truncated like strftime; the text cast costs a third of to_char with a format.
+    return f"date_trunc('second', {column} AT TIME ZONE %(zone)s)::text"
+
+
 def _answer(value: str) -> str:
     """One answer as text: choices joined, yes/no in words, numbers as they are."""
-    joined = (
-        f"(SELECT string_agg(e, '; ' ORDER BY n) "  # noqa: S608
-        f"FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS t(e, n))"
-    )
+    # A function scan yields the elements in array order; ARRAY() keeps it, no sort.
+    joined = f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({value})), '; ')"
     yes_no = f"(CASE WHEN {value} = 'true'::jsonb THEN %(yes)s ELSE %(no)s END)"
     return (
         f"CASE jsonb_typeof({value}) "
@@ -137,8 +156,8 @@ def _survey_sql(
         where.append("c.status = %(status)s")
         params["status"] = filters.status
     columns = [
-        f"to_char(r.created_at AT TIME ZONE %(zone)s, {_WHEN})",
-        f"to_char(c.created_at AT TIME ZONE %(zone)s, {_WHEN})",
+        _local_time("r.created_at"),
+        _local_time("c.created_at"),
         _safe("l.phone"),
         _safe("l.first_name"),
         _safe("l.last_name"),
@@ -150,15 +169,29 @@ def _survey_sql(
         "COALESCE(c.talk_s, 0)",
     ]
     select_list = ", ".join(columns) + (f", {answers}" if question_ids else "")
+    condition = " AND ".join(where)
+    # The answers are pivoted in one pass over the selected responses' answers, grouped by
+    # response, then joined once: a per-response subquery costs a million index probes.
+    # OFFSET 0 keeps each answer's text computed once (raw), then neutralised unless it is
+    # a number; without it the planner copies the expression into every use of raw. The
+    # ORDER BY tells the planner the fenced rows come in response order: no 1M-row sort.
+    answer_rows = (
+        "SELECT sa.response_id, sa.question_id, jsonb_typeof(sa.value) AS kind, "  # noqa: S608
+        f"{_answer('sa.value')} AS raw FROM survey_answers sa "
+        "JOIN survey_responses r ON r.id = sa.response_id "
+        f"LEFT JOIN calls c ON c.id = r.call_id WHERE {condition} "
+        "ORDER BY sa.response_id OFFSET 0"
+    )
+    pivot = (
+        f"SELECT response_id, {pivot_columns} FROM (SELECT response_id, question_id, "  # noqa: S608
+        f"CASE WHEN kind = 'number' THEN raw ELSE {_safe('raw')} END AS answer "
+        f"FROM ({answer_rows}) x ORDER BY response_id OFFSET 0) a GROUP BY response_id"
+    )
     return (
         f"SELECT {select_list} FROM survey_responses r "  # noqa: S608
         "LEFT JOIN calls c ON c.id = r.call_id "
         "LEFT JOIN leads l ON l.id = r.lead_id "
         "LEFT JOIN users u ON u.id = r.agent_id "
-        # Each answer is made text once (raw), then neutralised unless it is a number.
-        f"LEFT JOIN LATERAL (SELECT {pivot_columns} FROM ("
-        f"SELECT question_id, CASE WHEN kind = 'number' THEN raw ELSE {_safe('raw')} END AS answer "
-        f"FROM (SELECT question_id, jsonb_typeof(value) AS kind, {_answer('value')} AS raw "
-        "FROM survey_answers WHERE response_id = r.id) x) a) ans ON true "
-        f"WHERE {' AND '.join(where)} ORDER BY r.created_at DESC, r.id DESC"
+        f"LEFT JOIN ({pivot}) ans ON ans.response_id = r.id "
+        f"WHERE {condition} ORDER BY r.created_at DESC, r.id DESC"
     )

@@ -18,7 +18,8 @@ Progress = Callable[[int], None]
 # A spreadsheet reads a cell starting with one of these as a formula (or DDE on old Excel).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A number in E.164 cannot carry a formula: it keeps its "+" (and stays text in XLSX).
-E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+# ASCII digits only and the whole text: "$" would also pass a trailing newline.
+E164 = re.compile(r"\+[1-9][0-9]{5,14}")
 PROGRESS_EVERY = 2000
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -31,7 +32,7 @@ class ExportFormat(enum.StrEnum):
 
 def neutralise(text: str) -> str:
     """The text as a spreadsheet shows it, never run as a formula (phone numbers untouched)."""
-    if text.startswith(FORMULA_STARTS) and not E164.match(text):
+    if text.startswith(FORMULA_STARTS) and not E164.fullmatch(text):
         return "'" + text
     return text
 

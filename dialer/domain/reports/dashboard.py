@@ -11,14 +11,12 @@ shared by every viewer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from dialer.domain.contacts.history import day_bounds
 from dialer.domain.dialing import compliance
@@ -34,7 +32,6 @@ from dialer.models import (
     LeadStatus,
     SurveyResponse,
     User,
-    UTCDateTime,
 )
 
 DIALABLE_CAP = 10_000
@@ -176,42 +173,24 @@ def survey_count(session: Session, campaign_id: int) -> int:
     )
 
 
-class hours_since(FunctionElement[int]):  # noqa: N801 - an SQL function, named like one
-    """SQL: whole hours from a bound instant to a timestamp column (one sum per row, no CASE)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "hours_since"
-
-
-@compiles(hours_since)
-def _hours_since_sqlite(element: hours_since, compiler: Any, **kw: Any) -> str:
-    column, start = (compiler.process(c, **kw) for c in element.clauses)
-    # Whole epoch seconds, then integer division: julianday's floats land just under the hour.
-    column_s = f"CAST(strftime('%s', {column}) AS INTEGER)"
-    start_s = f"CAST(strftime('%s', {start}) AS INTEGER)"
-    return f"({column_s} - {start_s}) / 3600"
-
-
-@compiles(hours_since, "postgresql")
-def _hours_since_postgresql(element: hours_since, compiler: Any, **kw: Any) -> str:
-    column, start = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(floor(extract(epoch FROM ({column} - {start})) / 3600) AS INTEGER)"
-
-
 def calls_per_hour(session: Session, campaign_id: int, day: date, zone: ZoneInfo) -> list[int]:
     """Calls placed in each local hour of ``day`` (23 or 25 entries on a clock-change day)."""
     start, end = day_bounds(day, zone)
     hours = int((end - start).total_seconds()) // 3600  # a clock-change day keeps its length
-    # The hour is counted in a subquery: PostgreSQL cannot match a GROUP BY expression
-    # carrying its own bound parameter to the same one in the SELECT.
-    placed = (
-        select(hours_since(Call.created_at, bindparam("b_start", start, UTCDateTime())).label("h"))
-        .where(Call.campaign_id == campaign_id, Call.created_at >= start, Call.created_at < end)
-        .subquery()
-    )
-    counts = dict(session.execute(select(placed.c.h, func.count()).group_by(placed.c.h)).all())
-    return [int(counts.get(hour, 0)) for hour in range(hours)]
+    # One range count per hour, all in one statement: each is a count down the
+    # (campaign_id, created_at) index, with no per-row hour arithmetic or grouping.
+    counts = [
+        select(func.count())
+        .select_from(Call)
+        .where(
+            Call.campaign_id == campaign_id,
+            Call.created_at >= start + timedelta(hours=hour),
+            Call.created_at < start + timedelta(hours=hour + 1),
+        )
+        .scalar_subquery()
+        for hour in range(hours)
+    ]
+    return [int(count or 0) for count in session.execute(select(*counts)).one()]
 
 
 def agents_working(session: Session, campaign_id: int) -> list[AgentNow]:

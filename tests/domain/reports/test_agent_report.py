@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dialer.domain.campaigns import answers as survey_answers
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import agents
 from dialer.domain.reports.agent_report import agent_report, report_columns
 from dialer.extensions import db
 from tests.domain.reports.test_dashboard import place_call
@@ -35,7 +35,7 @@ def test_a_worked_day_figure_by_figure(ctx) -> None:
     lunch = make_pause_reason(db.session, "lunch", "Lunch")
     agents.pause(db.session, user.id, lunch.id, MORNING + timedelta(minutes=10))
     agents.unpause(db.session, user.id, MORNING + timedelta(minutes=40))
-    accounts.end_sessions(db.session, user, now=MORNING + timedelta(hours=2))
+    agents.sign_out(db.session, user, now=MORNING + timedelta(hours=2))
     db.session.flush()
 
     [row] = agent_report(db.session, DAY, DAY, ZONE, MORNING + timedelta(hours=3))
@@ -61,7 +61,7 @@ def test_a_session_over_midnight_is_cut_between_the_two_days(ctx) -> None:
     late = datetime(2026, 11, 24, 23, 30, tzinfo=ZONE)
     user, _ = make_agent(db.session, "night", "1009", now=late)
     make_agent(db.session, "idle", "1010", signed_in=False)
-    accounts.end_sessions(db.session, user, now=late + timedelta(hours=1))
+    agents.sign_out(db.session, user, now=late + timedelta(hours=1))
     db.session.flush()
     rows = agent_report(db.session, DAY, DAY + timedelta(days=1), ZONE, late + timedelta(hours=5))
     assert [(r.agent_id, r.day, r.signed_in_s) for r in rows] == [

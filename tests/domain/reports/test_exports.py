@@ -198,3 +198,46 @@ def test_the_database_csv_path_writes_what_the_row_writer_writes(
     count = run_export(db.session, campaign, "survey", "csv", chosen, exported, actor_id=None)
     assert _csv(exported) == _csv(by_rows)
     assert count == len(_csv(by_rows)) - 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("+84912345670", "+84912345670"),  # a phone number in E.164 stays as it is
+        ("+123456", "+123456"),
+        ("+0912345", "'+0912345"),  # not E.164: a leading + would be a formula
+        ("+12345a7", "'+12345a7"),
+        ("+1234567890123456", "'+1234567890123456"),  # too long for E.164
+        ("+1234567\n", "'+1234567\n"),
+        (
+            "+\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+            "'+\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+        ),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-1", "'-1"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_both_csv_paths_neutralise_formula_starts_alike(floor, tmp_path: Path, typed, written):
+    """A text answer and a custom field starting like a formula are quoted; E.164 is not."""
+    from dialer.domain.exports.campaign import export_table
+    from dialer.domain.exports.writers import write_rows
+    from dialer.models import SurveyAnswer
+
+    campaign, _agents, _calls = floor
+    for answer in db.session.scalars(select(SurveyAnswer)):
+        if isinstance(answer.value, str):
+            answer.value = typed
+    for lead in db.session.scalars(select(Lead).where(Lead.campaign_id == campaign.id)):
+        lead.custom = {**lead.custom, "Gói": typed}
+    db.session.flush()
+    by_rows = tmp_path / "rows.csv"
+    header, rows = export_table(db.session, campaign, "survey", _filters())
+    write_rows("csv", header, rows, by_rows)
+    exported = tmp_path / "export.csv"
+    run_export(db.session, campaign, "survey", "csv", _filters(), exported, actor_id=None)
+    assert _csv(exported) == _csv(by_rows)
+    _header, *lines = _csv(exported)
+    assert [line[6] for line in lines] == [written] * len(lines)  # the custom field
+    assert lines[-1][-1] == written  # the oldest survey's free-text answer

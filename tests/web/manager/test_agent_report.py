@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 from flask import Flask
 
-from dialer.domain.people import accounts, agents
+from dialer.domain.people import agents
 from dialer.extensions import db
 from dialer.models import AuditEntry, Role, User
 from tests.factories.campaigns import MORNING
@@ -29,7 +29,7 @@ def _worked_day(app: Flask) -> None:
         reason = make_pause_reason(db.session, "trick", '=HYPERLINK("http://x")')
         agents.pause(db.session, user.id, reason.id, MORNING + timedelta(minutes=10))
         agents.unpause(db.session, user.id, MORNING + timedelta(minutes=40))
-        accounts.end_sessions(db.session, user, now=MORNING + timedelta(hours=2))
+        agents.sign_out(db.session, user, now=MORNING + timedelta(hours=2))
         make_user(db.session, "boss", role=Role.MANAGER, password="pw")
         make_user(db.session, "sup", role=Role.SUPERVISOR, password="pw")
         db.session.commit()
