@@ -67,7 +67,9 @@ def index() -> str:
         paused_s=history.paused_seconds(activity),
         zone=zone,
         # One click calls a number back from the agent's own history (the desk's checks apply).
-        can_call_out=agent.id == current_user.id and current_user.role == Role.AGENT,
+        can_call_out=agent is not None
+        and agent.id == current_user.id
+        and current_user.role == Role.AGENT,
     )
 
 
