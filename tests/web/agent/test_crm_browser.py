@@ -120,7 +120,7 @@ def test_an_inbound_call_pops_the_contact_and_links_the_latest_ticket(
     assert f"/calls/{call.id}/recording" in note["body"]
 
     recording = Path(seeded.config["DIALER_RECORDINGS_DIR"]) / call.recording_ref
-    wait_until(recording.exists, what="the simulator's recording")
+    wait_until(recording.exists, message="the simulator's recording")
     audio = page.get_by_test_id("crm-recording-audio")
     page.wait_for_selector("[data-testid=crm-recording]:not([hidden])", timeout=30_000)
     assert audio.get_attribute("src") == f"/calls/{call.id}/recording"
@@ -171,6 +171,6 @@ def test_do_not_link_asks_first_and_touches_no_ticket(
     page.wait_for_selector("[data-testid=crm-link]:has-text('Not linked.')")
 
     assert page.get_by_test_id("crm-link-latest").is_disabled()
-    wait_until(lambda: len(freshdesk.requests) >= 2, what="the lookups")
+    wait_until(lambda: len(freshdesk.requests) >= 2, message="the lookups")
     assert freshdesk.notes == [] and len(freshdesk.tickets) == 1
     assert not freshdesk.received("POST", ".")
