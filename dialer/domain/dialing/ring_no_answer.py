@@ -61,16 +61,7 @@ def pause_if_away(
 
 
 def ring_no_answer_reason(session: Session) -> PauseReason:
-    """The system's "ring no answer" pause reason, created on first need."""
-    reason = session.scalar(select(PauseReason).where(PauseReason.code == RING_NO_ANSWER_REASON))
-    if reason is None:
-        reason = PauseReason(
-            code=RING_NO_ANSWER_REASON,
-            name="Phone not answered",
-            name_vi="Không nhấc máy",
-            position=998,
-            is_system=True,
-        )
-        session.add(reason)
-        session.flush()
-    return reason
+    """The system's "ring no answer" pause reason."""
+    return agents.system_reason(
+        session, RING_NO_ANSWER_REASON, "Phone not answered", "Không nhấc máy", 998
+    )

@@ -155,20 +155,23 @@ def start_pause(
     )
 
 
-def disconnected_reason(session: Session) -> PauseReason:
-    """The system's "disconnected" pause reason, created on first need."""
-    reason = session.scalar(select(PauseReason).where(PauseReason.code == DISCONNECTED_REASON))
+def system_reason(
+    session: Session, code: str, name: str, name_vi: str, position: int
+) -> PauseReason:
+    """A pause reason the system itself uses (not the manager's list), created on first need."""
+    reason = session.scalar(select(PauseReason).where(PauseReason.code == code))
     if reason is None:
         reason = PauseReason(
-            code=DISCONNECTED_REASON,
-            name="Disconnected",
-            name_vi="Mất kết nối",
-            position=999,
-            is_system=True,
+            code=code, name=name, name_vi=name_vi, position=position, is_system=True
         )
         session.add(reason)
         session.flush()
     return reason
+
+
+def disconnected_reason(session: Session) -> PauseReason:
+    """The system's "disconnected" pause reason."""
+    return system_reason(session, DISCONNECTED_REASON, "Disconnected", "Mất kết nối", 999)
 
 
 def pause_silent_agents(session: Session, now: datetime, timeout_s: int) -> list[Notice]:
