@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain import audit
+from dialer.domain.notices import Notice
 from dialer.domain.people.passwords import hash_password, needs_rehash, verify_password
 from dialer.models import (
     ActivityKind,
@@ -35,12 +36,19 @@ BAD_CREDENTIALS = "bad_credentials"
 EXTENSION_REQUIRED = "extension_required"
 UNKNOWN_EXTENSION = "unknown_extension"
 EXTENSION_IN_USE = "extension_in_use"
+CALL_IN_PROGRESS = "call_in_progress"
+
+# What a new sign-in takes over from the session it replaces: the call and its survey.
+_CARRIED_STATES = frozenset({AgentState.RINGING, AgentState.CONNECTED, AgentState.WRAPUP})
+_ON_A_CALL = frozenset({AgentState.RINGING, AgentState.CONNECTED})
 
 
 @dataclass(frozen=True)
 class SignIn:
     user: User
     agent_session: AgentSession | None
+    # To publish once committed: the replaced session's screens are told.
+    notices: list[Notice] = field(default_factory=list)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -71,13 +79,24 @@ def sign_in(
     if user.role != Role.AGENT:
         audit.record(session, "login", actor_id=user.id, target=user)
         return SignIn(user, None)
-    return SignIn(user, start_agent_session(session, user, extension, now=now))
+    replaced = [older.id for older in open_sessions(session, user.id)]
+    agent_session = start_agent_session(session, user, extension, now=now)
+    notices = [
+        Notice(user.id, "session_replaced", {"session_id": old_id, "by": agent_session.id})
+        for old_id in replaced
+    ]
+    return SignIn(user, agent_session, notices)
 
 
 def start_agent_session(
     session: Session, user: User, extension_number: str | None, *, now: datetime
 ) -> AgentSession:
-    """Open the agent's session on an extension nobody else holds; close any older one."""
+    """Open the agent's session on an extension nobody else holds; close any older one.
+
+    A call up (or its survey owed) in the older session carries over to the new
+    one, so a second sign-in can neither dial that lead again nor skip the
+    survey; signing in on another extension while a call is up is refused.
+    """
     number = (extension_number or "").strip()
     if not number:
         raise LoginRefused(EXTENSION_REQUIRED, "Enter your extension.")
@@ -95,13 +114,25 @@ def start_agent_session(
     )
     if holder is not None:
         raise LoginRefused(EXTENSION_IN_USE, "Another agent is signed in on this extension.")
-    for older in open_sessions(session, user.id):
+    olders = open_sessions(session, user.id)
+    carried = next((s for s in olders if s.state in _CARRIED_STATES), None)
+    if carried is not None and carried.state in _ON_A_CALL and carried.extension_id != extension.id:
+        raise LoginRefused(
+            CALL_IN_PROGRESS, "You have a call up on another extension: sign in on that one."
+        )
+    state, since, call_id = (
+        (AgentState(carried.state), carried.state_since, carried.current_call_id)
+        if carried is not None
+        else (AgentState.READY, now, None)
+    )
+    for older in olders:
         end_agent_session(session, older, kind=ActivityKind.LOGOUT, now=now, detail="new login")
     agent_session = AgentSession(
         user=user,
         extension=extension,
-        state=AgentState.READY,
-        state_since=now,
+        state=state,
+        state_since=since,
+        current_call_id=call_id,
         login_at=now,
         last_heartbeat_at=now,
     )

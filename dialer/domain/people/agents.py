@@ -328,6 +328,7 @@ def snapshot(session: Session, agent_session: AgentSession, now: datetime) -> di
     )
     return {
         "user_id": agent_session.user_id,
+        "session_id": agent_session.id,
         "agent_id": agent_session.user.username,
         "name": agent_session.user.display_name,
         "state": agent_session.state,

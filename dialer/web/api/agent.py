@@ -161,7 +161,7 @@ def create_session() -> tuple[Response, int]:
             throttle.record_failure(username, address)
         raise ApiError(401, refused.code, login_messages()[refused.code]) from None
     token, expires_at = api_tokens.issue_token(db.session, signed_in.user, utcnow())
-    db.session.commit()
+    live.commit_then_publish(signed_in.notices)
     throttle.clear_failures(username, address)
     session.clear()
     login_user(signed_in.user)

@@ -136,6 +136,7 @@ def agent_schemas() -> dict[str, Any]:
         ),
         "Agent": obj(
             user_id=INTEGER,
+            session_id={"type": "integer", "description": "this sign-in; a later one replaces it"},
             agent_id=STRING,
             name=STRING,
             state={
@@ -305,7 +306,8 @@ def agent_paths() -> dict[str, Any]:
             "get": {
                 "summary": "The screen's live events (server-sent events, JSON data lines)",
                 "description": "Each `data:` line is {event, data, ts}; events: agent, "
-                "forced_logout, signed_out, hello, and the inbound pages' own.",
+                "forced_logout, session_replaced, pbx, signed_out, hello, "
+                "and the inbound pages' own.",
                 "responses": {
                     "200": {"description": "Stream", "content": {"text/event-stream": {}}}
                 },

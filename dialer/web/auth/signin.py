@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
+from dialer import live
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.people import accounts
-from dialer.extensions import db, login_manager
+from dialer.extensions import db, login_manager, redis_hub
 from dialer.models import User
 from dialer.web.auth import throttle
 from dialer.web.auth.forms import LanguageForm, LoginForm
@@ -49,6 +52,9 @@ def login_messages() -> dict[str, str]:
         accounts.EXTENSION_REQUIRED: _("Enter your extension."),
         accounts.UNKNOWN_EXTENSION: _("This extension does not exist."),
         accounts.EXTENSION_IN_USE: _("Another agent is signed in on this extension."),
+        accounts.CALL_IN_PROGRESS: _(
+            "You have a call up on another extension. Sign in on that extension to take it over."
+        ),
     }
 
 
@@ -77,6 +83,9 @@ def login() -> Any:
         flash(login_messages()[refused.code], "error")
         return render_template("auth/login.html", form=form), 401
     db.session.commit()
+    # The replaced session's screen is told; without Redis it learns on its next refresh.
+    with contextlib.suppress(RedisError):
+        live.publish_notices(redis_hub.client, signed_in.notices)
     throttle.clear_failures(form.username.data, address)
     session.clear()  # a fresh session: no fixation
     login_user(signed_in.user)
