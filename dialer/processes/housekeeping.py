@@ -66,9 +66,11 @@ def give_up(client: Redis, holder: str) -> None:
 def sweep(app: Flask, now: datetime) -> list[Notice]:
     """The periodic checks, in one committed transaction; the screens are told after."""
     timeout = app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
+    release_s = app.config["DIALER_HELD_LEAD_RELEASE_S"]
 
     def work() -> list[Notice]:
         notices = agents.pause_silent_agents(db.session, now, timeout)
+        notices += agents.release_vanished_agents_leads(db.session, now, release_s)
         notices += calls.close_stale_calls(db.session, now, stale_after_s=STALE_CALL_S)
         agents.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
