@@ -16,23 +16,30 @@ from datetime import datetime
 
 from flask import Flask
 
-from dialer import live
-from dialer.domain.dialing import calls, inbound
+from dialer import live, pbx_status
+from dialer.domain.dialing import calls, inbound, pbx_link
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
-from dialer.extensions import db
+from dialer.extensions import db, redis_hub
 from dialer.processes.housekeeping import Housekeeper
 from dialer.telephony.port import ConnectionHealth, Health, PortEvent, TelephonyError, TelephonyPort
 
 log = logging.getLogger(__name__)
 
 
-def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
-    """Close the calls we think are up that the PBX no longer has."""
+def reconcile(
+    app: Flask, port: TelephonyPort, now: datetime, last_seen: datetime | None = None
+) -> list[Notice]:
+    """Close the calls we think are up that the PBX no longer has.
+
+    With ``last_seen`` (when the link went down) they end then, estimated.
+    """
     channels = port.live_channels()
     live_ids = {channel.call_id for channel in channels if channel.call_id}
     live_linkedids = {channel.linkedid for channel in channels}
-    notices = live.in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
+    notices = live.in_transaction(
+        app, lambda: calls.reconcile_calls(db.session, live_ids, now, last_seen=last_seen)
+    )
     notices += live.in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
     )
@@ -55,11 +62,27 @@ class PortEventHandler:
 
     def _on_health(self, event: ConnectionHealth) -> None:
         log.warning("PBX connection %s: %s", event.health, event.detail)
+        last_seen = None
+        try:
+            if event.health == Health.DOWN:
+                # Every process learns it (the sweep ends lost calls after the grace period)...
+                since = pbx_status.mark_down(redis_hub.client, event.at)
+                # ...and every agent sees it at once.
+                self._tell_screens(str(Health.DOWN), since)
+            elif event.health in (Health.UP, Health.RECONNECTED):
+                last_seen = pbx_status.mark_up(redis_hub.client)
+                if last_seen is not None:
+                    self._tell_screens(str(Health.UP), None)
+        except Exception:  # Redis or the database away: the port's own thread must go on
+            log.exception("could not record the PBX link going %s", event.health)
         if event.health in (Health.UP, Health.RECONNECTED):
             try:
-                reconcile(self.app, self.port, event.at)
+                reconcile(self.app, self.port, event.at, last_seen)
             except TelephonyError:
                 log.exception("could not reconcile calls with the PBX")
+
+    def _tell_screens(self, health: str, since: datetime | None) -> None:
+        live.in_transaction(self.app, lambda: pbx_link.link_notices(db.session, health, since))
 
     def stop(self) -> None:
         """Stop the housekeeper (the listener stops the port)."""

@@ -467,6 +467,8 @@
         const callEnded = message.data.call && !message.data.call.is_up;
         take(message.data);
         if (leadChanged || callEnded) refresh();
+      } else if (message.event === "pbx") {
+        $("pbx-alert").hidden = message.data.health !== "down";
       } else if (message.event === "session_replaced") {
         if (message.data.session_id === mySession) signedOut(text.replaced);
       } else if (message.event === "forced_logout") {

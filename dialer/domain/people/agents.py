@@ -410,6 +410,7 @@ def call_view(call: Call | None) -> dict[str, Any] | None:
         "created_at": call.created_at.isoformat(),
         "answered_at": call.answered_at.isoformat() if call.answered_at else None,
         "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+        "ended_estimated": bool(call.ended_estimated),
         "talk_s": call.talk_s,
         "hung_up_by": call.hung_up_by,
         "cause": call.hangup_cause_text,

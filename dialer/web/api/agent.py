@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
-from dialer import live
+from dialer import live, pbx_status
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.campaigns.answers import SurveyInvalid
@@ -26,7 +26,7 @@ from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.people import accounts, agents
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
-from dialer.extensions import csrf, db, login_manager
+from dialer.extensions import csrf, db, login_manager, redis_hub
 from dialer.jobs import calls as call_jobs
 from dialer.models import Call, Campaign, Role, User, utcnow
 from dialer.web.api.messages import error_message, question_problems, refusal_message
@@ -306,7 +306,14 @@ def get_call(call_id: int) -> Response:
 @bp.post("/calls/<int:call_id>/hangup")
 @roles(Role.AGENT)
 def hangup(call_id: int) -> Response:
-    """Hang up, or cancel before the customer answers (CANCEL)."""
+    """Hang up, or cancel before the customer answers (CANCEL); 503 while the PBX is away."""
+    if pbx_status.down_since(redis_hub.client) is not None:
+        # Nothing is recorded: the call ends by itself once the link is declared down.
+        raise ApiError(
+            503,
+            "pbx_unreachable",
+            _("The PBX cannot be reached, so the call cannot be hung up now. It ends by itself."),
+        )
     tell_pbx, notices = dialing.request_hangup(db.session, current_user.id, call_id, utcnow())
     live.commit_then_publish(notices)
     if tell_pbx:

@@ -78,6 +78,10 @@ def agent_schemas() -> dict[str, Any]:
             created_at=TIME,
             answered_at=NULLABLE_TIME,
             ended_at=NULLABLE_TIME,
+            ended_estimated={
+                "type": "boolean",
+                "description": "the PBX was out of sight: ended_at is when last known up",
+            },
             talk_s=INTEGER,
             hung_up_by={"type": ["string", "null"]},
             cause=STRING,
@@ -279,9 +283,9 @@ def agent_paths() -> dict[str, Any]:
         },
         "/api/calls/{call_id}/hangup": {
             "post": operation(
-                "Hang up; before the customer answers this is a CANCEL",
+                "Hang up; before the customer answers this is a CANCEL (503: PBX unreachable)",
                 obj(call=ref("Call")),
-                errors=("401", "404", "409"),
+                errors=("401", "404", "409", "503"),
             )
         },
         "/api/calls/{call_id}/survey": {
