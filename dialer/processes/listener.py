@@ -43,6 +43,16 @@ def reconcile(
     notices += live.in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
     )
+    # A call we ended while blind (the link was down past its grace) may still be up at
+    # the PBX: hang it up, or its lead, already due again, could be dialled a second time.
+    with app.app_context():
+        try:
+            over = calls.ended_call_uids(db.session, live_ids)
+        finally:
+            db.session.remove()
+    for call_uid in sorted(over):
+        log.warning("hanging up call %s: it was closed while the PBX was out of sight", call_uid)
+        port.hangup(call_uid)
     return notices
 
 

@@ -73,6 +73,8 @@ def test_with_the_pbx_gone_agents_are_told_at_once_and_calls_end_after_the_grace
         went_down = datetime.fromisoformat(news["data"]["since"])
         refused = client.post(f"/api/calls/{call_id}/hangup", headers=headers)
         assert (refused.status_code, refused.get_json()["code"]) == (503, "pbx_unreachable")
+        page = client.get("/agent/").get_data(as_text=True)
+        assert 'data-testid="pbx-alert">' in page  # the banner, not hidden
         ended = wait_until_ended(client, headers, call_id, timeout=20)
     finally:
         worker.stop()
@@ -88,6 +90,8 @@ def test_with_the_pbx_gone_agents_are_told_at_once_and_calls_end_after_the_grace
     assert _lead(app, lead_id) == (LeadStatus.RETRY, 1)
     # The agent goes on: Ready, and may pause.
     assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"
+    no_call = client.post("/api/calls", json={"number": "0912345678"}, headers=headers)
+    assert (no_call.status_code, no_call.get_json()["code"]) == (503, "pbx_unreachable")
     paused = client.post("/api/agent/pause", json={"reason_id": desk.reason_id}, headers=headers)
     assert paused.get_json()["state"] == "paused"
 
@@ -111,3 +115,27 @@ def test_after_a_pbx_restart_a_call_cut_right_after_answer_is_retried_not_done(
     assert (ended["status"], ended["hung_up_by"]) == ("FAIL", "system")
     assert _lead(app, lead_id) == (LeadStatus.RETRY, 1)
     assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"
+
+
+def test_a_call_ended_while_the_pbx_was_out_of_sight_is_hung_up_when_it_comes_back(
+    app: Flask, client, pbx
+) -> None:
+    _fast_link(app)
+    app.config.update(DIALER_PBX_DOWN_GRACE_S=1, DIALER_HEARTBEAT_TIMEOUT_S=60)
+    desk, lead_id = _desk(app, "+84912345674")  # talks for an hour
+    headers = bearer(api_login(client)["token"])
+    listener, worker = ListenerThread(app).start(), CallsWorker(app).start()
+    try:
+        call_id = _call_lead(client, headers, desk, lead_id)
+        call_in_state(client, headers, call_id, "connected", timeout=15)
+        pbx.go_silent()  # the link is lost; the PBX keeps the call up
+        ended = wait_until_ended(client, headers, call_id, timeout=20)
+        assert pbx.channels() != []  # the customer is still on the line
+        pbx.resume()
+        wait_until(lambda: pbx.channels() == [], timeout=20, message="the PBX to drop the call")
+    finally:
+        worker.stop()
+        listener.stop()
+    # Closed once, as of when the link was lost; the lead is retried, never on a second line.
+    assert (ended["status"], ended["ended_estimated"]) == ("FAIL", True)
+    assert _lead(app, lead_id) == (LeadStatus.RETRY, 1)

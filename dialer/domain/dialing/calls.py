@@ -316,6 +316,17 @@ def reconcile_calls(
     return notices
 
 
+def ended_call_uids(session: Session, call_uids: set[str]) -> set[str]:
+    """Of these call ids, those of calls we have already ended (the PBX must not keep them)."""
+    if not call_uids:
+        return set()
+    return set(
+        session.scalars(
+            select(Call.call_uid).where(Call.call_uid.in_(call_uids), Call.state == CallState.ENDED)
+        )
+    )
+
+
 def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) -> list[Notice]:
     """Close calls that never heard from the PBX (never sent, or lost): the agent is freed."""
     cutoff = now - timedelta(seconds=stale_after_s)

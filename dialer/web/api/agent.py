@@ -265,6 +265,11 @@ def next_lead() -> Response:
 def start_call() -> tuple[Response, int]:
     """Call the held lead (``lead_id``) or a typed number (``number``), agent's phone first."""
     body = json_body()
+    if pbx_status.down_since(redis_hub.client) is not None:
+        # Refused before anything is written: the lead keeps its attempts.
+        raise ApiError(
+            503, "pbx_unreachable", _("The PBX cannot be reached: no call can be placed now.")
+        )
     lead_id = int_field(body, "lead_id", required=False)
     number = None if lead_id is not None else str(body.get("number") or "")
     call, notices = dialing.start_call(
