@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
-from dialer.extensions import db
+from dialer import live
+from dialer.extensions import db, redis_hub
 from dialer.models import Call, Campaign
 from tests.factories.desk import make_desk
 from tests.factories.leads import make_lead
 from tests.factories.people import AGENT_PASSWORD, make_extension
 from tests.support.pbx import CallsWorker, ListenerThread
+from tests.support.waiting import wait_until
 from tests.support.web import api_login, bearer, call_in_state, wait_until_ended
 
 
@@ -26,7 +30,8 @@ def test_signing_in_again_on_a_call_takes_it_over_and_never_dials_the_lead_twice
     app, client, pbx
 ) -> None:
     campaign_id = _desk_with_long_call(app)
-    first = bearer(api_login(client)["token"])
+    first_login = api_login(client)
+    first, agent_id = bearer(first_login["token"]), first_login["user"]["id"]
     listener, worker = ListenerThread(app).start(), CallsWorker(app).start()
     try:
         lead_id = client.post(
@@ -36,9 +41,22 @@ def test_signing_in_again_on_a_call_takes_it_over_and_never_dials_the_lead_twice
             "call"
         ]["id"]
         call_in_state(client, first, call_id, "connected", timeout=15)
+        first_session = client.get("/api/agent", headers=first).get_json()["session_id"]
+        with app.app_context():
+            screen = redis_hub.client.pubsub(ignore_subscribe_messages=True)
+            screen.subscribe(live.user_channel(agent_id))
         # The same agent signs in again from another browser, on the same phone.
         other = app.test_client()
         again = api_login(other)
+
+        def told() -> dict | None:
+            message = screen.get_message(timeout=0.2)
+            data = json.loads(message["data"]) if message else {}
+            return data if data.get("event") == "session_replaced" else None
+
+        replaced = wait_until(told, timeout=5, message="the first screen to be told")
+        screen.close()
+        assert replaced["data"]["session_id"] == first_session  # that screen closes itself
         second = bearer(again["token"])
         agent = again["agent"]
         assert (agent["state"], agent["call"]["id"], agent["lead_id"]) == (
