@@ -25,7 +25,7 @@ from redis import Redis
 from dialer import live, pbx_status
 from dialer.domain.dialing import calls, pbx_link
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents, tokens
+from dialer.domain.people import absence, agents, tokens
 from dialer.extensions import db, redis_hub
 from dialer.models import utcnow
 
@@ -75,13 +75,13 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
 
     def work() -> list[Notice]:
         notices = agents.pause_silent_agents(db.session, now, timeout)
-        notices += agents.release_vanished_agents_leads(db.session, now, release_s)
+        notices += absence.release_vanished_agents_leads(db.session, now, release_s)
         if pbx_down_since is not None:
             notices += pbx_link.end_calls_lost_with_pbx(
                 db.session, pbx_down_since, now, grace_s=grace_s
             )
         notices += calls.close_stale_calls(db.session, now, stale_after_s=STALE_CALL_S)
-        agents.release_orphan_claims(db.session)
+        absence.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
         return notices
 

@@ -271,65 +271,6 @@ def release_claims(session: Session, user_id: int) -> int:
     return len(leads)
 
 
-def release_vanished_agents_leads(
-    session: Session, now: datetime, release_after_s: int
-) -> list[Notice]:
-    """Give back the leads of agents paused as "disconnected" for ``release_after_s`` or more.
-
-    The agent stays signed in (and paused); the wallboard row says the lead went back.
-    """
-    cutoff = now - timedelta(seconds=release_after_s)
-    holders = list(
-        session.scalars(
-            select(AgentSession.user_id)
-            .join(PauseReason, PauseReason.id == AgentSession.pause_reason_id)
-            .join(Lead, (Lead.claimed_by_id == AgentSession.user_id))
-            .where(
-                AgentSession.logout_at.is_(None),
-                AgentSession.state == AgentState.PAUSED,
-                AgentSession.state_since <= cutoff,
-                PauseReason.code == DISCONNECTED_REASON,
-                Lead.status == LeadStatus.CLAIMED,
-            )
-            .distinct()
-        )
-    )
-    notices: list[Notice] = []
-    for user_id in holders:
-        agent_session = lock_agent_session(session, user_id, now, is_from_agent=False)
-        # Looked at again under the lock: the agent may have come back meanwhile.
-        reason = agent_session.pause_reason
-        if (
-            agent_session.state != AgentState.PAUSED
-            or reason is None
-            or reason.code != DISCONNECTED_REASON
-            or agent_session.state_since > cutoff
-        ):
-            continue
-        if release_claims(session, user_id):
-            agent_session.lead_released_at = now
-            notices.append(agent_notice(session, agent_session, now))
-    return notices
-
-
-def release_orphan_claims(session: Session) -> int:
-    """Give back leads held by agents who are no longer signed in."""
-    holders = session.scalars(
-        select(Lead.claimed_by_id)
-        .where(Lead.status == LeadStatus.CLAIMED, Lead.claimed_by_id.is_not(None))
-        .where(
-            ~select(AgentSession.id)
-            .where(
-                AgentSession.user_id == Lead.claimed_by_id,
-                AgentSession.logout_at.is_(None),
-            )
-            .exists()
-        )
-        .distinct()
-    ).all()
-    return sum(release_claims(session, holder) for holder in holders if holder is not None)
-
-
 def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:
     """The agent signs out: held leads go back, the session closes everywhere."""
     release_claims(session, user.id)
@@ -384,15 +325,17 @@ def snapshot(session: Session, agent_session: AgentSession, now: datetime) -> di
         if reason is None or agent_session.state != AgentState.PAUSED
         else {"id": reason.id, "code": reason.code, "name": reason.name, "name_vi": reason.name_vi},
         "call": call_view(call),
-        "lead_released_at": agent_session.lead_released_at.isoformat()
-        if agent_session.lead_released_at
-        else None,
+        "lead_released_at": _iso(agent_session.lead_released_at),
         "lead_id": session.scalar(
             select(Lead.id).where(
                 Lead.claimed_by_id == agent_session.user_id, Lead.status == LeadStatus.CLAIMED
             )
         ),
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def call_view(call: Call | None) -> dict[str, Any] | None:
