@@ -47,6 +47,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_LOGIN_MAX_FAILURES": (5, _INT),
     "DIALER_LOGIN_LOCKOUT_SECONDS": (300, _INT),
     "DIALER_HEARTBEAT_TIMEOUT_S": (30, _INT),
+    # A lead held by an agent paused as "disconnected" goes back to its campaign after this.
+    "DIALER_HELD_LEAD_RELEASE_S": (600, _INT),
+    # Calls still up when the PBX link has been down this long are ended (FAIL or as they stood).
+    "DIALER_PBX_DOWN_GRACE_S": (30, _INT),
     "DIALER_LANGUAGES": ("en,vi", str),
     "AMI_HOST": ("127.0.0.1", str),
     "AMI_PORT": (5038, _INT),

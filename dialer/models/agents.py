@@ -66,6 +66,8 @@ class AgentSession(db.Model):
     logout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # Set when the sweep gave the lead of this (vanished) agent back to its campaign.
+    lead_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
     extension = relationship("Extension")

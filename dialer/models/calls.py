@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -80,6 +80,8 @@ class Call(db.Model):
     ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # customer connected
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The PBX was out of sight when the call ended: ended_at is the last time it was known up.
+    ended_estimated: Mapped[bool] = mapped_column(default=False, server_default=false())
     wait_s: Mapped[int] = mapped_column(default=0)
     talk_s: Mapped[int] = mapped_column(default=0)
     hangup_cause: Mapped[int | None]

@@ -1,5 +1,8 @@
 """The periodic work: silent screens paused, lost calls closed, leads of agents who left given back.
 
+Calls still up once the PBX link has been down for ``DIALER_PBX_DOWN_GRACE_S``
+are ended too (``domain.dialing.pbx_link``).
+
 Every long-lived process runs a :class:`Housekeeper` thread: each RQ worker
 (``flask worker``) and the AMI listener. A short Redis lease picks one of them:
 each tick, the holder renews it and sweeps; the others find it taken and wait.
@@ -19,10 +22,10 @@ from datetime import datetime
 from flask import Flask
 from redis import Redis
 
-from dialer import live
-from dialer.domain.dialing import calls
+from dialer import live, pbx_status
+from dialer.domain.dialing import calls, pbx_link
 from dialer.domain.notices import Notice
-from dialer.domain.people import agents, tokens
+from dialer.domain.people import absence, agents, tokens
 from dialer.extensions import db, redis_hub
 from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
@@ -67,11 +70,19 @@ def give_up(client: Redis, holder: str) -> None:
 def sweep(app: Flask, now: datetime) -> list[Notice]:
     """The periodic checks, in one committed transaction; the screens are told after."""
     timeout = app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
+    release_s = app.config["DIALER_HELD_LEAD_RELEASE_S"]
+    grace_s = app.config["DIALER_PBX_DOWN_GRACE_S"]
+    pbx_down_since = pbx_status.down_since(redis_hub.client)
 
     def work() -> list[Notice]:
         notices = agents.pause_silent_agents(db.session, now, timeout)
+        notices += absence.release_vanished_agents_leads(db.session, now, release_s)
+        if pbx_down_since is not None:
+            notices += pbx_link.end_calls_lost_with_pbx(
+                db.session, pbx_down_since, now, grace_s=grace_s
+            )
         notices += calls.close_stale_calls(db.session, now, stale_after_s=STALE_CALL_S)
-        agents.release_orphan_claims(db.session)
+        absence.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
         return notices
 

@@ -16,12 +16,12 @@ from datetime import datetime
 
 from flask import Flask
 
-from dialer import live
-from dialer.domain.dialing import calls, inbound
+from dialer import live, pbx_status
+from dialer.domain.dialing import calls, inbound, pbx_link
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
 from dialer.domain.people import membership
-from dialer.extensions import db
+from dialer.extensions import db, redis_hub
 from dialer.processes.housekeeping import Housekeeper
 from dialer.telephony.port import (
     CallConnected,
@@ -36,15 +36,32 @@ from dialer.telephony.port import (
 log = logging.getLogger(__name__)
 
 
-def reconcile(app: Flask, port: TelephonyPort, now: datetime) -> list[Notice]:
-    """Close the calls we think are up that the PBX no longer has; re-apply queue membership."""
+def reconcile(
+    app: Flask, port: TelephonyPort, now: datetime, last_seen: datetime | None = None
+) -> list[Notice]:
+    """Close the calls we think are up that the PBX no longer has; re-apply queue membership.
+
+    With ``last_seen`` (when the link went down) they end then, estimated.
+    """
     channels = port.live_channels()
     live_ids = {channel.call_uid for channel in channels if channel.call_uid}
     live_linkedids = {channel.linkedid for channel in channels}
-    notices = live.in_transaction(app, lambda: calls.reconcile_calls(db.session, live_ids, now))
+    notices = live.in_transaction(
+        app, lambda: calls.reconcile_calls(db.session, live_ids, now, last_seen=last_seen)
+    )
     notices += live.in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
     )
+    # A call we ended while blind (the link was down past its grace) may still be up at
+    # the PBX: hang it up, or its lead, already due again, could be dialled a second time.
+    with app.app_context():
+        try:
+            over = calls.ended_call_uids(db.session, live_ids)
+        finally:
+            db.session.remove()
+    for call_uid in sorted(over):
+        log.warning("hanging up call %s: it was closed while the PBX was out of sight", call_uid)
+        port.hangup(call_uid)
     try:
         reapply_queue_membership(app, port)
     except Exception:  # the calls are reconciled; membership is mended by the next sync
@@ -116,11 +133,27 @@ class PortEventHandler:
 
     def _on_health(self, event: ConnectionHealth) -> None:
         log.warning("PBX connection %s: %s", event.health, event.detail)
+        last_seen = None
+        try:
+            if event.health == Health.DOWN:
+                # Every process learns it (the sweep ends lost calls after the grace period)...
+                since = pbx_status.mark_down(redis_hub.client, event.at)
+                # ...and every agent sees it at once.
+                self._tell_screens(str(Health.DOWN), since)
+            elif event.health in (Health.UP, Health.RECONNECTED):
+                last_seen = pbx_status.mark_up(redis_hub.client)
+                if last_seen is not None:
+                    self._tell_screens(str(Health.UP), None)
+        except Exception:  # Redis or the database away: the port's own thread must go on
+            log.exception("could not record the PBX link going %s", event.health)
         if event.health in (Health.UP, Health.RECONNECTED):
             try:
-                reconcile(self.app, self.port, event.at)
+                reconcile(self.app, self.port, event.at, last_seen)
             except TelephonyError:
                 log.exception("could not reconcile calls with the PBX")
+
+    def _tell_screens(self, health: str, since: datetime | None) -> None:
+        live.in_transaction(self.app, lambda: pbx_link.link_notices(db.session, health, since))
 
     def stop(self) -> None:
         """Stop the housekeeper (the listener stops the port)."""

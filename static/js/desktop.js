@@ -10,6 +10,8 @@
   const $ = (id) => document.getElementById(id);
 
   let agent = data.agent;
+  // This screen's agent session: a later sign-in elsewhere replaces it.
+  const mySession = data.agent ? data.agent.session_id : null;
   let clockOffsetMs = 0; // server time minus browser time
   let gone = false;
   const surveyKeys = {}; // call id -> idempotency key of its survey
@@ -675,6 +677,10 @@
         const callEnded = message.data.call && !message.data.call.is_up;
         take(message.data);
         if (leadChanged || callEnded) refresh();
+      } else if (message.event === "pbx") {
+        $("pbx-alert").hidden = message.data.health !== "down";
+      } else if (message.event === "session_replaced") {
+        if (message.data.session_id === mySession) signedOut(text.replaced);
       } else if (message.event === "forced_logout") {
         signedOut(fill(text.forced_logout, { name: message.data.by }));
       } else if (message.event === "signed_out") {

@@ -34,6 +34,9 @@ from dialer.models import (
 from dialer.models.campaigns import DEFAULT_RETRY_MINUTES
 from dialer.telephony.port import CallAnswered, CallConnected, CallEnded, CallRinging, Leg, Party
 
+# A call lost with the PBX link that had talked less than this by then was cut, not held.
+CUT_AFTER_ANSWER_S = 10
+
 # Calls only move forward along this order; ENDED is final.
 _ORDER = {
     CallState.QUEUED: 0,
@@ -113,10 +116,15 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
         return []
     if call.hung_up_by is None:
         call.hung_up_by = str(event.hung_up_by)
+    status = CallStatus(event.status)
+    if status == CallStatus.ANSWER and call.hung_up_by == Party.SYSTEM:
+        # Neither party hung up (a PBX restart cut it): only a real conversation counts.
+        talked = (event.at - call.answered_at).total_seconds() if call.answered_at else 0
+        status = CallStatus.ANSWER if talked >= CUT_AFTER_ANSWER_S else CallStatus.FAIL
     return end_call(
         session,
         call,
-        CallStatus(event.status),
+        status,
         event.at,
         cause=event.cause,
         cause_text=event.cause_text,
@@ -134,27 +142,32 @@ def end_call(
     cause_text: str = "",
     refusal: Refusal | None = None,
     is_customer_dialled: bool = True,
+    estimated_end: datetime | None = None,
 ) -> list[Notice]:
     """Close the call with its outcome; settle the lead and free the agent.
 
     With a ``refusal`` or a cancel before anything was sent, the customer was
     never dialled: the lead goes back without using an attempt. When the agent's
     own phone did not answer or was busy, the lead stays with the agent, unused.
+    With ``estimated_end`` (the PBX was out of sight) the call ends then, not ``now``,
+    and is marked estimated.
     """
     was_dialled = is_customer_dialled and call.state != CallState.QUEUED
     if refusal is None and not is_customer_dialled:
         call.agent_leg = ring_no_answer.agent_leg_failure(call, status, cause)
     if call.answered_at is None and call.hung_up_by == Party.AGENT:
         status = CallStatus.CANCEL  # the agent gave up before the customer answered (O4)
+    end = now if estimated_end is None else max(estimated_end, call.answered_at or call.created_at)
     if status == CallStatus.ANSWER and call.answered_at is None:
-        call.answered_at = now
+        call.answered_at = end
     call.state = CallState.ENDED
     call.status = status
-    call.ended_at = now
+    call.ended_at = end
+    call.ended_estimated = estimated_end is not None
     call.hangup_cause = cause
     call.hangup_cause_text = cause_text[:80]
-    call.talk_s = int((now - call.answered_at).total_seconds()) if call.answered_at else 0
-    call.wait_s = int(((call.answered_at or now) - call.created_at).total_seconds())
+    call.talk_s = int((end - call.answered_at).total_seconds()) if call.answered_at else 0
+    call.wait_s = int(((call.answered_at or end) - call.created_at).total_seconds())
     if call.lead_id is not None:
         lead = session.get_one(Lead, call.lead_id, with_for_update=True, populate_existing=True)
         # When the agent's own phone failed (agent_leg), the lead stays with the agent as it was.
@@ -246,16 +259,49 @@ def end_unreachable_call(session: Session, call_id: int, now: datetime) -> list[
     return end_call(session, call, status, now, cause_text="no channel at the PBX")
 
 
+def end_lost_call(
+    session: Session, call_id: int, last_seen: datetime, now: datetime, *, detail: str
+) -> list[Notice]:
+    """Close a call the product lost sight of (the PBX link was down), ended at ``last_seen``.
+
+    Nobody saw how it ended, so it counts as answered only when it had talked
+    for ``CUT_AFTER_ANSWER_S`` by then; a call cut sooner is FAIL and its lead is
+    retried by the campaign's rule. A customer never dialled costs no attempt.
+    """
+    call = lock_call(session, call_id, now)
+    if call is None or call.state == CallState.ENDED:
+        return []
+    end = max(last_seen, call.answered_at or call.created_at)
+    talked = call.answered_at is not None and (end - call.answered_at).total_seconds()
+    status = CallStatus.ANSWER if talked and talked >= CUT_AFTER_ANSWER_S else CallStatus.FAIL
+    call.hung_up_by = call.hung_up_by or Party.SYSTEM
+    return end_call(
+        session,
+        call,
+        status,
+        now,
+        cause_text=detail,
+        is_customer_dialled=call.state in (CallState.DIALING, CallState.CONNECTED),
+        estimated_end=end,
+    )
+
+
 # -------------------------------------------------------- reconciliation
 
 
 def reconcile_calls(
-    session: Session, live_call_uids: set[str], now: datetime, *, grace_s: int = 10
+    session: Session,
+    live_call_uids: set[str],
+    now: datetime,
+    *,
+    grace_s: int = 10,
+    last_seen: datetime | None = None,
 ) -> list[Notice]:
     """Close the calls we believe are up that the PBX no longer has (after a reconnect).
 
     A call whose Originate left less than ``grace_s`` ago may not have a
-    channel yet.
+    channel yet. With ``last_seen`` (when the link went down) the calls end
+    then, estimated, as :func:`end_lost_call` says.
     """
     cutoff = now - timedelta(seconds=grace_s)
     suspects = session.execute(
@@ -268,9 +314,26 @@ def reconcile_calls(
     ).all()
     notices: list[Notice] = []
     for call_id, call_uid in suspects:
-        if call_uid not in live_call_uids:
+        if call_uid in live_call_uids:
+            continue
+        if last_seen is None:
             notices += end_unreachable_call(session, call_id, now)
+        else:
+            notices += end_lost_call(
+                session, call_id, last_seen, now, detail="no channel at the PBX"
+            )
     return notices
+
+
+def ended_call_uids(session: Session, call_uids: set[str]) -> set[str]:
+    """Of these call ids, those of calls we have already ended (the PBX must not keep them)."""
+    if not call_uids:
+        return set()
+    return set(
+        session.scalars(
+            select(Call.call_uid).where(Call.call_uid.in_(call_uids), Call.state == CallState.ENDED)
+        )
+    )
 
 
 def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) -> list[Notice]:

@@ -46,6 +46,7 @@ LEAD_NOT_HELD = "lead_not_held"
 INVALID_NUMBER = "invalid_number"
 UNKNOWN_CALL = "unknown_call"
 CALL_OVER = "call_over"
+CALL_IN_PROGRESS = "call_in_progress"
 
 _CLAIM_ATTEMPTS = 3
 
@@ -252,6 +253,9 @@ def _lead_call(session: Session, user_id: int, lead_id: int, now: datetime) -> C
     lead = session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
     if lead is None or lead.claimed_by_id != user_id or lead.status != LeadStatus.CLAIMED:
         raise AgentError(LEAD_NOT_HELD)
+    # The lead row is locked above, so two requests cannot both pass this look.
+    if lead_call_up(session, lead.id):
+        raise AgentError(CALL_IN_PROGRESS)
     campaign = lead.campaign
     refusal = compliance.check_lead(session, lead, campaign, now)
     if refusal is not None:
@@ -262,6 +266,14 @@ def _lead_call(session: Session, user_id: int, lead_id: int, now: datetime) -> C
         customer_number=lead.phone,
         caller_id=campaign.caller_id,
     )
+
+
+def lead_call_up(session: Session, lead_id: int) -> bool:
+    """True while a call to the lead has not ended: nothing may dial it again until it has."""
+    found = session.scalar(
+        select(Call.id).where(Call.lead_id == lead_id, Call.state != CallState.ENDED).limit(1)
+    )
+    return found is not None
 
 
 def _manual_call(session: Session, number: str, region: str) -> Call:

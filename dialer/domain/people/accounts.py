@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,19 +35,27 @@ BAD_CREDENTIALS = "bad_credentials"
 EXTENSION_REQUIRED = "extension_required"
 UNKNOWN_EXTENSION = "unknown_extension"
 EXTENSION_IN_USE = "extension_in_use"
+CALL_IN_PROGRESS = "call_in_progress"
+
+# What a new sign-in takes over from the session it replaces: the call and its survey.
+_CARRIED_STATES = frozenset({AgentState.RINGING, AgentState.CONNECTED, AgentState.WRAPUP})
+_ON_A_CALL = frozenset({AgentState.RINGING, AgentState.CONNECTED})
 
 
 @dataclass(frozen=True)
 class SignIn:
     user: User
     agent_session: AgentSession | None
+    # The replaced session's screens are told (a second sign-in took its call over).
+    takeovers: list[Notice] = field(default_factory=list)
 
     @property
     def notices(self) -> list[Notice]:
-        """The wallboard's update once the sign-in commits (an agent appears, Ready)."""
+        """To publish once the sign-in commits: the wallboard's update and any takeover."""
         if self.agent_session is None:
-            return []
-        return [Notice(None, "agent", {"user_id": self.user.id, "state": self.agent_session.state})]
+            return list(self.takeovers)
+        state = {"user_id": self.user.id, "state": self.agent_session.state}
+        return [Notice(None, "agent", state), *self.takeovers]
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -77,11 +85,16 @@ def sign_in(
     if user.role != Role.AGENT:
         audit.record(session, "login", actor_id=user.id, target=user)
         return SignIn(user, None)
+    replaced = [older.id for older in open_sessions(session, user.id)]
     agent_session = start_agent_session(session, user, extension, now=now)
     audit.record(
         session, "login", actor_id=user.id, target=user, extension=agent_session.extension.number
     )
-    return SignIn(user, agent_session)
+    notices = [
+        Notice(user.id, "session_replaced", {"session_id": old_id, "by": agent_session.id})
+        for old_id in replaced
+    ]
+    return SignIn(user, agent_session, takeovers=notices)
 
 
 def record_failed_sign_in(session: Session, username: str, code: str, address: str) -> None:
@@ -100,7 +113,12 @@ def record_failed_sign_in(session: Session, username: str, code: str, address: s
 def start_agent_session(
     session: Session, user: User, extension_number: str | None, *, now: datetime
 ) -> AgentSession:
-    """Open the agent's session on an extension nobody else holds; close any older one."""
+    """Open the agent's session on an extension nobody else holds; close any older one.
+
+    A call up (or its survey owed) in the older session carries over to the new
+    one, so a second sign-in can neither dial that lead again nor skip the
+    survey; signing in on another extension while a call is up is refused.
+    """
     number = (extension_number or "").strip()
     if not number:
         raise LoginRefused(EXTENSION_REQUIRED, "Enter your extension.")
@@ -118,13 +136,25 @@ def start_agent_session(
     )
     if holder is not None:
         raise LoginRefused(EXTENSION_IN_USE, "Another agent is signed in on this extension.")
-    for older in open_sessions(session, user.id):
+    olders = open_sessions(session, user.id)
+    carried = next((s for s in olders if s.state in _CARRIED_STATES), None)
+    if carried is not None and carried.state in _ON_A_CALL and carried.extension_id != extension.id:
+        raise LoginRefused(
+            CALL_IN_PROGRESS, "You have a call up on another extension: sign in on that one."
+        )
+    state, since, call_id = (
+        (AgentState(carried.state), carried.state_since, carried.current_call_id)
+        if carried is not None
+        else (AgentState.READY, now, None)
+    )
+    for older in olders:
         end_agent_session(session, older, kind=ActivityKind.LOGOUT, now=now, detail="new login")
     agent_session = AgentSession(
         user=user,
         extension=extension,
-        state=AgentState.READY,
-        state_since=now,
+        state=state,
+        state_since=since,
+        current_call_id=call_id,
         login_at=now,
         last_heartbeat_at=now,
     )

@@ -132,6 +132,7 @@ def unpause(session: Session, user_id: int, now: datetime) -> list[Notice]:
     require_state(agent_session, AgentState.PAUSED, AgentState.WRAPUP, AgentState.READY)
     accounts.close_open_pause(session, agent_session, now=now)
     agent_session.pause_reason_id = None
+    agent_session.lead_released_at = None
     set_state(agent_session, AgentState.READY, now)
     return [agent_notice(session, agent_session, now)]
 
@@ -268,24 +269,6 @@ def release_claims(session: Session, user_id: int) -> int:
         lead.claimed_by_id = None
         lead.claimed_at = None
     return len(leads)
-
-
-def release_orphan_claims(session: Session) -> int:
-    """Give back leads held by agents who are no longer signed in."""
-    holders = session.scalars(
-        select(Lead.claimed_by_id)
-        .where(Lead.status == LeadStatus.CLAIMED, Lead.claimed_by_id.is_not(None))
-        .where(
-            ~select(AgentSession.id)
-            .where(
-                AgentSession.user_id == Lead.claimed_by_id,
-                AgentSession.logout_at.is_(None),
-            )
-            .exists()
-        )
-        .distinct()
-    ).all()
-    return sum(release_claims(session, holder) for holder in holders if holder is not None)
 
 
 def sign_out(session: Session, user: User, now: datetime) -> list[Notice]:

@@ -37,6 +37,7 @@ def snapshot(session: Session, agent_session: AgentSession, now: datetime) -> di
     )
     return {
         "user_id": agent_session.user_id,
+        "session_id": agent_session.id,
         "agent_id": agent_session.user.username,
         "name": agent_session.user.display_name,
         "state": agent_session.state,
@@ -50,6 +51,9 @@ def snapshot(session: Session, agent_session: AgentSession, now: datetime) -> di
         if reason is None or agent_session.state != AgentState.PAUSED
         else {"id": reason.id, "code": reason.code, "name": reason.name, "name_vi": reason.name_vi},
         "call": call_view(call),
+        "lead_released_at": agent_session.lead_released_at.isoformat()
+        if agent_session.lead_released_at
+        else None,
         "lead_id": session.scalar(
             select(Lead.id).where(
                 Lead.claimed_by_id == agent_session.user_id, Lead.status == LeadStatus.CLAIMED
@@ -73,6 +77,7 @@ def call_view(call: Call | None) -> dict[str, Any] | None:
         "created_at": call.created_at.isoformat(),
         "answered_at": call.answered_at.isoformat() if call.answered_at else None,
         "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+        "ended_estimated": bool(call.ended_estimated),
         "talk_s": call.talk_s,
         "hung_up_by": call.hung_up_by,
         "agent_leg": call.agent_leg,

@@ -47,6 +47,8 @@ class AgentRow:
     number: str  # the customer on the line, when a call is up
     # No heartbeat from the agent's screen for longer than the timeout (or paused for it).
     is_screen_gone: bool
+    # The lead this agent held went back to the campaign while they were away.
+    is_lead_released: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def agent_rows(session: Session, now: datetime, heartbeat_timeout_s: int) -> lis
                 number=call[0] if call and call[2] else "",
                 is_screen_gone=s.last_heartbeat_at < gone_before
                 or (reason is not None and reason.code == DISCONNECTED_REASON),
+                is_lead_released=s.lead_released_at is not None,
             )
         )
     return result

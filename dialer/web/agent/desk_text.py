@@ -64,6 +64,9 @@ def desk_text() -> dict[str, object]:
         "enter_number": _("Enter a number to call."),
         "forced_logout": _("A supervisor (%(name)s) signed you out."),
         "signed_out": _("You are signed out."),
+        "replaced": _(
+            "You signed in again somewhere else: your work goes on there. Close this window."
+        ),
         "unavailable": _(
             "Your extension %(extension)s is not registered or cannot be reached on the PBX."
             " Check your phone; calling is blocked until it is back."

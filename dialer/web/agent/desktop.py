@@ -11,10 +11,11 @@ from flask_login import current_user, logout_user
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
+from dialer import pbx_status
 from dialer.access import roles
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.people import accounts, agents, snapshots
-from dialer.extensions import db
+from dialer.extensions import db, redis_hub
 from dialer.jobs import calls as call_jobs
 from dialer.models import Role, utcnow
 from dialer.timefmt import to_local
@@ -42,8 +43,10 @@ def desktop() -> str | Response:
         logout_user()
         return redirect(url_for("auth.login"))
     # Is the phone registered? Without Redis the page still works, unchecked.
+    pbx_down = False
     with contextlib.suppress(RedisError):
         call_jobs.enqueue_extension_check(agent_session.id)
+        pbx_down = pbx_status.down_since(redis_hub.client) is not None
     state: dict[str, Any] = {
         **snapshots.snapshot(db.session, agent_session, utcnow()),
         **work_on_screen(db.session, agent_session),
@@ -51,6 +54,7 @@ def desktop() -> str | Response:
     return render_template(
         "agent/desktop.html",
         agent=state,
+        pbx_down=pbx_down,
         queue_text=queue_label(state["queues"]),
         login_time=to_local(agent_session.login_at).strftime("%H:%M"),
         desk={

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
-from dialer import live
+from dialer import live, pbx_status
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.dialing import outbound as dialing
@@ -25,7 +25,7 @@ from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
-from dialer.extensions import db
+from dialer.extensions import db, redis_hub
 from dialer.jobs import calls as call_jobs
 from dialer.jobs import crm as crm_jobs
 from dialer.jobs import membership as membership_jobs
@@ -190,6 +190,11 @@ def next_lead() -> Response:
 def start_call() -> tuple[Response, int]:
     """Call the held lead (``lead_id``) or a typed number (``number``), agent's phone first."""
     body = json_body()
+    if pbx_status.down_since(redis_hub.client) is not None:
+        # Refused before anything is written: the lead keeps its attempts.
+        raise ApiError(
+            503, "pbx_unreachable", _("The PBX cannot be reached: no call can be placed now.")
+        )
     lead_id = int_field(body, "lead_id", required=False)
     number = None if lead_id is not None else str(body.get("number") or "")
     call, notices = dialing.start_call(
@@ -231,7 +236,14 @@ def get_call(call_id: int) -> Response:
 @bp.post("/calls/<int:call_id>/hangup")
 @roles(Role.AGENT)
 def hangup(call_id: int) -> Response:
-    """Hang up, or cancel before the customer answers (CANCEL)."""
+    """Hang up, or cancel before the customer answers (CANCEL); 503 while the PBX is away."""
+    if pbx_status.down_since(redis_hub.client) is not None:
+        # Nothing is recorded: the call ends by itself once the link is declared down.
+        raise ApiError(
+            503,
+            "pbx_unreachable",
+            _("The PBX cannot be reached, so the call cannot be hung up now. It ends by itself."),
+        )
     tell_pbx, notices = dialing.request_hangup(db.session, current_user.id, call_id, utcnow())
     live.commit_then_publish(notices)
     if tell_pbx:

@@ -38,6 +38,10 @@ REFUSALS: dict[str, tuple[int, Any]] = {
     dialing.UNKNOWN_CAMPAIGN: (404, _l("No such campaign.")),
     dialing.NOT_ASSIGNED: (403, _l("You are not assigned to this campaign.")),
     dialing.LEAD_NOT_HELD: (409, _l("This lead is not yours to call. Press Get Lead.")),
+    dialing.CALL_IN_PROGRESS: (
+        409,
+        _l("A call to this lead is still up. Hang it up or wait for it to end."),
+    ),
     dialing.INVALID_NUMBER: (422, _l("This is not a phone number that can be dialled.")),
     dialing.UNKNOWN_CALL: (404, _l("No such call.")),
     dialing.CALL_OVER: (409, _l("This call is already over.")),

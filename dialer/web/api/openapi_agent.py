@@ -39,6 +39,10 @@ def agent_schemas() -> dict[str, Any]:
             created_at=TIME,
             answered_at=NULLABLE_TIME,
             ended_at=NULLABLE_TIME,
+            ended_estimated={
+                "type": "boolean",
+                "description": "the PBX was out of sight: ended_at is when last known up",
+            },
             talk_s=INTEGER,
             hung_up_by={"type": ["string", "null"]},
             cause=STRING,
@@ -97,6 +101,7 @@ def agent_schemas() -> dict[str, Any]:
         ),
         "Agent": obj(
             user_id=INTEGER,
+            session_id={"type": "integer", "description": "this sign-in; a later one replaces it"},
             agent_id=STRING,
             name=STRING,
             state={
@@ -254,9 +259,9 @@ def agent_paths() -> dict[str, Any]:
         },
         "/api/calls/{call_id}/hangup": {
             "post": operation(
-                "Hang up; before the customer answers this is a CANCEL",
+                "Hang up; before the customer answers this is a CANCEL (503: PBX unreachable)",
                 obj(call=ref("Call")),
-                errors=("401", "404", "409"),
+                errors=("401", "404", "409", "503"),
                 operationId="hangUp",
                 parameters=[path_id("call_id")],
             )
@@ -282,7 +287,8 @@ def agent_paths() -> dict[str, Any]:
             "get": {
                 "summary": "The screen's live events (server-sent events, JSON data lines)",
                 "description": "Each `data:` line is {event, data, ts}; events: agent, "
-                "forced_logout, signed_out, hello, and the inbound pages' own. Supervisors "
+                "forced_logout, session_replaced, pbx, signed_out, hello, and the inbound "
+                "pages' own. Supervisors "
                 "and managers: `?campaign=ID` streams that campaign's campaign_changed "
                 "notices (the dashboard) instead of the wallboard's events.",
                 "parameters": [{"name": "campaign", "in": "query", "schema": ID}],

@@ -60,6 +60,9 @@ def login_messages() -> dict[str, str]:
         accounts.EXTENSION_REQUIRED: _("Enter your extension."),
         accounts.UNKNOWN_EXTENSION: _("This extension does not exist."),
         accounts.EXTENSION_IN_USE: _("Another agent is signed in on this extension."),
+        accounts.CALL_IN_PROGRESS: _(
+            "You have a call up on another extension. Sign in on that extension to take it over."
+        ),
     }
 
 

@@ -139,7 +139,12 @@ def _end_current_call(user_id: int, status: CallStatus, at=MORNING) -> None:
     call = db.session.get(calls.Call, call_id)
     if call.state == CallState.QUEUED:
         dialing.prepare_originate(db.session, call.id, at, **TIMEOUTS)
-    apply_port_event(db.session, CallEnded(at=at, call_uid=call.call_uid, status=status, cause=16))
+    apply_port_event(
+        db.session,
+        CallEnded(
+            at=at, call_uid=call.call_uid, status=status, cause=16, hung_up_by=Party.CUSTOMER
+        ),
+    )
 
 
 def test_a_call_goes_ringing_then_connected_then_ends_answered(ctx) -> None:

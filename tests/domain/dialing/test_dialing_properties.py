@@ -15,7 +15,7 @@ from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.dialing.outbound import Claimed
 from dialer.extensions import db
 from dialer.models import LeadStatus
-from dialer.telephony.port import CallConnected, CallEnded
+from dialer.telephony.port import CallConnected, CallEnded, Party
 from tests.factories.campaigns import MORNING, make_campaign
 from tests.factories.leads import make_lead
 from tests.factories.people import make_agent
@@ -71,7 +71,14 @@ def test_attempts_and_retry_times_hold_for_any_outcome_sequence(
             if outcome == "ANSWER":
                 apply_port_event(db.session, CallConnected(at=now, call_uid=call.call_uid))
             apply_port_event(
-                db.session, CallEnded(at=now, call_uid=call.call_uid, status=outcome, cause=16)
+                db.session,
+                CallEnded(
+                    at=now,
+                    call_uid=call.call_uid,
+                    status=outcome,
+                    cause=16,
+                    hung_up_by=Party.CUSTOMER,
+                ),
             )
             assert lead.attempts <= max_attempts
             if lead.status == LeadStatus.RETRY:

@@ -12,7 +12,7 @@ from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import AgentState, SurveyAnswer, SurveyResponse
-from dialer.telephony.port import CallConnected, CallEnded
+from dialer.telephony.port import CallConnected, CallEnded, Party
 from tests.factories.campaigns import MORNING, make_campaign, standard_survey
 from tests.factories.leads import make_lead
 from tests.factories.people import make_agent
@@ -30,7 +30,14 @@ def answered(ctx):
     dialing.prepare_originate(db.session, call.id, MORNING, ring_timeout_s=30, dial_timeout_s=30)
     apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16)
+        db.session,
+        CallEnded(
+            at=MORNING,
+            call_uid=call.call_uid,
+            status="ANSWER",
+            cause=16,
+            hung_up_by=Party.CUSTOMER,
+        ),
     )
     assert agent_session.state == AgentState.WRAPUP
     ids = [q.id for q in survey.questions]

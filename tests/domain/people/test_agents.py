@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dialer.domain.people import agents, snapshots
+from dialer.domain.people import absence, agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import (
@@ -146,7 +146,7 @@ def test_leads_held_by_agents_who_left_go_back(ctx) -> None:
     kept = make_lead(
         db.session, campaign, "+84912345671", status=LeadStatus.CLAIMED, claimed_by_id=here.id
     )
-    assert agents.release_orphan_claims(db.session) == 1
+    assert absence.release_orphan_claims(db.session) == 1
     assert (orphan.status, kept.status) == (LeadStatus.NEW, LeadStatus.CLAIMED)
 
 

@@ -154,7 +154,7 @@ def _answered_call(app, client, token) -> int:
     from dialer.domain.dialing.events import apply_port_event
     from dialer.jobs.calls import originate
     from dialer.models import utcnow
-    from dialer.telephony.port import CallConnected, CallEnded
+    from dialer.telephony.port import CallConnected, CallEnded, Party
 
     desk_campaign = client.get("/api/campaigns", headers=token).get_json()[0]["id"]
     lead_id = client.post(
@@ -170,7 +170,10 @@ def _answered_call(app, client, token) -> int:
         uid = db.session.get(Call, call_id).call_uid
         apply_port_event(db.session, CallConnected(at=utcnow(), call_uid=uid))
         apply_port_event(
-            db.session, CallEnded(at=utcnow(), call_uid=uid, status="ANSWER", cause=16)
+            db.session,
+            CallEnded(
+                at=utcnow(), call_uid=uid, status="ANSWER", cause=16, hung_up_by=Party.CUSTOMER
+            ),
         )
         db.session.commit()
     assert originate  # the job function exists for the worker to run
