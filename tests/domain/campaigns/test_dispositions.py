@@ -12,7 +12,7 @@ from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.events import apply_port_event
 from dialer.extensions import db
 from dialer.models import BlacklistNumber, DispositionKind, LeadStatus
-from dialer.telephony.port import CallConnected, CallEnded
+from dialer.telephony.port import CallConnected, CallEnded, Party
 from tests.factories.campaigns import MORNING, make_campaign
 from tests.factories.leads import make_lead
 from tests.factories.people import make_agent
@@ -27,7 +27,10 @@ def ended_call(user, campaign, phone: str = "+84912345670", status: str = "ANSWE
     if status == "ANSWER":
         apply_port_event(db.session, CallConnected(at=MORNING, call_uid=call.call_uid))
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status=status, cause=16)
+        db.session,
+        CallEnded(
+            at=MORNING, call_uid=call.call_uid, status=status, cause=16, hung_up_by=Party.CUSTOMER
+        ),
     )
     return call, lead
 

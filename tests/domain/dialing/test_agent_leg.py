@@ -23,7 +23,9 @@ def _call(user_id: int, lead_id: int, at):
 
 
 def _agent_phone_ends(call, at, *, status: str = "FAIL", cause: int = 19) -> None:
-    event = CallEnded(at=at, call_uid=call.call_uid, status=status, cause=cause)
+    event = CallEnded(
+        at=at, call_uid=call.call_uid, status=status, cause=cause, hung_up_by=Party.CUSTOMER
+    )
     apply_port_event(db.session, CallEnded(**{**event.__dict__, "customer_dialled": False}))
 
 

@@ -192,7 +192,10 @@ def test_an_unanswered_call_schedules_the_retry_from_the_campaign_rules(
     user, agent_session, campaign, lead = held(survey=standard_survey(db.session))
     call, _ = _start(user.id, lead.id)
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status=status, cause=17)
+        db.session,
+        CallEnded(
+            at=MORNING, call_uid=call.call_uid, status=status, cause=17, hung_up_by=Party.CUSTOMER
+        ),
     )
     assert (lead.status, lead.attempts) == (LeadStatus.RETRY, 1)
     assert lead.next_call_at == MORNING + timedelta(minutes=minutes)
@@ -250,7 +253,14 @@ def test_hanging_up_before_the_customer_answers_is_a_cancel(ctx) -> None:
     tell_pbx, _ = dialing.request_hangup(db.session, user.id, call.id, MORNING)
     assert tell_pbx
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="NOANSWER", cause=16)
+        db.session,
+        CallEnded(
+            at=MORNING,
+            call_uid=call.call_uid,
+            status="NOANSWER",
+            cause=16,
+            hung_up_by=Party.CUSTOMER,
+        ),
     )
     assert call.status == CallStatus.CANCEL and call.hung_up_by == "agent"
     assert (lead.status, lead.attempts) == (LeadStatus.RETRY, 1)

@@ -13,7 +13,7 @@ from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.people.agents import AgentError
 from dialer.extensions import db
 from dialer.models import AgentState, SurveyDraft
-from dialer.telephony.port import CallConnected, CallEnded
+from dialer.telephony.port import CallConnected, CallEnded, Party
 from tests.factories.campaigns import MORNING, make_campaign, standard_survey
 from tests.factories.leads import make_lead
 from tests.factories.people import make_agent
@@ -35,7 +35,10 @@ def on_call(ctx):
 
 def _hang_up(call) -> None:
     apply_port_event(
-        db.session, CallEnded(at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16)
+        db.session,
+        CallEnded(
+            at=MORNING, call_uid=call.call_uid, status="ANSWER", cause=16, hung_up_by=Party.CUSTOMER
+        ),
     )
 
 

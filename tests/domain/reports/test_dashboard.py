@@ -21,7 +21,7 @@ from dialer.domain.reports import dashboard, filters, periods
 from dialer.extensions import db, redis_hub
 from dialer.models import AgentState, CampaignStatus, Lead, LeadStatus
 from dialer.snapshots import read_dashboard
-from dialer.telephony.port import CallConnected, CallEnded
+from dialer.telephony.port import CallConnected, CallEnded, Party
 from tests.factories.campaigns import MORNING, make_campaign, standard_survey
 from tests.factories.leads import make_lead
 from tests.factories.people import make_agent
@@ -39,7 +39,13 @@ def place_call(user_id: int, campaign_id: int, status: str, at: datetime) -> tup
         apply_port_event(db.session, CallConnected(at=at, call_uid=call.call_uid))
     notices += apply_port_event(
         db.session,
-        CallEnded(at=at + timedelta(seconds=40), call_uid=call.call_uid, status=status, cause=16),
+        CallEnded(
+            at=at + timedelta(seconds=40),
+            call_uid=call.call_uid,
+            status=status,
+            cause=16,
+            hung_up_by=Party.CUSTOMER,
+        ),
     )
     return call.id, notices
 
