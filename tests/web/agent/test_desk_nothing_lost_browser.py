@@ -123,11 +123,20 @@ def test_the_agents_own_phone_not_answering_is_told_and_does_not_charge_the_lead
         db.session.commit()
     lead_id = add_lead(app, desk, "+84912345670")
     sign_in(page, live_server, extension="2001")
-    call_the_lead(page)
-    page.wait_for_selector(
-        '[data-testid="call-state"]:has-text("Your phone is ringing: pick it up")'
+    # The ringing line is shown only while the phone rings: record every text the call line
+    # takes, so a loaded machine cannot make the test miss it.
+    page.evaluate(
+        """() => {
+            const line = document.querySelector('[data-testid="call-state"]');
+            window.callLines = [];
+            new MutationObserver(() => window.callLines.push(line.textContent)).observe(
+                line, {childList: true, characterData: true, subtree: true});
+        }"""
     )
+    call_the_lead(page)
     page.wait_for_selector('[data-testid="message"]:has-text("Your phone did not answer")')
+    lines = page.evaluate("() => window.callLines")
+    assert any("Your phone is ringing: pick it up" in line for line in lines), lines
     wait_state(page, "ready")
     assert page.get_by_test_id("lead").is_visible()
     assert page.get_by_test_id("lead-attempts").inner_text().startswith("0 /")
