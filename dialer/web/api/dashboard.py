@@ -14,7 +14,7 @@ from dialer.extensions import db, redis_hub
 from dialer.models import utcnow
 from dialer.snapshots import read_dashboard
 from dialer.timefmt import local_zone
-from dialer.web.api.openapi import ID, operation
+from dialer.web.api.openapi_terms import ID, operation
 from dialer.web.manager.report_text import why_not_sentence
 
 bp = Blueprint("api_dashboard", __name__, url_prefix="/api/dashboard")

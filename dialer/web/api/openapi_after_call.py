@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialer.web.api.openapi import BOOLEAN, INTEGER, STRING, TIME, obj, operation, ref
+from dialer.web.api.openapi_terms import BOOLEAN, INTEGER, STRING, TIME, obj, operation, ref
 
 
 def paths() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialer.models import AgentState, CallState
-from dialer.web.api.openapi import (
+from dialer.web.api.openapi_terms import (
     BOOLEAN,
     ID,
     IDEMPOTENCY_KEY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialer.web.api.openapi import BOOLEAN, ID, INTEGER, STRING, obj, operation, ref
+from dialer.web.api.openapi_terms import BOOLEAN, ID, INTEGER, STRING, obj, operation, ref
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 

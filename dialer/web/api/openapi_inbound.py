@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialer.web.api.openapi import (
+from dialer.web.api.openapi_terms import (
     BOOLEAN,
     ID,
     IDEMPOTENCY_KEY,
