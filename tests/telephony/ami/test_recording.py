@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dialer.telephony.ami.adapter import AmiAdapter
-from dialer.telephony.port import CallConnected, RecordCall, UnsafeValueError
+from dialer.telephony.port import CallConnected, Health, RecordCall, UnsafeValueError
 from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.telephony.test_contract import Heard, agent_first, dialplan
 
@@ -21,6 +21,7 @@ def test_a_connected_call_is_recorded_into_a_real_wav(tmp_path: Path) -> None:
         heard, listener, port = Heard(), AmiAdapter(settings), AmiAdapter(settings)
         listener.start(heard)
         try:
+            heard.health(Health.UP)  # the listener hears the call from its first event
             cid = agent_first(port, "5551230004")
             heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
             started = port.start_recording(RecordCall("call-1-x.wav", call_uid=cid))
