@@ -1,8 +1,12 @@
-"""`make test`: the suite on the embedded default, then on PostgreSQL + Redis.
+"""`make test`: the suite on the embedded default and on PostgreSQL + Redis.
 
 The second run happens when TEST_DATABASE_URL / TEST_REDIS_URL are set, or when
-PostgreSQL and Redis answer on 127.0.0.1:5432 and :6379. Each run prints
-pytest's summary; the command fails when either run fails.
+PostgreSQL and Redis answer on 127.0.0.1:5432 and :6379. The two runs share
+nothing (each has its own database, Redis database, ports and temporary
+folders) and most of a run's time is spent waiting on processes, sockets and
+the browser, so they run side by side: the embedded run prints as it goes, the
+server run's output follows when it is done. ``DIALER_TEST_SEQUENTIAL=1`` runs
+them one after the other instead. The command fails when either run fails.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+
+EMBEDDED = "embedded (SQLite + embedded Redis)"
+SERVER = "server (PostgreSQL + Redis)"
 
 
 def _answers(host: str, port: int) -> bool:
@@ -28,19 +36,45 @@ def server_backend_available() -> bool:
     return _answers("127.0.0.1", 5432) and _answers("127.0.0.1", 6379)
 
 
+def _command(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "pytest", *args]
+
+
+def _env(backend: str) -> dict[str, str]:
+    return dict(os.environ, DIALER_TEST_BACKEND=backend)
+
+
 def run(backend: str, args: list[str]) -> int:
     print(f"\n===== test run: {backend} =====", flush=True)
-    env = dict(os.environ, DIALER_TEST_BACKEND=backend)
-    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    return subprocess.call(_command(args), env=_env(backend))  # noqa: S603
+
+
+def run_side_by_side(args: list[str]) -> dict[str, int]:
+    """Start the server run in the background, run the embedded one in the foreground."""
+    with tempfile.TemporaryFile(mode="w+b") as server_log:
+        server = subprocess.Popen(  # noqa: S603
+            _command(args), env=_env("server"), stdout=server_log, stderr=subprocess.STDOUT
+        )
+        try:
+            embedded = run("embedded", args)
+        finally:
+            server_code = server.wait()
+        print("\n===== test run: server =====", flush=True)
+        server_log.seek(0)
+        sys.stdout.buffer.write(server_log.read())
+        sys.stdout.flush()
+    return {EMBEDDED: embedded, SERVER: server_code}
 
 
 def main() -> int:
     args = sys.argv[1:]
-    results = {"embedded (SQLite + embedded Redis)": run("embedded", args)}
-    if server_backend_available():
-        results["server (PostgreSQL + Redis)"] = run("server", args)
-    else:
+    if not server_backend_available():
+        results = {EMBEDDED: run("embedded", args)}
         print("\nPostgreSQL/Redis not found on 127.0.0.1: server run skipped.")
+    elif os.environ.get("DIALER_TEST_SEQUENTIAL") == "1":
+        results = {EMBEDDED: run("embedded", args), SERVER: run("server", args)}
+    else:
+        results = run_side_by_side(args)
     print("\n===== summary =====")
     for name, code in results.items():
         print(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
