@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -22,6 +24,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     """Run an RQ worker for the dialer's queues."""
     from rq import SimpleWorker, Worker
 
+    from dialer.jobs.horse import end_children_with
     from dialer.jobs.runtime import bind_app
     from dialer.processes.housekeeping import Housekeeper
     from dialer.schema import schema_problem
@@ -30,6 +33,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     if problem:
         raise click.ClickException(problem)
     bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    end_children_with(os.getpid())  # the work-horses and the scheduler die with this worker
     worker_class = SimpleWorker if no_fork else Worker
     worker = worker_class(
         [redis_hub.queue(name) for name in (queues or QUEUE_NAMES)], connection=redis_hub.client

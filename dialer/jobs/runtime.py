@@ -12,7 +12,7 @@ from flask import Flask
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_bound: dict[str, Any] = {"app": None, "pid": None}
+_bound: dict[str, Any] = {"app": None, "pid": None, "worker_pid": None}
 
 
 def bind_app(app: Flask) -> None:
@@ -21,11 +21,17 @@ def bind_app(app: Flask) -> None:
     _bound["pid"] = os.getpid()
 
 
+def worker_pid() -> int | None:
+    """The pid of the worker that forked this work-horse; None outside a forked horse."""
+    return _bound["worker_pid"]
+
+
 @contextmanager
 def app_context() -> Iterator[Flask]:
     """An app context for a job; a forked work-horse gets fresh database connections."""
     from dialer import create_app
     from dialer.extensions import db
+    from dialer.jobs.horse import die_with_worker
 
     app = _bound["app"]
     if app is None:
@@ -33,7 +39,10 @@ def app_context() -> Iterator[Flask]:
         bind_app(app)
     with app.app_context():
         if _bound["pid"] != os.getpid():
-            # Connections inherited across fork() must not be shared with the parent.
+            # A forked work-horse: it ends with its worker, and the connections
+            # inherited across fork() must not be shared with the parent.
+            die_with_worker(_bound["pid"])
+            _bound["worker_pid"] = _bound["pid"]
             db.engine.dispose(close=False)
             _bound["pid"] = os.getpid()
         try:

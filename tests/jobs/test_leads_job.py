@@ -6,9 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from sqlalchemy import select
+import psutil
+from sqlalchemy import func, select
 
 from bench.gen_leads import generate
 from dialer.domain.leads.imports import rejections
@@ -18,6 +20,7 @@ from dialer.models import ImportStatus, Lead, LeadImport
 from tests.factories.campaigns import make_draft_campaign
 from tests.factories.leads import queued_import, run_worker_burst, write_csv
 from tests.support.waiting import wait_until
+from tests.support.web import csrf_token, signed_in_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +139,131 @@ def test_a_work_horse_killed_mid_import_then_run_again_ends_like_one_clean_run(c
     assert refused == [
         (r.line_no, r.raw_value, r.reason, r.detail) for r in rejections(db.session, clean.id)
     ]
+
+
+def _long_lived_worker() -> subprocess.Popen:
+    """``flask worker`` as production runs it: it waits for jobs until it is stopped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--queue", QUEUE],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _horse_of(worker: subprocess.Popen) -> int | None:
+    """The work-horse among the worker's children: RQ puts it in a process group of its own."""
+    for child in psutil.Process(worker.pid).children():
+        if os.getpgid(child.pid) == child.pid:
+            return child.pid
+    return None
+
+
+def _ended(pid: int) -> bool:
+    """The process is gone, or a zombie waiting for whoever adopted it: it runs no more."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_worker_killed_mid_import_takes_its_work_horse_with_it(app, client, tmp_path):
+    path = tmp_path / "leads.csv"
+    generate(120_000, path, seed=5)
+    with app.app_context():
+        clean_campaign, crashed_campaign = (
+            make_draft_campaign(db.session, "sạch"),
+            make_draft_campaign(db.session),
+        )
+        clean = queued_import(db.session, clean_campaign, path)
+        enqueue_import(redis_hub.queue(QUEUE), clean.id)
+        run_worker_burst()
+        crashed = queued_import(db.session, crashed_campaign, path)
+        ids = (clean.id, crashed.id, clean_campaign.id, crashed_campaign.id)
+        enqueue_import(redis_hub.queue(QUEUE), crashed.id)
+    clean_id, crashed_id, clean_campaign_id, campaign_id = ids
+    worker = _long_lived_worker()
+    with app.app_context():
+        try:
+            horse = wait_until(
+                lambda: _horse_of(worker), timeout=60, message="the work-horse", every=0.01
+            )
+            wait_until(
+                lambda: _rows_read(crashed_id) > 0,
+                timeout=60,
+                message="the first chunk",
+                every=0.005,
+            )
+            forked = psutil.Process(worker.pid).children(recursive=True)  # horse, scheduler
+            os.kill(worker.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            worker.wait(timeout=10)
+            wait_until(lambda: _ended(horse), timeout=10, message="the work-horse to end")
+            print(f"\nworker killed -> work-horse ended: {time.monotonic() - killed:.3f} s")
+            wait_until(
+                lambda: all(_ended(p.pid) for p in forked),
+                timeout=10,
+                message="the scheduler to end",
+            )
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+        stopped = db.session.get(LeadImport, crashed_id)
+        assert stopped.status == ImportStatus.RUNNING  # the horse wrote nothing more, not a failure
+        assert 0 < stopped.rows_read < 120_000
+        left_at = stopped.rows_read
+
+    signed_in_manager(app, client)
+    url = f"/campaigns/{campaign_id}/imports/{crashed_id}"
+    message = "The import stopped because its worker stopped; run it again."
+    page = wait_until(
+        lambda: (text := client.get(url).get_data(as_text=True)) and message in text and text,
+        timeout=15,
+        message="the import page to say the worker stopped",
+    )
+    assert "ConnectionError" not in page
+    assert client.get(url + "/progress").get_json()["stalled"] is True
+    with app.app_context():
+        assert _rows_read(crashed_id) == left_at  # nothing was written after the worker died
+
+    client.post(url + "/retry", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        run_worker_burst()
+        again, reference = (
+            db.session.get(LeadImport, crashed_id),
+            db.session.get(LeadImport, clean_id),
+        )
+        assert (again.status, again.imported, again.rejected) == (
+            "done",
+            reference.imported,
+            reference.rejected,
+        )
+        count = select(func.count()).select_from(Lead)
+        assert db.session.scalar(count.where(Lead.campaign_id == campaign_id)) == (
+            db.session.scalar(count.where(Lead.campaign_id == clean_campaign_id))
+        )
+    assert "The import stopped" not in client.get(url).get_data(as_text=True)
+
+
+def test_an_import_interrupted_by_a_lost_connection_says_so_in_plain_words(app, client, tmp_path):
+    signed_in_manager(app, client)
+    with app.app_context():
+        campaign = make_draft_campaign(db.session)
+        lead_import = queued_import(
+            db.session, campaign, write_csv(tmp_path / "l.csv", ["phone", "0912000001"])
+        )
+        lead_import.status = ImportStatus.FAILED
+        lead_import.error = (
+            "interrupted: ConnectionError: Error 2 connecting to unix:///tmp/x/redis.socket."
+        )
+        db.session.commit()
+        url = f"/campaigns/{campaign.id}/imports/{lead_import.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "The import stopped before it finished; run it again." in page
+    assert "ConnectionError" not in page and "redis.socket" not in page
+    client.post(url + "/retry", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        run_worker_burst()
+    assert client.get(url + "/progress").get_json()["imported"] == 1

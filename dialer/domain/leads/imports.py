@@ -41,6 +41,17 @@ if TYPE_CHECKING:
 
 # The readers (pandas, numpy) load on the first import run, not with the web app.
 
+# How the error of an import stopped by something other than its file begins: the
+# cause is kept for the operator, the manager is told in plain words (``was_interrupted``).
+INTERRUPTED = "interrupted: "
+
+
+def was_interrupted(lead_import: LeadImport) -> bool:
+    """Failed for a reason outside its file (a lost connection, a stopped worker): run it again."""
+    return lead_import.status == ImportStatus.FAILED and (lead_import.error or "").startswith(
+        INTERRUPTED
+    )
+
 
 def create_import(
     session: Session,
@@ -171,7 +182,7 @@ def _run_locked(
         return lead_import
     except BaseException as error:
         session.rollback()
-        _fail(session, lead_import, f"{type(error).__name__}: {error}", discard=False)
+        _fail(session, lead_import, f"{INTERRUPTED}{type(error).__name__}: {error}", discard=False)
         raise
     session.refresh(lead_import)
     lead_import.status = ImportStatus.DONE

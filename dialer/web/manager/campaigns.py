@@ -285,6 +285,7 @@ def import_page(campaign_id: int, import_id: int) -> str:
         detail_text=lambda detail: lead_imports.detail_text(detail, _),
         action=ConfirmForm(),
         can_retry=run_progress.can_retry(lead_import, job_active=_job_active(lead_import)),
+        interrupted=lead_imports.was_interrupted(lead_import),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from dialer.domain.leads.imports import (
     rejections,
     run_import,
+    was_interrupted,
     write_rejection_report,
 )
 from dialer.domain.leads.progress import can_retry, page_progress, progress_of, retry_import
@@ -156,7 +157,10 @@ def test_a_run_stopped_midway_then_run_again_ends_like_one_clean_run(ctx, tmp_pa
 
     with pytest.raises(Crash):
         run_import(db.session, broken.id, chunk_rows=30, on_progress=crash_after_two_chunks)
-    assert db.session.get(LeadImport, broken.id).status == ImportStatus.FAILED
+    stopped = db.session.get(LeadImport, broken.id)
+    assert stopped.status == ImportStatus.FAILED
+    assert was_interrupted(stopped)  # the manager is told to run it again, not shown the error
+    assert stopped.error.startswith("interrupted: Crash")  # the operator still sees the cause
     assert 0 < len(leads_of(crash_campaign.id)) < 150
 
     again = run_import(db.session, broken.id, chunk_rows=30)

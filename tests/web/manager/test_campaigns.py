@@ -268,7 +268,7 @@ def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, t
         url = f"/campaigns/{campaign.id}/imports/{lead_import.id}"
     assert client.get(url + "/progress").get_json()["stalled"] is True
     page = client.get(url).get_data(as_text=True)
-    assert "The worker stopped before the import finished." in page
+    assert "The import stopped because its worker stopped; run it again." in page
     client.post(url + "/retry", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():
         run_worker_burst()
