@@ -448,6 +448,7 @@
   }
 
   function showArmed(result) {
+    if (result.now) clockOffsetMs = Date.parse(result.now) - Date.now();
     if (result.lead) {
       if (!agent.call || agent.call.is_up === false) say("");
       take({ lead: result.lead, survey_saved: false, survey_draft: {}, autodial_at: result.dial_at });
@@ -474,6 +475,11 @@
       say("");
       take(Object.assign({ autodial_at: null }, result.agent));
     } catch (error) {
+      if (error.code === "countdown_running") {
+        // This page's clock ran ahead of the server's: ask again in a moment, quietly.
+        setTimeout(() => (dialAskedFor = null), 500);
+        return;
+      }
       fail(error);
       refresh();
     }

@@ -27,7 +27,7 @@ from dialer.web.api import common
 from dialer.web.api.agent import agent_state
 from dialer.web.api.common import ApiError, int_field, json_body
 from dialer.web.api.messages import refusal_message
-from dialer.web.api.openapi_terms import ID, NULLABLE_TIME, STRING, obj, operation, ref
+from dialer.web.api.openapi_terms import ID, NULLABLE_TIME, STRING, TIME, obj, operation, ref
 from dialer.web.api.payloads import lead_card
 
 bp = Blueprint("api_progressive", __name__, url_prefix="/api/progressive")
@@ -37,6 +37,7 @@ common.guard(bp)
 def paths() -> dict[str, Any]:
     """The progressive-dialing endpoints in the OpenAPI document."""
     armed = obj(
+        now=TIME,
         lead={"oneOf": [ref("Lead"), {"type": "null"}]},
         countdown_s={"type": ["integer", "null"]},
         dial_at=NULLABLE_TIME,
@@ -85,6 +86,7 @@ def paths() -> dict[str, Any]:
 def _armed_body(got: Armed | Any, campaign_id: int) -> dict[str, Any]:
     if isinstance(got, Armed):
         return {
+            "now": utcnow().isoformat(),  # the page counts down on the server's clock
             "lead": lead_card(got.lead),
             "countdown_s": got.campaign.progressive_countdown_s,
             "dial_at": got.dial_at.isoformat(),

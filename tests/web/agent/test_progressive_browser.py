@@ -3,6 +3,8 @@ the listener and an RQ worker: the survey saved, a countdown, then the call by i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -50,8 +52,7 @@ def first_call_to_wrapup(page, live_server) -> None:
     countdown.wait_for()
     assert countdown.inner_text().startswith("Next call in")
     assert page.get_by_test_id("lead-phone").inner_text().endswith("(+84912345670)")
-    wait_state(page, "ringing")
-    wait_state(page, "wrapup", timeout=15_000)
+    wait_state(page, "wrapup", timeout=20_000)  # dialled by itself, answered, over
 
 
 def test_saving_the_survey_counts_down_then_calls_the_next_lead(
@@ -61,10 +62,7 @@ def test_saving_the_survey_counts_down_then_calls_the_next_lead(
     answer_survey_and_save(page, desk)
     countdown = page.get_by_test_id("countdown")
     countdown.wait_for()
-    assert page.get_by_test_id("countdown-text").inner_text() in (
-        "Next call in 2 s",
-        "Next call in 1 s",
-    )
+    assert re.fullmatch(r"Next call in [0-2] s", page.get_by_test_id("countdown-text").inner_text())
     assert page.get_by_test_id("lead-phone").inner_text().endswith("(+84912345674)")
     assert calls_made(app) == 1  # nothing dialled during the countdown
     wait_state(page, "connected", timeout=15_000)
