@@ -21,7 +21,7 @@ REFUSALS = {
     report_filters.DATES_BACKWARDS: "the date range is upside down: {date_from} is after {date_to}",
     report_filters.AGENT_UNKNOWN: "no agent with id or username {agent!r}",
     report_filters.STATUS_UNKNOWN: "{status!r} is not a call status (ANSWER, BUSY, NOANSWER, "
-    "CANCEL, FAIL, COMPLETEAGENT, COMPLETECALLER, TRANSFER, ABANDON, RINGNOANSWER)",
+    "CANCEL, FAIL, MACHINE, COMPLETEAGENT, COMPLETECALLER, TRANSFER, ABANDON, RINGNOANSWER)",
     report_filters.CAMPAIGN_UNKNOWN: "no campaign with id or name {campaign!r}",
 }
 

@@ -26,7 +26,7 @@ from dialer.domain.leads.imports import (
 )
 from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.extensions import db
-from dialer.models import ImportStatus, LeadImport
+from dialer.models import DialMode, ImportStatus, LeadImport
 
 
 @click.group("leads")
@@ -148,8 +148,14 @@ def campaigns_group() -> None:
 @click.argument("name")
 @click.option("--caller-id", required=True, help="The number customers see, e.g. +842838123456.")
 @click.option("--survey", "survey_id", type=int, help="The survey agents fill in.")
+@click.option(
+    "--dial-mode",
+    default=DialMode.PREVIEW.value,
+    show_default=True,
+    help="preview, progressive or predictive.",
+)
 @with_appcontext
-def create_command(name: str, caller_id: str, survey_id: int | None) -> None:
+def create_command(name: str, caller_id: str, survey_id: int | None, dial_mode: str) -> None:
     """Create a draft campaign."""
     try:
         campaign = create_campaign(
@@ -159,12 +165,16 @@ def create_command(name: str, caller_id: str, survey_id: int | None) -> None:
             survey_id=survey_id,
             region=current_app.config["DIALER_DEFAULT_REGION"],
             timezone=current_app.config["DIALER_TIMEZONE"],
+            dial_mode=dial_mode,
         )
     except CampaignError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"created campaign {campaign.id}: {campaign.name} (caller id {campaign.caller_id})")
+    click.echo(
+        f"created campaign {campaign.id}: {campaign.name} (caller id {campaign.caller_id}, "
+        f"{campaign.dial_mode})"
+    )
 
 
 @campaigns_group.command("list")
@@ -177,10 +187,10 @@ def list_command(as_json: bool) -> None:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    click.echo(f"{'id':>4}  {'status':<8}  {'leads':>7}  {'caller id':<14}  name")
+    click.echo(f"{'id':>4}  {'status':<8}  {'mode':<11}  {'leads':>7}  {'caller id':<14}  name")
     for row in rows:
         click.echo(
-            f"{row['id']:>4}  {row['status']:<8}  {row['leads']:>7}  "
+            f"{row['id']:>4}  {row['status']:<8}  {row['dial_mode']:<11}  {row['leads']:>7}  "
             f"{row['caller_id'] or '-':<14}  {row['name']}"
         )
 

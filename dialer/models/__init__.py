@@ -6,7 +6,7 @@ from dialer.models.base import UTCDateTime, utcnow
 from dialer.models.blacklist import BlacklistNumber
 from dialer.models.callbacks import Callback
 from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
-from dialer.models.campaigns import Campaign, CampaignAgent, CampaignStatus, DialMode
+from dialer.models.campaigns import AmdAction, Campaign, CampaignAgent, CampaignStatus, DialMode
 from dialer.models.contacts import Contact
 from dialer.models.crm import CrmLink, CrmSettings, WebhookAttempt, WebhookDelivery
 from dialer.models.dispositions import Disposition, DispositionKind
@@ -44,6 +44,7 @@ __all__ = [
     "CrmLink",
     "CrmSettings",
     "DialMode",
+    "AmdAction",
     "Direction",
     "Disposition",
     "DispositionKind",

@@ -68,6 +68,9 @@ class AgentSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # Set when the sweep gave the lead of this (vanished) agent back to its campaign.
     lead_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Progressive dialing: when the held lead may be dialled for the agent (the countdown's end);
+    # any change of state (a pause, a call) clears it, so a stale trigger never dials.
+    autodial_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
     extension = relationship("Extension")

@@ -35,6 +35,7 @@ class CallStatus(enum.StrEnum):
     NOANSWER = "NOANSWER"
     CANCEL = "CANCEL"
     FAIL = "FAIL"
+    MACHINE = "MACHINE"  # an answering machine picked up and the campaign hangs up on them
     # Inbound (I5)
     COMPLETEAGENT = "COMPLETEAGENT"
     COMPLETECALLER = "COMPLETECALLER"
@@ -89,6 +90,9 @@ class Call(db.Model):
     hung_up_by: Mapped[str | None] = mapped_column(String(16))  # agent | customer | system
     # Why the agent's own leg failed (the customer was never dialled): no_answer | busy.
     agent_leg: Mapped[str | None] = mapped_column(String(16))
+    # What the PBX's answering-machine detection said of the customer (AMDSTATUS): MACHINE,
+    # HUMAN, NOTSURE, HANGUP; empty when the campaign does not detect machines.
+    amd_status: Mapped[str | None] = mapped_column(String(16))
     # How the agent dispositioned the call (the results and exports read it here).
     disposition_id: Mapped[int | None] = mapped_column(ForeignKey("dispositions.id"))
     # The recording's file name in DIALER_RECORDINGS_DIR, once the PBX was asked to record.

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint, true
+from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -22,9 +22,21 @@ class CampaignStatus(enum.StrEnum):
 
 class DialMode(enum.StrEnum):
     PREVIEW = "preview"  # the agent sees the lead, then presses Call
+    PROGRESSIVE = "progressive"  # after the survey, the next lead is dialled after a countdown
+    PREDICTIVE = "predictive"  # customer-first calls paced from the ready agents
 
 
-DEFAULT_RETRY_MINUTES = {"BUSY": 15, "NOANSWER": 60, "FAIL": 120, "CANCEL": 30}
+class AmdAction(enum.StrEnum):
+    """What happens to a call an answering machine picked up (when the campaign detects them)."""
+
+    HANGUP = "hangup"  # hang up; the lead is retried by the campaign's MACHINE delay
+    AGENT = "agent"  # put it through; the agent's screen says "answering machine"
+
+
+DEFAULT_COUNTDOWN_S = 5
+
+
+DEFAULT_RETRY_MINUTES = {"BUSY": 15, "NOANSWER": 60, "FAIL": 120, "CANCEL": 30, "MACHINE": 120}
 
 
 class Campaign(CreatedAtMixin, db.Model):
@@ -46,6 +58,17 @@ class Campaign(CreatedAtMixin, db.Model):
         JSONType, default=lambda: dict(DEFAULT_RETRY_MINUTES)
     )
     dial_mode: Mapped[str] = mapped_column(String(16), default=DialMode.PREVIEW)
+    # Progressive: seconds between the saved survey and the next call.
+    progressive_countdown_s: Mapped[int] = mapped_column(
+        default=DEFAULT_COUNTDOWN_S, server_default=str(DEFAULT_COUNTDOWN_S)
+    )
+    # Answering-machine detection (AMD() in the dialplan) and what to do with a machine.
+    amd_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    amd_action: Mapped[str] = mapped_column(
+        String(16), default=AmdAction.HANGUP, server_default=AmdAction.HANGUP.value
+    )
+    # Predictive: the sound file the dialplan plays to a customer no agent could take.
+    abandon_message: Mapped[str] = mapped_column(String(120), default="", server_default="")
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     # Record the campaign's answered calls (MixMonitor); linked to the helpdesk ticket (C1).
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())

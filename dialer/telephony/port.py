@@ -64,6 +64,9 @@ class AgentFirstCall:
     timeout_s: int = 30  # how long the agent's phone may ring
     dial_timeout_s: int = 30  # how long the customer's phone may ring
     variables: dict[str, str] = field(default_factory=dict)
+    # Detect answering machines when the customer answers: "hangup" (hang up on a machine)
+    # or "agent" (put it through); None: no detection.
+    amd_action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,28 @@ class CallEnded(PortEvent):
     customer_dialled: bool = True
     wait_s: int = 0  # from the Originate until connected (or until the end, if never connected)
     talk_s: int = 0  # from connected (both parties bridged) until the end
+
+
+class AmdStatus(enum.StrEnum):
+    """What the PBX's answering-machine detection heard when the customer answered."""
+
+    MACHINE = "MACHINE"
+    HUMAN = "HUMAN"
+    NOTSURE = "NOTSURE"
+    HANGUP = "HANGUP"
+
+
+@dataclass(frozen=True)
+class CallAmdResult(PortEvent):
+    """The answering-machine detection of one of our calls has spoken (once per call).
+
+    The dialplan acts on it itself (hangs up on a machine or puts it through, as the
+    call's variables ask); the domain records it and tells the agent.
+    """
+
+    call_uid: str
+    status: AmdStatus
+    cause: str = ""  # the detector's reason, e.g. LONGGREETING-2000-1500
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@
   const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
   const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   const integer = new Intl.NumberFormat(locale);
-  const palette = { ANSWER: "#2e7d32", BUSY: "#f9a825", NOANSWER: "#757575", CANCEL: "#6a1b9a", FAIL: "#c62828" };
+  const palette = { ANSWER: "#2e7d32", BUSY: "#f9a825", NOANSWER: "#757575", CANCEL: "#6a1b9a", FAIL: "#c62828", MACHINE: "#4e342e" };
   let outcomesChart = null;
   let hoursChart = null;
   let again = null;

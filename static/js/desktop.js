@@ -152,6 +152,9 @@
     const state = call.is_up ? text.call_states[call.state] : ended;
     document.querySelector('[data-testid="call-state"]').textContent = state;
     $("hangup").disabled = !call.is_up;
+    const note = document.querySelector('[data-testid="machine-note"]');
+    note.hidden = call.amd_status !== "MACHINE";
+    note.textContent = note.hidden ? "" : text.answering_machine;
   }
 
   function drawLead() {
@@ -349,6 +352,7 @@
       } else {
         say(text.disposition_saved, "ok");
       }
+      if (agent.state === "ready" && !isCallUp()) armNext(call.campaign_id);
     } catch (error) {
       $("disposition-error").textContent = error.message || text.failed;
     } finally {
@@ -363,6 +367,7 @@
     drawLead();
     drawTools();
     drawTimers();
+    drawCountdown();
   }
 
   function announceEnd(call) {
@@ -381,6 +386,7 @@
     if (ended) announceEnd(after);
     draw();
     if (ended && agent.state === "wrapup") focusFirstQuestion();
+    if (ended && agent.state === "ready") armNext(after.campaign_id);
     document.dispatchEvent(new CustomEvent("dialer:agent", { detail: agent }));
   }
 
@@ -402,6 +408,12 @@
     const campaignId = $("campaign").value;
     if (!campaignId) return say(text.pick_campaign, "error");
     $("get-lead").disabled = true;
+    const chosen = campaignOf(Number(campaignId));
+    if (chosen && chosen.dial_mode === "progressive") {
+      await armNext(Number(campaignId), true);
+      drawTools();
+      return;
+    }
     try {
       const result = await api("POST", "/api/leads/next", { campaign_id: Number(campaignId) });
       if (result.lead) {
@@ -415,6 +427,79 @@
       fail(error);
     } finally {
       drawTools();
+    }
+  });
+
+  // ------------------------------------------------- progressive dialing
+
+  // The server keeps the countdown's end (agent.autodial_at) and refuses to dial before it, after a
+  // pause or twice; the page shows it and asks for the call when it is over.
+  let dialAskedFor = null;
+
+  async function armNext(campaignId, fromGetLead) {
+    const campaign = campaignId ? campaignOf(Number(campaignId)) : null;
+    if (!campaign || campaign.dial_mode !== "progressive") return;
+    if (!fromGetLead && !$("disposition-form").hidden) return; // the disposition comes first
+    try {
+      showArmed(await api("POST", "/api/progressive/next", { campaign_id: campaign.id }));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function showArmed(result) {
+    if (result.now) clockOffsetMs = Date.parse(result.now) - Date.now();
+    if (result.lead) {
+      if (!agent.call || agent.call.is_up === false) say("");
+      take({ lead: result.lead, survey_saved: false, survey_draft: {}, autodial_at: result.dial_at });
+    } else {
+      take({ autodial_at: null });
+      say(result.reason.message, "info");
+    }
+  }
+
+  function drawCountdown() {
+    const box = $("countdown");
+    const armed = Boolean(agent.autodial_at && agent.lead && agent.state === "ready" && !isCallUp());
+    box.hidden = !armed;
+    if (!armed) return;
+    const left = Math.max(0, Math.ceil((Date.parse(agent.autodial_at) - serverNow()) / 1000));
+    document.querySelector('[data-testid="countdown-text"]').textContent = fill(text.next_call_in, { seconds: left });
+    if (left === 0 && dialAskedFor !== agent.autodial_at) dialArmed();
+  }
+
+  async function dialArmed() {
+    dialAskedFor = agent.autodial_at;
+    try {
+      const result = await api("POST", "/api/progressive/dial", { lead_id: agent.lead.id });
+      say("");
+      take(Object.assign({ autodial_at: null }, result.agent));
+    } catch (error) {
+      if (error.code === "countdown_running") {
+        // This page's clock ran ahead of the server's: ask again in a moment, quietly.
+        setTimeout(() => (dialAskedFor = null), 500);
+        return;
+      }
+      fail(error);
+      refresh();
+    }
+  }
+
+  $("countdown-stop").addEventListener("click", async () => {
+    try {
+      take((await api("POST", "/api/progressive/stop")).agent);
+      say(text.countdown_stopped, "info");
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+  $("countdown-skip").addEventListener("click", async () => {
+    if (!agent.lead) return;
+    try {
+      showArmed(await api("POST", "/api/progressive/skip", { campaign_id: agent.lead.campaign.id }));
+    } catch (error) {
+      fail(error);
     }
   });
 
@@ -550,6 +635,7 @@
       take(Object.assign({ survey_saved: true, survey_draft: {} }, result.agent));
       // Saved while the customer is still on the line: the agent is not Ready yet.
       say(result.agent.call && result.agent.call.is_up ? text.survey_saved_in_call : text.survey_saved, "ok");
+      if (agent.state === "ready" && !isCallUp()) armNext(agent.call.campaign_id);
     } catch (error) {
       surveyPending = false;
       if (error.code === "survey_invalid") {
@@ -568,6 +654,10 @@
 
   // Pause: pick a reason, then confirm (A3).
   $("pause-button").addEventListener("click", () => {
+    // A pause asked during a progressive countdown stops it at once, before a reason is picked.
+    if (!$("countdown").hidden) {
+      api("POST", "/api/progressive/stop").then((result) => take(result.agent)).catch(fail);
+    }
     $("pause-reason").value = "";
     $("pause-error").textContent = "";
     $("pause-dialog").showModal();
@@ -727,6 +817,7 @@
   listen();
   document.body.dataset.ready = "1"; // every control is wired
   setInterval(drawTimers, 1000);
+  setInterval(drawCountdown, 250);
   // A second heartbeat beside the stream, for proxies that buffer it.
   setInterval(() => {
     if (!gone) api("POST", "/api/agent/heartbeat").catch(() => {});

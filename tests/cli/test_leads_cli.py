@@ -37,6 +37,37 @@ def test_create_refuses_a_bad_caller_id_clearly(app):
         assert db.session.scalar(select(Campaign)) is None
 
 
+def test_create_sets_the_dial_mode(app):
+    created = flask(
+        app,
+        "campaigns",
+        "create",
+        "Hè",
+        "--caller-id",
+        "+842838123456",
+        "--dial-mode",
+        "Progressive",
+    )
+    assert created.exit_code == 0, created.output
+    assert "progressive" in created.stdout
+    rows = [
+        json.loads(line) for line in flask(app, "campaigns", "list", "--json").stdout.splitlines()
+    ]
+    assert rows[0]["dial_mode"] == "progressive"
+    assert "progressive" in flask(app, "campaigns", "list").stdout
+
+
+def test_create_refuses_an_unknown_dial_mode_with_the_list_of_modes(app):
+    result = flask(
+        app, "campaigns", "create", "X", "--caller-id", "+842838123456", "--dial-mode", "robot"
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == ["Error: unknown dial mode 'robot': use preview, progressive, predictive"]
+    with app.app_context():
+        assert db.session.scalar(select(Campaign)) is None
+
+
 def _campaign(app) -> None:
     assert flask(app, "campaigns", "create", "Q4", "--caller-id", "+842838123456").exit_code == 0
 

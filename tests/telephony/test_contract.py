@@ -20,6 +20,8 @@ from dialer.telephony.ami.adapter import AmiAdapter
 from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.port import (
     AgentFirstCall,
+    AmdStatus,
+    CallAmdResult,
     CallConnected,
     CallEnded,
     ConnectionHealth,
@@ -287,3 +289,65 @@ def test_no_double_dial_when_the_pbx_goes_silent(pbx: Pbx, port: AmiAdapter) -> 
         port.originate_agent_first(AgentFirstCall(cid, "1001", "5551230004", "x"))
     sim.resume()
     assert not [c for c in port.live_channels() if c.call_uid == cid]  # and it was not sent again
+
+
+# ------------------------------------------------------ answering machines
+
+
+def amd_call(pbx: Pbx, port: AmiAdapter, number: str, action: str) -> str:
+    pbx.needs_simulator()  # a real Asterisk's AMD() hears only silence on Local channels
+    cid = call_uid()
+    port.originate_agent_first(
+        AgentFirstCall(cid, "1001", number, '"Campaign 7" <5550007>', amd_action=action)
+    )
+    return cid
+
+
+def verdict_of(heard: Heard, cid: str) -> CallAmdResult:
+    return heard.wait(lambda e: isinstance(e, CallAmdResult) and e.call_uid == cid)
+
+
+def test_a_machine_is_hung_up_before_it_reaches_the_agent(
+    pbx: Pbx, port: AmiAdapter, heard: Heard
+) -> None:
+    cid = amd_call(pbx, port, "5551230077", "hangup")  # ...77: an answering machine
+    verdict = verdict_of(heard, cid)
+    assert (verdict.status, verdict.cause) == (AmdStatus.MACHINE, "LONGGREETING-2000-1500")
+    ended = heard.ended(cid)
+    assert ended.customer_dialled and ended.status == "ANSWER"
+    assert not any(isinstance(e, CallConnected) for e in heard.of_call(cid))
+    assert [e for e in heard.of_call(cid) if isinstance(e, CallAmdResult)] == [verdict]
+    assert not [c for c in port.live_channels() if c.call_uid == cid]
+
+
+def test_a_machine_is_put_through_to_the_agent_when_the_campaign_says_so(
+    pbx: Pbx, port: AmiAdapter, heard: Heard
+) -> None:
+    cid = amd_call(pbx, port, "5551230077", "agent")
+    assert verdict_of(heard, cid).status == AmdStatus.MACHINE
+    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
+    assert heard.ended(cid).status == "ANSWER"
+
+
+def test_a_person_is_put_through_whatever_the_action(
+    pbx: Pbx, port: AmiAdapter, heard: Heard
+) -> None:
+    cid = amd_call(pbx, port, "5551230004", "hangup")  # ...4: a person, stays on the line
+    assert verdict_of(heard, cid).status == AmdStatus.HUMAN
+    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
+    assert port.hangup(cid) is True
+    heard.ended(cid)
+
+
+def test_no_detection_unless_asked_and_an_unknown_action_is_refused(
+    port: AmiAdapter, heard: Heard
+) -> None:
+    cid = agent_first(port, "5551230077")  # a machine, but the campaign does not detect
+    heard.wait(lambda e: isinstance(e, CallConnected) and e.call_uid == cid)
+    assert not any(isinstance(e, CallAmdResult) for e in heard.of_call(cid))
+    port.hangup(cid)
+    heard.ended(cid)
+    with pytest.raises(UnsafeValueError):
+        port.originate_agent_first(
+            AgentFirstCall(call_uid(), "1001", "5551230077", "x", amd_action="hangup,x")
+        )

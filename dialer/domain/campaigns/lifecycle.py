@@ -24,11 +24,21 @@ from dialer.models import (
     Survey,
     User,
 )
-from dialer.models.campaigns import DEFAULT_RETRY_MINUTES
+from dialer.models.campaigns import (
+    DEFAULT_COUNTDOWN_S,
+    DEFAULT_RETRY_MINUTES,
+    AmdAction,
+    DialMode,
+)
 
-RETRY_OUTCOMES = tuple(DEFAULT_RETRY_MINUTES)  # BUSY, NOANSWER, FAIL, CANCEL
+RETRY_OUTCOMES = tuple(DEFAULT_RETRY_MINUTES)  # BUSY, NOANSWER, FAIL, CANCEL, MACHINE
 MAX_ATTEMPTS = 20
 MAX_RETRY_MINUTES = 7 * 24 * 60
+DIAL_MODES = tuple(mode.value for mode in DialMode)
+AMD_ACTIONS = tuple(action.value for action in AmdAction)
+MAX_COUNTDOWN_S = 120
+# A sound file as Playback() names it (custom/abandoned): no extension, nothing a dialplan parses.
+_SOUND_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/")
 
 
 class Missing(enum.StrEnum):
@@ -61,6 +71,11 @@ class CampaignSettings:
     max_attempts: int = 3
     retry_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETRY_MINUTES))
     survey_id: int | None = None
+    dial_mode: str = DialMode.PREVIEW
+    progressive_countdown_s: int = DEFAULT_COUNTDOWN_S
+    amd_enabled: bool = False
+    amd_action: str = AmdAction.HANGUP
+    abandon_message: str = ""
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignSettings:
@@ -76,6 +91,11 @@ class CampaignSettings:
             max_attempts=campaign.max_attempts,
             retry_minutes={k: int(v) for k, v in (campaign.retry_minutes or {}).items()},
             survey_id=campaign.survey_id,
+            dial_mode=campaign.dial_mode,
+            progressive_countdown_s=campaign.progressive_countdown_s,
+            amd_enabled=campaign.amd_enabled,
+            amd_action=campaign.amd_action,
+            abandon_message=campaign.abandon_message,
         )
 
 
@@ -96,11 +116,12 @@ def create_campaign(
     region: str = "VN",
     timezone: str = "Asia/Ho_Chi_Minh",
     created_by_id: int | None = None,
+    dial_mode: str = DialMode.PREVIEW,
 ) -> Campaign:
     """A new draft campaign with default hours and retries."""
     campaign = Campaign(name="", status=CampaignStatus.DRAFT, created_by_id=created_by_id)
     settings = CampaignSettings(
-        name=name, caller_id=caller_id, survey_id=survey_id, timezone=timezone
+        name=name, caller_id=caller_id, survey_id=survey_id, timezone=timezone, dial_mode=dial_mode
     )
     apply_settings(session, campaign, settings, region)
     session.add(campaign)
@@ -140,6 +161,49 @@ def apply_settings(
     if settings.survey_id is not None and session.get(Survey, settings.survey_id) is None:
         raise CampaignError("survey_unknown", f"no survey {settings.survey_id}")
     campaign.survey_id = settings.survey_id
+    _apply_dialing(campaign, settings)
+
+
+def _apply_dialing(campaign: Campaign, settings: CampaignSettings) -> None:
+    campaign.dial_mode = checked_dial_mode(settings.dial_mode)
+    if not 0 <= settings.progressive_countdown_s <= MAX_COUNTDOWN_S:
+        raise CampaignError(
+            "countdown_range",
+            f"the countdown is 0 to {MAX_COUNTDOWN_S} seconds",
+            max=MAX_COUNTDOWN_S,
+        )
+    campaign.progressive_countdown_s = settings.progressive_countdown_s
+    if settings.amd_action not in AMD_ACTIONS:
+        raise CampaignError(
+            "amd_action_unknown",
+            f"unknown answering-machine action {settings.amd_action!r}: use "
+            + " or ".join(AMD_ACTIONS),
+        )
+    campaign.amd_enabled = bool(settings.amd_enabled)
+    campaign.amd_action = settings.amd_action
+    campaign.abandon_message = _checked_sound(settings.abandon_message)
+
+
+def checked_dial_mode(mode: str) -> str:
+    """The dial mode, lower-cased; CampaignError naming the modes when it is not one."""
+    wanted = (mode or "").strip().lower()
+    if wanted not in DIAL_MODES:
+        raise CampaignError(
+            "dial_mode_unknown",
+            f"unknown dial mode {mode!r}: use " + ", ".join(DIAL_MODES),
+            modes=", ".join(DIAL_MODES),
+        )
+    return wanted
+
+
+def _checked_sound(name: str) -> str:
+    name = (name or "").strip()
+    if len(name) > 120 or not set(name) <= _SOUND_CHARACTERS:
+        raise CampaignError(
+            "sound_invalid",
+            "the abandon message is a sound file name: letters, digits, -, _ and / only",
+        )
+    return name
 
 
 def _checked_zone(name: str) -> str:
@@ -310,6 +374,7 @@ def campaign_rows(session: Session) -> list[dict[str, Any]]:
             "status": c.status,
             "caller_id": c.caller_id,
             "survey_id": c.survey_id,
+            "dial_mode": c.dial_mode,
             "leads": sum(counts.get(c.id, {}).values()),
         }
         for c in session.scalars(select(Campaign).order_by(Campaign.id))

@@ -22,6 +22,7 @@ from dialer.domain.people.agents import AgentError
 from dialer.models import (
     AgentSession,
     AgentState,
+    AmdAction,
     Call,
     CallState,
     CallStatus,
@@ -32,7 +33,16 @@ from dialer.models import (
     SurveyResponse,
 )
 from dialer.models.campaigns import DEFAULT_RETRY_MINUTES
-from dialer.telephony.port import CallAnswered, CallConnected, CallEnded, CallRinging, Leg, Party
+from dialer.telephony.port import (
+    AmdStatus,
+    CallAmdResult,
+    CallAnswered,
+    CallConnected,
+    CallEnded,
+    CallRinging,
+    Leg,
+    Party,
+)
 
 # A call lost with the PBX link that had talked less than this by then was cut, not held.
 CUT_AFTER_ANSWER_S = 10
@@ -109,6 +119,18 @@ def on_connected(session: Session, event: CallConnected) -> list[Notice]:
     return _agent_notices(session, call, event.at)
 
 
+def on_amd_result(session: Session, event: CallAmdResult) -> list[Notice]:
+    """The answering-machine detector's verdict: kept on the call, and the agent is told.
+
+    The dialplan already acted on it (hung up on a machine, or put it through).
+    """
+    call = _call_by_uid(session, event.call_uid, event.at)
+    if call is None or call.amd_status is not None:
+        return []
+    call.amd_status = str(event.status)
+    return _agent_notices(session, call, event.at)
+
+
 def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     """The PBX says the call is over, with its outcome."""
     call = _call_by_uid(session, event.call_uid, event.at)
@@ -117,7 +139,10 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     if call.hung_up_by is None:
         call.hung_up_by = str(event.hung_up_by)
     status = CallStatus(event.status)
-    if status == CallStatus.ANSWER and call.hung_up_by == Party.SYSTEM:
+    if status == CallStatus.ANSWER and hangs_up_on_machines(call):
+        # A machine answered and the dialplan hung up on it: retried by the campaign's rule.
+        status = CallStatus.MACHINE
+    elif status == CallStatus.ANSWER and call.hung_up_by == Party.SYSTEM:
         # Neither party hung up (a PBX restart cut it): only a real conversation counts.
         talked = (event.at - call.answered_at).total_seconds() if call.answered_at else 0
         status = CallStatus.ANSWER if talked >= CUT_AFTER_ANSWER_S else CallStatus.FAIL
@@ -186,6 +211,17 @@ def end_call(
     if call.campaign_id is not None:
         notices.append(campaign_changed(call.campaign_id))
     return notices
+
+
+def hangs_up_on_machines(call: Call) -> bool:
+    """True when a machine answered this call and its campaign hangs up on machines."""
+    campaign = call.campaign
+    return (
+        call.amd_status == AmdStatus.MACHINE
+        and campaign is not None
+        and campaign.amd_enabled
+        and campaign.amd_action == AmdAction.HANGUP
+    )
 
 
 def settle_lead(lead: Lead, campaign: Campaign, status: CallStatus, now: datetime) -> None:

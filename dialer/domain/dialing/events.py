@@ -16,6 +16,7 @@ from dialer.domain.dialing import calls, inbound
 from dialer.domain.notices import Notice
 from dialer.domain.people import agents
 from dialer.telephony.port import (
+    CallAmdResult,
     CallAnswered,
     CallConnected,
     CallEnded,
@@ -38,6 +39,7 @@ HANDLERS: dict[type[PortEvent], Handler] = {
     CallAnswered: calls.on_answered,
     CallConnected: calls.on_connected,
     CallEnded: calls.on_ended,
+    CallAmdResult: calls.on_amd_result,
     # The agent's device (A2: extension unavailable).
     ExtensionStateChanged: agents.apply_extension_state,
     # Inbound queue calls (I1-I5).

@@ -315,8 +315,17 @@ def prepare_originate(
         caller_id=call.caller_id or "",
         timeout_s=ring_timeout_s,
         dial_timeout_s=dial_timeout_s,
+        amd_action=_amd_action(call),
     )
     return request, notices
+
+
+def _amd_action(call: Call) -> str | None:
+    """What the PBX does when a machine answers this call (None: no detection)."""
+    campaign = call.campaign
+    if campaign is None or not campaign.amd_enabled:
+        return None
+    return str(campaign.amd_action)
 
 
 def _agent_notice_of(session: Session, call: Call, now: datetime) -> list[Notice]:

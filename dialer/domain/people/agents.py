@@ -86,6 +86,7 @@ def set_state(agent_session: AgentSession, state: AgentState, now: datetime) -> 
     if agent_session.state != state:
         agent_session.state = state
         agent_session.state_since = now
+        agent_session.autodial_at = None  # a countdown belongs to the state it started in
 
 
 def record_heartbeat(session: Session, user_id: int, now: datetime) -> bool:

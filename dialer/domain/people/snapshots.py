@@ -54,6 +54,8 @@ def snapshot(session: Session, agent_session: AgentSession, now: datetime) -> di
         "lead_released_at": agent_session.lead_released_at.isoformat()
         if agent_session.lead_released_at
         else None,
+        # Progressive dialing: when the held lead will be dialled (None: no countdown).
+        "autodial_at": agent_session.autodial_at.isoformat() if agent_session.autodial_at else None,
         "lead_id": session.scalar(
             select(Lead.id).where(
                 Lead.claimed_by_id == agent_session.user_id, Lead.status == LeadStatus.CLAIMED
@@ -83,6 +85,7 @@ def call_view(call: Call | None) -> dict[str, Any] | None:
         "agent_leg": call.agent_leg,
         "disposition_id": call.disposition_id,
         "cause": call.hangup_cause_text,
+        "amd_status": call.amd_status,
         "is_up": call.state != CallState.ENDED,
     }
 

@@ -19,6 +19,8 @@ from dialer.telephony.port import Leg, Party, UnsafeValueError
 
 CALL_ID_VAR = "DIALER_CALL_ID"
 FLOW_VAR = "DIALER_FLOW"
+# Inherited (__) down to the customer's channel, where the dialplan's AMD step reads it.
+AMD_VAR = "__DIALER_AMD"
 _CALL_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _ACTION_ID = re.compile(r"dialer-(?P<call_uid>[A-Za-z0-9_.-]{1,64})-(?P<flow>[aq])(?P<seq>\d+)")
 
@@ -82,6 +84,8 @@ class TrackedCall:
     bridges: dict[str, set[Leg]] = field(default_factory=dict)
     connected_at: datetime | None = None
     first_hangup: Party | None = None
+    amd_heard: str | None = None  # AMDSTATUS seen in a VarSet, waiting for AMDCAUSE
+    amd_status: str | None = None  # the detector's verdict, once emitted
 
     def leg_of(self, channel: str) -> Leg:
         """Which party a channel of this call belongs to."""

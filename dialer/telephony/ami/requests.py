@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dialer.telephony.ami.calls import CALL_ID_VAR, FLOW_VAR, Flow, call_action_id
+from dialer.telephony.ami.calls import AMD_VAR, CALL_ID_VAR, FLOW_VAR, Flow, call_action_id
 from dialer.telephony.port import AgentFirstCall, CustomerFirstCall, UnsafeValueError
 
 _NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
@@ -20,7 +20,8 @@ _QUEUE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}\.(wav|gsm|ogg)")
 _DIAL_SEPARATORS = ("&", ",", "|")
-_RESERVED_VARS = {CALL_ID_VAR, FLOW_VAR, "DIAL_TIMEOUT"}
+_RESERVED_VARS = {CALL_ID_VAR, FLOW_VAR, "DIAL_TIMEOUT", AMD_VAR}
+_AMD_ACTIONS = frozenset({"hangup", "agent"})
 
 
 def _checked(kind: str, value: str, pattern: re.Pattern[str]) -> str:
@@ -72,6 +73,15 @@ def variable_headers(variables: dict[str, str]) -> list[str]:
     return headers
 
 
+def amd_headers(action: str | None) -> list[str]:
+    """The ``Variable:`` that turns the dialplan's answering-machine step on, if asked."""
+    if action is None:
+        return []
+    if action not in _AMD_ACTIONS:
+        raise UnsafeValueError(f"refused answering-machine action {action!r}")
+    return [f"{AMD_VAR}={action}"]
+
+
 def agent_channel(template: str, extension: str) -> str:
     """The agent's device/channel, e.g. ``PJSIP/1001`` or ``Local/1001@sim-agent``."""
     return check_dial_string(template.format(extension=check_extension(extension)))
@@ -92,6 +102,7 @@ def agent_first_originate(
             f"{CALL_ID_VAR}={call.call_uid}",
             f"{FLOW_VAR}={Flow.AGENT_FIRST.value}",
             f"DIAL_TIMEOUT={int(call.dial_timeout_s)}",
+            *amd_headers(call.amd_action),
             *variable_headers(call.variables),
         ],
     )

@@ -73,6 +73,10 @@ class CallTracker:
         if other is not None:
             other(self, headers, at)
 
+    def route(self, name: str, handler: CallHandler, headers: Headers, at: datetime) -> None:
+        """Hand an event picked by its content (not its name alone) to ``handler`` by Linkedid."""
+        self._route_channel_event(name, handler, headers, at)
+
     def _route_channel_event(
         self, name: str, handler: Callable, headers: Headers, at: datetime
     ) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from dialer.telephony.ami.amd_events import AMD_EVENTS
 from dialer.telephony.ami.call_events import CALL_EVENTS, on_originate_response
 from dialer.telephony.ami.calls import Flow, channel_base
 from dialer.telephony.ami.queue_events import STATE_EVENTS, queue_handlers
@@ -26,6 +27,7 @@ OTHER_EVENTS: dict[str, OtherHandler] = {
     "OriginateResponse": on_originate_response,
     **STATE_EVENTS,
     **queue_handlers(),
+    **AMD_EVENTS,
 }
 WANTED_EVENTS = frozenset(CALL_EVENTS) | frozenset(OTHER_EVENTS) | {"Shutdown"}
 

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dialer.telephony.simulator import amd
 from dialer.telephony.simulator.channels import PEER_LEFT, PRE_HANGUP, UNKNOWN, Channel
 from dialer.telephony.simulator.dialing import Dialing
 from dialer.telephony.simulator.dialplan import Dialplan
-from dialer.telephony.simulator.engine import Engine
+from dialer.telephony.simulator.engine import NORMAL_CLEARING, Engine
 
 DIAL_VARS = (
     "DIALSTATUS",
@@ -193,8 +194,10 @@ class Calls:
 
     # ------------------------------------------------------------------ Dial
 
-    async def dial(self, caller: Channel, exten: str, context: str, timeout_s: float) -> str:
-        """Dial(Local/<exten>@<context>,<timeout>) from a channel; returns DIALSTATUS."""
+    async def dial(
+        self, caller: Channel, exten: str, context: str, timeout_s: float, *, gosub: str = ""
+    ) -> str:
+        """Dial(Local/<exten>@<context>,<timeout>[,U(<gosub>)]) from a channel; DIALSTATUS."""
         engine = self.engine
         for name in DIAL_VARS:
             engine.set_var(caller, name, "")
@@ -228,7 +231,7 @@ class Calls:
         caller.hooks.remove(cancel)
         one.dialing = None
         if status == "ANSWER" and not one.dead:
-            await self._connect(caller, one, dialed, started)
+            await self._connect(caller, one, dialed, started, gosub)
         return self._dial_failed(caller, one, status, cause)
 
     def _ringing(self, caller: Channel, one: Channel) -> None:
@@ -259,7 +262,9 @@ class Calls:
 
         return cancel
 
-    async def _connect(self, caller: Channel, one: Channel, dialed: str, started: float) -> None:
+    async def _connect(
+        self, caller: Channel, one: Channel, dialed: str, started: float, gosub: str = ""
+    ) -> None:
         engine = self.engine
         engine.set_var(caller, "DIALSTATUS", "ANSWER")
         engine.set_var(caller, "DIALEDPEERNAME", one.name)
@@ -283,8 +288,19 @@ class Calls:
                 engine.set_var(caller, "DIALSTATUS", "ANSWER")
 
         caller.hooks.append(answered_times)
+        if gosub and await self._pre_bridge(one, caller) == amd.ABORT:
+            await asyncio.get_running_loop().create_future()  # the hangup cascade ends this task
         engine.bridge(one, caller)
         await asyncio.get_running_loop().create_future()  # the hangup cascade ends this task
+
+    async def _pre_bridge(self, one: Channel, caller: Channel) -> str:
+        """The U() subroutine on the answered callee; ABORT hangs up both legs (GOSUB_RESULT)."""
+        result = await amd.run_amd_step(self.dialplan, one)
+        if result == amd.ABORT:
+            self.engine.hangup(one, NORMAL_CLEARING, soft=False)
+            if not caller.dead:
+                self.engine.hangup(caller, NORMAL_CLEARING, soft=True)
+        return result
 
     def _dial_failed(self, caller: Channel, one: Channel, status: str, cause: int) -> str:
         engine = self.engine

@@ -84,6 +84,8 @@ class Channel:
     agent_ext: str = ""  # set on Local/<ext>@sim-agent channels: the agent device
     sends_audio: bool = True  # False when nothing behind it plays a sound (Answer waits longer)
     manager_vars: tuple[str, ...] = ()  # manager.conf channelvars: ChanVariable headers
+    # The simulated outside world: this callee is an answering machine (what AMD() hears).
+    is_answering_machine: bool = False
 
     def snapshot(self, prefix: str = "") -> Headers:
         """The channel block Asterisk puts in call events, optionally Dest-/LocalOne-prefixed."""

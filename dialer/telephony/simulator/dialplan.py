@@ -16,14 +16,16 @@ from dialer.telephony.simulator.engine import NORMAL_CLEARING, Engine
 
 # The Dial() and Queue() applications live above the dialplan (they start channels in it);
 # they plug themselves in, so the dialplan never imports them.
-DialApp = Callable[[Channel, str, str, float], Awaitable[str]]
-"""Dial(channel, number, context, timeout) -> DIALSTATUS."""
+DialApp = Callable[..., Awaitable[str]]
+"""Dial(channel, number, context, timeout, gosub="") -> DIALSTATUS; gosub is the U() option."""
 QueueRun = Callable[[Channel, str, float], Awaitable[str]]
 """Queue(channel, queue, timeout) -> QUEUESTATUS."""
 
 Script = Callable[[Channel], Awaitable[None]]
 
 LONG_WAIT = 3600.0
+MACHINE_SUFFIX = "77"  # the simulated answering machines' numbers end so
+AMD_CONTEXT = "dialer-amd"
 # Answer() returns on the first media frame: ~20 ms when the other half of the
 # Local pair carries audio (ringback, queue ringing), its 500 ms limit when it
 # carries none (an agent's silent leg, an originated Wait). As recorded.
@@ -263,6 +265,9 @@ class Dialplan:
         return False
 
     async def _callee(self, chan: Channel) -> None:
+        # A number ending in 77 is an answering machine: it answers and records like a 7, and
+        # only AMD() can tell it from a person.
+        chan.is_answering_machine = chan.exten.endswith(MACHINE_SUFFIX)
         await self.goto(chan, 1, "sim-outcome", chan.exten[-1])
 
     async def _outcome(self, chan: Channel) -> None:
@@ -308,9 +313,14 @@ class Dialplan:
         self.step(chan, 1, "NoOp", f"dialer-bridge: agent {callerid_num(chan)} -> {number}")
         configured = chan.get_var("DIAL_TIMEOUT") or ""
         timeout = configured if configured else "30"
-        self.step(chan, 2, "Dial", f"Local/{number}@sim-callee,{timeout}")
+        # ${IF($["${DIALER_AMD}" != ""]?,U(dialer-amd))}: the answering-machine step, when asked.
+        gosub = AMD_CONTEXT if chan.get_var("DIALER_AMD") else ""
+        options = f",U({gosub})" if gosub else ""
+        self.step(chan, 2, "Dial", f"Local/{number}@sim-callee,{timeout}{options}")
         assert self.dial_app is not None
-        status = await self.dial_app(chan, number, "sim-callee", _seconds(timeout, 30.0))
+        status = await self.dial_app(
+            chan, number, "sim-callee", _seconds(timeout, 30.0), gosub=gosub
+        )
         cause = chan.hangup_cause
         self.step(chan, 3, "NoOp", f"DIALSTATUS={status} HANGUPCAUSE={cause}")
         self.step(chan, 4, "Hangup")

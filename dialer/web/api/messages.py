@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.campaigns import dispositions
 from dialer.domain.campaigns import drafts as survey_drafts
-from dialer.domain.dialing import callbacks, compliance, wrapup
+from dialer.domain.dialing import callbacks, compliance, progressive, wrapup
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal, zone_named
 from dialer.domain.errors import DomainError
@@ -69,6 +69,12 @@ REFUSALS: dict[str, tuple[int, Any]] = {
         422,
         _l("The customer's time zone is unknown, so no callback can be booked."),
     ),
+    progressive.NOT_PROGRESSIVE: (409, _l("This campaign does not dial for you: press Get Lead.")),
+    progressive.NO_COUNTDOWN: (
+        409,
+        _l("No call was counting down (stopped, paused or already dialled). Nothing was dialled."),
+    ),
+    progressive.COUNTDOWN_RUNNING: (409, _l("The next call starts in %(seconds)s s.")),
     survey_answers.KEY_REQUIRED: (400, _l("Send an Idempotency-Key header (up to 80 characters).")),
 }
 

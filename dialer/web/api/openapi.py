@@ -25,6 +25,7 @@ def document() -> dict[str, Any]:
         openapi_agent,
         openapi_crm,
         openapi_inbound,
+        progressive,
     )
 
     paths: dict[str, dict[str, Any]] = {}
@@ -34,6 +35,7 @@ def document() -> dict[str, Any]:
         dashboard.paths(),
         openapi_crm.paths(),
         openapi_after_call.paths(),
+        progressive.paths(),
     ):
         for path, item in described.items():
             paths.setdefault(path, {}).update(item)

@@ -31,7 +31,7 @@ def agent_schemas() -> dict[str, Any]:
             state={"enum": [str(state) for state in CallState]},
             status={
                 "type": ["string", "null"],
-                "description": "ANSWER, BUSY, NOANSWER, CANCEL or FAIL once ended",
+                "description": "ANSWER, BUSY, NOANSWER, CANCEL, FAIL or MACHINE once ended",
             },
             number=STRING,
             lead_id={"type": ["integer", "null"]},
@@ -42,6 +42,11 @@ def agent_schemas() -> dict[str, Any]:
             ended_estimated={
                 "type": "boolean",
                 "description": "the PBX was out of sight: ended_at is when last known up",
+            },
+            amd_status={
+                "type": ["string", "null"],
+                "description": "answering-machine detection: MACHINE, HUMAN, NOTSURE or HANGUP; "
+                "null when the campaign does not detect machines",
             },
             talk_s=INTEGER,
             hung_up_by={"type": ["string", "null"]},
@@ -55,6 +60,11 @@ def agent_schemas() -> dict[str, Any]:
             status=STRING,
             caller_id={"type": ["string", "null"]},
             max_attempts=INTEGER,
+            dial_mode={"enum": ["preview", "progressive", "predictive"]},
+            countdown_s={
+                "type": "integer",
+                "description": "progressive: seconds between the saved survey and the next call",
+            },
             calling_hours=obj(days=STRING, start=STRING, end=STRING, timezone=STRING),
         ),
         "Survey": obj(
@@ -118,6 +128,10 @@ def agent_schemas() -> dict[str, Any]:
             call={"oneOf": [ref("Call"), {"type": "null"}]},
             lead_id={"type": ["integer", "null"]},
             lead={"oneOf": [ref("Lead"), {"type": "null"}]},
+            autodial_at={
+                **NULLABLE_TIME,
+                "description": "progressive dialing: when the held lead will be dialled",
+            },
             survey_saved=BOOLEAN,
         ),
     }

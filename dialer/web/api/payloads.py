@@ -31,6 +31,8 @@ def campaign_card(campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status,
         "caller_id": campaign.caller_id,
         "max_attempts": campaign.max_attempts,
+        "dial_mode": campaign.dial_mode,
+        "countdown_s": campaign.progressive_countdown_s,
         "calling_hours": {
             "days": campaign.call_days,
             "start": campaign.call_start.strftime("%H:%M"),

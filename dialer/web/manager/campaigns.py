@@ -46,6 +46,7 @@ from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
+from dialer.models.campaigns import DEFAULT_COUNTDOWN_S, DEFAULT_RETRY_MINUTES
 from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.limits import accepts_upload
@@ -73,6 +74,7 @@ def page_words() -> dict[str, Any]:
         "day_names": messages.day_names,
         "encoding_label": lambda encoding: Detected("csv", encoding=encoding).encoding_label,
         "delimiter_label": messages.delimiter_label,
+        "dial_mode_label": messages.dial_mode_label,
     }
 
 
@@ -354,7 +356,15 @@ def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = Non
             "call_end": settings.call_end,
             "max_attempts": settings.max_attempts,
             "agents": agent_ids or [],
-            **{field: retries.get(outcome, 0) for outcome, field in RETRY_FIELDS.items()},
+            "dial_mode": settings.dial_mode,
+            "progressive_countdown_s": settings.progressive_countdown_s,
+            "amd_enabled": settings.amd_enabled,
+            "amd_action": settings.amd_action,
+            "abandon_message": settings.abandon_message,
+            **{
+                field: retries.get(outcome, DEFAULT_RETRY_MINUTES.get(outcome, 0))
+                for outcome, field in RETRY_FIELDS.items()
+            },
         }
     )
     form.survey_id.choices = [SelectChoice(0, _("— none —"))] + [
@@ -376,9 +386,22 @@ def _settings(form: CampaignForm) -> CampaignSettings:
         call_start=form.call_start.data,
         call_end=form.call_end.data,
         max_attempts=form.max_attempts.data,
-        retry_minutes={o: getattr(form, f).data for o, f in RETRY_FIELDS.items()},
+        retry_minutes={
+            o: getattr(form, f).data
+            for o, f in RETRY_FIELDS.items()
+            if getattr(form, f).data is not None
+        },
         survey_id=form.survey_id.data or None,
+        dial_mode=form.dial_mode.data or "",
+        progressive_countdown_s=_or_default(form.progressive_countdown_s.data, DEFAULT_COUNTDOWN_S),
+        amd_enabled=bool(form.amd_enabled.data),
+        amd_action=form.amd_action.data or "",
+        abandon_message=form.abandon_message.data or "",
     )
+
+
+def _or_default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _job_active(lead_import: LeadImport) -> bool:

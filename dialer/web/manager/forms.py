@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dialer.domain.campaigns.lifecycle import MAX_ATTEMPTS, MAX_RETRY_MINUTES
+from dialer.domain.campaigns.lifecycle import MAX_ATTEMPTS, MAX_COUNTDOWN_S, MAX_RETRY_MINUTES
 from dialer.domain.leads.columns import (
     CUSTOM,
     EMAIL,
@@ -32,7 +32,7 @@ from dialer.domain.leads.columns import (
     PHONE,
     TIMEZONE,
 )
-from dialer.models import CallStatus, QuestionKind
+from dialer.models import AmdAction, CallStatus, DialMode, QuestionKind
 
 
 def weekday_choices() -> list[SelectChoice]:
@@ -51,6 +51,25 @@ def weekday_choices() -> list[SelectChoice]:
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def dial_mode_choices() -> list[SelectChoice]:
+    """How a campaign dials."""
+    return [
+        SelectChoice(DialMode.PREVIEW, _l("Preview: the agent presses Call")),
+        SelectChoice(
+            DialMode.PROGRESSIVE, _l("Progressive: the next lead is dialled for the agent")
+        ),
+        SelectChoice(DialMode.PREDICTIVE, _l("Predictive: customers first, paced to the agents")),
+    ]
+
+
+def amd_action_choices() -> list[SelectChoice]:
+    """What to do with a call an answering machine picked up."""
+    return [
+        SelectChoice(AmdAction.HANGUP, _l("Hang up and retry later")),
+        SelectChoice(AmdAction.AGENT, _l("Pass it to the agent")),
+    ]
 
 
 def _retry(label: str) -> IntegerField:
@@ -80,6 +99,24 @@ class CampaignForm(FlaskForm):
     retry_noanswer = _retry(_l("Retry after NOANSWER (minutes)"))
     retry_fail = _retry(_l("Retry after FAIL (minutes)"))
     retry_cancel = _retry(_l("Retry after CANCEL (minutes)"))
+    # The dialing settings came later: a form posted without them keeps what the campaign has.
+    retry_machine = IntegerField(
+        _l("Retry after MACHINE (minutes)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_RETRY_MINUTES)],
+    )
+    dial_mode = SelectField(_l("Dial mode"), choices=dial_mode_choices())
+    progressive_countdown_s = IntegerField(
+        _l("Countdown before the next call (seconds)"),
+        validators=[Optional(), NumberRange(0, MAX_COUNTDOWN_S)],
+        description=_l("Progressive: after the survey is saved, the next lead is dialled then."),
+    )
+    amd_enabled = BooleanField(_l("Detect answering machines"))
+    amd_action = SelectField(_l("When a machine answers"), choices=amd_action_choices())
+    abandon_message = StringField(
+        _l("Message for an abandoned call (sound file)"),
+        validators=[Length(max=120)],
+        description=_l("Predictive: played to a customer no agent could take, e.g. custom/sorry."),
+    )
 
 
 RETRY_FIELDS = {
@@ -87,6 +124,7 @@ RETRY_FIELDS = {
     CallStatus.NOANSWER: "retry_noanswer",
     CallStatus.FAIL: "retry_fail",
     CallStatus.CANCEL: "retry_cancel",
+    CallStatus.MACHINE: "retry_machine",
 }
 
 

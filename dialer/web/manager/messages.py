@@ -80,8 +80,24 @@ def campaign_error(error: CampaignError) -> str:
         "not_running": _("Only a running campaign can be paused."),
         "not_started": _("Only a running or paused campaign can be stopped."),
         "agent_unknown": _("Only agents can be assigned to a campaign."),
+        "dial_mode_unknown": _("Pick preview, progressive or predictive dialing."),
+        "countdown_range": _("The countdown must be between 0 and %(max)s seconds.", max=120),
+        "amd_action_unknown": _("Pick what happens when an answering machine picks up."),
+        "sound_invalid": _(
+            "The abandon message is a sound file name: letters, digits, -, _ and / only."
+        ),
     }
     return texts.get(error.code, str(error))
+
+
+def dial_mode_label(mode: str) -> str:
+    """A dial mode in words."""
+    texts = {
+        "preview": _("Preview"),
+        "progressive": _("Progressive"),
+        "predictive": _("Predictive"),
+    }
+    return texts.get(mode, mode)
 
 
 def status_changed(action: str) -> str:

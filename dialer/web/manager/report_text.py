@@ -39,6 +39,7 @@ def dashboard_text() -> dict[str, Any]:
             "NOANSWER": _("No answer"),
             "CANCEL": _("Cancelled"),
             "FAIL": _("Failed"),
+            "MACHINE": _("Answering machine"),
         },
         "calls": _("Calls"),
         "no_calls": _("No calls yet."),

@@ -52,8 +52,55 @@ def test_a_manager_creates_a_campaign_with_an_e164_caller_id_and_its_agents(app,
         assert sorted(a.user.username for a in campaign.agents) == ["agent1", "agent3"]
         assert campaign.caller_id == "+842838123456"
         assert campaign.call_days == "12345"
-        assert campaign.retry_minutes == {"BUSY": 10, "NOANSWER": 45, "FAIL": 90, "CANCEL": 5}
+        assert campaign.retry_minutes == {
+            "BUSY": 10,
+            "NOANSWER": 45,
+            "FAIL": 90,
+            "CANCEL": 5,
+            "MACHINE": 120,
+        }
         assert campaign.status == "draft"
+        assert campaign.dial_mode == "preview" and campaign.progressive_countdown_s == 5
+
+
+def test_the_form_sets_the_dial_mode_countdown_and_answering_machine_action(app, client):
+    signed_in_manager(app, client)
+    token = csrf_token(client, "/campaigns/new")
+    form = campaign_form(
+        token,
+        dial_mode="progressive",
+        progressive_countdown_s="8",
+        amd_enabled="y",
+        amd_action="agent",
+        abandon_message="custom/xin-loi",
+        retry_machine="240",
+    )
+    assert client.post("/campaigns/new", data=form).status_code == 302
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert (campaign.dial_mode, campaign.progressive_countdown_s) == ("progressive", 8)
+        assert (campaign.amd_enabled, campaign.amd_action) == (True, "agent")
+        assert campaign.abandon_message == "custom/xin-loi"
+        assert campaign.retry_minutes["MACHINE"] == 240
+        campaign_id = campaign.id
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "Progressive (next call after 8 s)" in page
+    assert "detected: passed to the agent" in page
+
+
+def test_bad_dialing_settings_are_explained_and_nothing_is_saved(app, client):
+    signed_in_manager(app, client)
+    token = csrf_token(client, "/campaigns/new")
+    for bad, said in (
+        ({"dial_mode": "robot"}, "Not a valid choice"),
+        ({"progressive_countdown_s": "999"}, "Number must be between 0 and 120"),
+        ({"abandon_message": "../../etc/passwd"}, "letters, digits, -, _ and / only"),
+    ):
+        response = client.post("/campaigns/new", data=campaign_form(token, **bad))
+        assert response.status_code == 200
+        assert said in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Campaign)) is None
 
 
 def test_a_bad_caller_id_or_backwards_hours_are_explained_and_nothing_is_saved(app, client):
