@@ -30,7 +30,11 @@ def test_fifty_agents_claiming_at_once_never_share_a_lead(ctx) -> None:
     user_ids, campaign_id = [u.id for u in users], campaign.id
 
     # One connection per agent, as fifty web requests would have.
-    engine = sa.create_engine(db.engine.url, poolclass=NullPool)
+    # On SQLite a writer waits for the lock as the app's own engine lets it (busy_timeout
+    # 10 s); a busy machine running two suites at once can make fifty writers wait past
+    # the driver's default of 5 s.
+    wait = {"timeout": 30} if db.engine.url.get_backend_name() == "sqlite" else {}
+    engine = sa.create_engine(db.engine.url, poolclass=NullPool, connect_args=wait)
     start = threading.Barrier(AGENTS)
     claimed: list[tuple[int, int]] = []
     errors: list[BaseException] = []
