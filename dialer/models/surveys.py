@@ -69,7 +69,7 @@ class SurveyResponse(CreatedAtMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), active_history=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

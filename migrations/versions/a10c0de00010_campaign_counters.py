@@ -1,0 +1,88 @@
+"""campaign counters: a campaign's running totals and calls per hour, backfilled from its rows
+
+Revision ID: a10c0de00010
+Revises: 8e4c2a6b5d21
+Create Date: 2026-12-02 10:20:00.000000
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "a10c0de00010"
+down_revision = "8e4c2a6b5d21"
+branch_labels = None
+depends_on = None
+
+# The backfill: the same totals as dialer.domain.reports.counters.recount, in SQL.
+_LEADS = """
+INSERT INTO campaign_counters (campaign_id, name, value)
+SELECT campaign_id, name, sum(value) FROM (
+    SELECT campaign_id, 'leads:' || CASE WHEN status IN ('new', 'retry') THEN 'waiting'
+                                       ELSE status END AS name, count(*) AS value
+    FROM leads GROUP BY campaign_id, status
+    UNION ALL
+    SELECT campaign_id, 'leads', count(*) FROM leads WHERE status <> 'removed'
+    GROUP BY campaign_id
+    UNION ALL
+    SELECT campaign_id, 'leads_dialled', count(*) FROM leads
+    WHERE status <> 'removed' AND attempts > 0 GROUP BY campaign_id
+    UNION ALL
+    SELECT campaign_id, 'lead_attempts', sum(attempts) FROM leads WHERE status <> 'removed'
+    GROUP BY campaign_id
+    UNION ALL
+    SELECT campaign_id, 'calls:' || status, count(*) FROM calls
+    WHERE campaign_id IS NOT NULL AND status IS NOT NULL GROUP BY campaign_id, status
+    UNION ALL
+    SELECT campaign_id, 'surveys', count(*) FROM survey_responses
+    WHERE campaign_id IS NOT NULL GROUP BY campaign_id
+) AS totals GROUP BY campaign_id, name
+"""
+_HOURS = """
+INSERT INTO campaign_call_hours (campaign_id, hour, calls)
+SELECT campaign_id, {hour}, count(*) FROM calls WHERE campaign_id IS NOT NULL
+GROUP BY campaign_id, {hour}
+"""
+_HOUR = {
+    "postgresql": "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+    "sqlite": "strftime('%Y-%m-%d %H:00:00.000000', created_at)",
+}
+
+
+def upgrade():
+    op.create_table(
+        "campaign_counters",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_counters_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "name", name=op.f("pk_campaign_counters")),
+    )
+    op.create_table(
+        "campaign_call_hours",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("calls", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_call_hours_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "hour", name=op.f("pk_campaign_call_hours")),
+    )
+    bind = op.get_bind()
+    op.execute(_LEADS)
+    op.execute(_HOURS.format(hour=_HOUR.get(bind.dialect.name, _HOUR["sqlite"])))
+
+
+def downgrade():
+    op.drop_table("campaign_call_hours")
+    op.drop_table("campaign_counters")
