@@ -1,4 +1,5 @@
-"""campaign counters: a campaign's running totals and calls per hour, backfilled from its rows
+"""campaign counters and survey answer cells: a campaign's running totals and calls per hour,
+and each survey response's answers as one JSON object, all backfilled from the rows
 
 Revision ID: a10c0de00010
 Revises: 8e4c2a6b5d21
@@ -8,6 +9,7 @@ Create Date: 2026-12-02 10:20:00.000000
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
@@ -45,6 +47,27 @@ INSERT INTO campaign_call_hours (campaign_id, hour, calls)
 SELECT campaign_id, {hour}, count(*) FROM calls WHERE campaign_id IS NOT NULL
 GROUP BY campaign_id, {hour}
 """
+# Each response's answers as the exports write them: choices joined with "; ".
+_CELLS = {
+    "postgresql": """
+        UPDATE survey_responses r SET answer_cells = a.cells
+        FROM (SELECT response_id, jsonb_object_agg(question_id::text, CASE
+                  WHEN jsonb_typeof(value) = 'array' THEN to_jsonb(array_to_string(
+                      ARRAY(SELECT jsonb_array_elements_text(value)), '; '))
+                  ELSE value END) AS cells
+              FROM survey_answers GROUP BY response_id) a
+        WHERE a.response_id = r.id
+    """,
+    "sqlite": """
+        UPDATE survey_responses SET answer_cells = (
+            SELECT json_group_object(CAST(a.question_id AS TEXT), CASE
+                WHEN json_type(a.value) = 'array'
+                THEN (SELECT group_concat(j.value, '; ') FROM json_each(a.value) j)
+                ELSE json(a.value) END)
+            FROM survey_answers a WHERE a.response_id = survey_responses.id)
+        WHERE EXISTS (SELECT 1 FROM survey_answers a WHERE a.response_id = survey_responses.id)
+    """,
+}
 _HOUR = {
     "postgresql": "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
     "sqlite": "strftime('%Y-%m-%d %H:00:00.000000', created_at)",
@@ -78,11 +101,21 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("campaign_id", "hour", name=op.f("pk_campaign_call_hours")),
     )
+    json_type = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
+    # A plain ADD COLUMN, not a batch: on SQLite a batch would copy survey_responses into a
+    # new table and drop the old one, and the drop cascades to every survey answer.
+    op.add_column(
+        'survey_responses',
+        sa.Column('answer_cells', json_type, nullable=False, server_default=sa.text("'{}'")),
+    )
     bind = op.get_bind()
+    op.execute(_CELLS.get(bind.dialect.name, _CELLS["sqlite"]))
     op.execute(_LEADS)
     op.execute(_HOURS.format(hour=_HOUR.get(bind.dialect.name, _HOUR["sqlite"])))
 
 
 def downgrade():
+    # Not a batch either (see upgrade): SQLite drops a column in place since 3.35.
+    op.execute('ALTER TABLE survey_responses DROP COLUMN answer_cells')
     op.drop_table("campaign_call_hours")
     op.drop_table("campaign_counters")
