@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.api import crm as api_crm
     from dialer.web.api import dashboard as api_dashboard
     from dialer.web.api import inbound as api_inbound
+    from dialer.web.api import results as api_results
     from dialer.web.auth import password, signin
     from dialer.web.manager import (
         agent_report,
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
         password,
         dashboard,
         api_dashboard,
+        api_results,
         agent_report,
         crm_settings,
         errors,
