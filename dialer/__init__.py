@@ -14,6 +14,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from dialer import access, i18n, schema, timefmt, web
     from dialer.cli import register_commands
     from dialer.config import instance_path, load_config
+    from dialer.domain.reports import counters
     from dialer.extensions import csrf, db, login_manager, redis_hub
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _derive_flask_settings(app, overrides or {})
 
     db.init_app(app)
+    counters.install()  # every session keeps the campaigns' running totals
     schema.init_migrations(app, os.path.join(root, "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,8 @@ QUEUE = "exports"
 TIMEOUT_SECONDS = 3600
 STATUS_TTL_SECONDS = 7 * 24 * 3600
 PROGRESS_STEP = 2000
+FORMATS = ("csv", "xlsx")
+EXPIRED = "expired"
 
 
 def status_key(token: str) -> str:
@@ -96,6 +99,36 @@ def export_campaign(token: str, request: dict[str, Any]) -> dict[str, Any]:
         raise
     _update(redis, token, status="done", rows=rows, percent=100)
     return {"status": "done", "rows": rows}
+
+
+def purge_expired(redis: Redis, folder: Path, now: datetime, retention_h: int) -> int:
+    """Delete finished export files last written over ``retention_h`` hours before ``now``.
+
+    Their status says "expired" from then on, so the page tells the manager instead
+    of offering a dead link. A file still being written is left alone; a file no
+    status knows (a process died between writing and serving it) goes too. The count.
+    """
+    if not folder.is_dir():
+        return 0
+    cutoff = now.timestamp() - retention_h * 3600
+    deleted = 0
+    for path in folder.iterdir():
+        token, _dot, fmt = path.name.partition(".")
+        if not token.isalnum() or fmt not in FORMATS:
+            continue
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:  # served and removed meanwhile
+            continue
+        status = read_status(redis, token)
+        if status is not None and status["status"] in ("queued", "running"):
+            continue
+        path.unlink(missing_ok=True)
+        if status is not None:
+            _update(redis, token, status=EXPIRED)
+        deleted += 1
+    return deleted
 
 
 def read_status(redis: Redis, token: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from dialer.models.callbacks import Callback
 from dialer.models.calls import COMPLETED_STATUSES, Call, CallState, CallStatus, Direction
 from dialer.models.campaigns import AmdAction, Campaign, CampaignAgent, CampaignStatus, DialMode
 from dialer.models.contacts import Contact
+from dialer.models.counters import CampaignCallHour, CampaignCounter
 from dialer.models.crm import CrmLink, CrmSettings, WebhookAttempt, WebhookDelivery
 from dialer.models.dispositions import Disposition, DispositionKind
 from dialer.models.leads import ImportStatus, Lead, LeadImport, LeadImportRejection, LeadStatus
@@ -39,6 +40,8 @@ __all__ = [
     "CallStatus",
     "Campaign",
     "CampaignAgent",
+    "CampaignCallHour",
+    "CampaignCounter",
     "CampaignStatus",
     "Contact",
     "CrmLink",

@@ -67,7 +67,8 @@ class Call(db.Model):
     # Our id for the PBX: in the ActionID and the DIALER_CALL_ID channel variable.
     call_uid: Mapped[str] = mapped_column(String(40), unique=True)
     direction: Mapped[str] = mapped_column(String(8))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    # active_history: the campaign's counters need the value a change replaces.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), active_history=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -76,7 +77,7 @@ class Call(db.Model):
     customer_number: Mapped[str] = mapped_column(String(32))  # E.164 when it parses
     caller_id: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default=CallState.QUEUED)
-    status: Mapped[str | None] = mapped_column(String(16))  # CallStatus once ended
+    status: Mapped[str | None] = mapped_column(String(16), active_history=True)  # once ended
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # customer connected

@@ -77,7 +77,8 @@ class Lead(CreatedAtMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # active_history: the campaign's counters need the value a change replaces.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), active_history=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("lead_imports.id"), index=True)
     line_no: Mapped[int | None]
     phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
@@ -87,8 +88,8 @@ class Lead(CreatedAtMixin, db.Model):
     email: Mapped[str] = mapped_column(String(255), default="")
     timezone: Mapped[str | None] = mapped_column(String(64))
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=LeadStatus.NEW)
-    attempts: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default=LeadStatus.NEW, active_history=True)
+    attempts: Mapped[int] = mapped_column(default=0, active_history=True)
     next_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status: Mapped[str | None] = mapped_column(String(16))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

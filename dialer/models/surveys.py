@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -69,11 +69,16 @@ class SurveyResponse(CreatedAtMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), active_history=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), unique=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    # The answers as an export's cells (question id to value, choices joined), written with
+    # them: the survey CSV reads one JSON object a response instead of pivoting answer rows.
+    answer_cells: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'")
+    )
 
     answers = relationship("SurveyAnswer", back_populates="response", cascade="all, delete-orphan")
 
@@ -101,3 +106,20 @@ class SurveyDraft(db.Model):
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def answer_cell(value: Any) -> Any:
+    """An answer as an export's cell: choices joined with "; ", anything else as it is."""
+    return "; ".join(str(item) for item in value) if isinstance(value, list) else value
+
+
+@event.listens_for(SurveyAnswer.value, "set")
+def _keep_answer_cells(answer: SurveyAnswer, value: Any, _old: Any, _initiator: Any) -> None:
+    # A saved answer changed (a correction, a data fix): its response's copy follows, so the
+    # survey CSV, which reads only the copy, never disagrees with the answers.
+    response = answer.response
+    if response is not None and answer.question_id is not None:
+        response.answer_cells = {
+            **(response.answer_cells or {}),
+            str(answer.question_id): answer_cell(value),
+        }

@@ -1,4 +1,5 @@
-"""The periodic work: silent screens paused, lost calls closed, leads of agents who left given back.
+"""The periodic work: silent screens paused, lost calls closed, leads of agents who left given back,
+old export files deleted.
 
 Calls still up once the PBX link has been down for ``DIALER_PBX_DOWN_GRACE_S``
 are ended too (``domain.dialing.pbx_link``).
@@ -27,6 +28,7 @@ from dialer.domain.dialing import calls, pbx_link
 from dialer.domain.notices import Notice
 from dialer.domain.people import absence, agents, tokens
 from dialer.extensions import db, redis_hub
+from dialer.jobs import exports as export_jobs
 from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
 
@@ -90,6 +92,12 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
     with app.app_context():
         # Agents paused as "disconnected" stop getting queue calls too.
         membership_jobs.enqueue_syncs(membership_jobs.extensions_in(notices))
+    export_jobs.purge_expired(
+        redis_hub.client,
+        export_jobs.export_folder(app.instance_path),
+        now,
+        app.config["DIALER_EXPORT_RETENTION_H"],
+    )
     return notices
 
 

@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from dialer.web.api import dashboard as api_dashboard
     from dialer.web.api import inbound as api_inbound
     from dialer.web.api import progressive as api_progressive
+    from dialer.web.api import results as api_results
     from dialer.web.auth import password, signin
     from dialer.web.manager import (
         agent_report,
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         api_dashboard,
         api_progressive,
+        api_results,
         agent_report,
         crm_settings,
         errors,

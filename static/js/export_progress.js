@@ -20,6 +20,11 @@
       state.textContent = state.dataset.failed;
       return true;
     }
+    if (status.status === "expired") {  // the file was deleted: no dead link
+      state.textContent = state.dataset.expired;
+      link.hidden = true;
+      return true;
+    }
     return false;
   }
 

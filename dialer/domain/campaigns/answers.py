@@ -29,6 +29,7 @@ from dialer.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from dialer.models.surveys import answer_cell
 
 NO_SURVEY = "no_survey"
 ALREADY_SAVED = "already_saved"
@@ -108,6 +109,7 @@ def save_answers(
         idempotency_key=key,
         created_at=now,
         answers=[SurveyAnswer(question_id=qid, value=value) for qid, value in values.items()],
+        answer_cells=answer_cells(values),
     )
     session.add(response)
     session.execute(delete(SurveyDraft).where(SurveyDraft.call_id == call.id))
@@ -118,6 +120,13 @@ def save_answers(
     if call.campaign_id is not None:
         notices.append(campaign_changed(call.campaign_id))
     return Saved(response, is_new=True, notices=notices)
+
+
+def answer_cells(values: Mapping[int, Any]) -> dict[str, Any]:
+    """The answers as an export's cells, by question id: choices joined with "; "."""
+    # The survey CSV reads these (one JSON object a response) instead of pivoting the
+    # answer rows; yes/no stay booleans, put in words in the manager's language there.
+    return {str(qid): answer_cell(value) for qid, value in values.items()}
 
 
 def validate_answers(questions: list[SurveyQuestion], answers: Mapping[str, Any]) -> dict[int, Any]:

@@ -23,6 +23,7 @@ from dialer.domain.notices import Notice, campaign_changed
 from dialer.domain.people import agents, snapshots
 from dialer.domain.people.agents import AgentError
 from dialer.domain.phones import PhoneRejection, normalise_phone
+from dialer.domain.reports import counters
 from dialer.models import (
     AgentSession,
     AgentState,
@@ -135,6 +136,7 @@ def claim_next_lead(
         statement, values = claim_statement(campaign, user_id, now)
         lead = session.scalars(statement, values).first()
         if lead is not None:
+            counters.add(session, counters.lead_claimed(campaign.id))
             return Claimed(lead, campaign, is_new_claim=True)
         refusal = compliance.why_nothing_dialable(session, campaign, now)
         if refusal.code != compliance.ALL_LEADS_HELD:

@@ -3,6 +3,9 @@ the row-by-row writer, at the speed of the database, memory flat.
 
 A million rows built one Python object at a time cost tens of seconds; COPY streams the same
 rows, formatted and neutralised in SQL, straight into the file. ``tests`` compare both paths.
+The answers come from each response's ``answer_cells`` (written with the survey), so the query
+is a scan of the responses joined to their call, lead and agent, with no answer rows to pivot;
+with nothing in it that must run in the leader, PostgreSQL may spread it over parallel workers.
 """
 
 from __future__ import annotations
@@ -53,11 +56,8 @@ def copy_survey_csv(
             cursor.execute("SET LOCAL jit = off")
             # Timestamps are written by their text cast: ISO whatever the server's default.
             cursor.execute("SET LOCAL DateStyle = 'ISO'")
-            # The pivot streams the answers in response order (the unique index) into a
-            # group aggregate, rather than a hash table spilling to disk; work_mem holds
-            # the final sort of the rows by time.
+            # work_mem holds the final sort of the rows by time in memory.
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL enable_hashagg = off")
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
                 for block in copy:
                     handle.write(block)
@@ -99,15 +99,13 @@ def _local_time(column: str) -> str:
     return f"date_trunc('second', {column} AT TIME ZONE %(zone)s)::text"
 
 
-def _answer(value: str) -> str:
-    """One answer as text: choices joined, yes/no in words, numbers as they are."""
-    # A function scan yields the elements in array order; ARRAY() keeps it, no sort.
-    joined = f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({value})), '; ')"
+def _answer_text(value: str) -> str:
+    """One answer cell's text: yes/no in words, numbers and text as they are (choices are
+    joined when the survey is saved)."""
     yes_no = f"(CASE WHEN {value} = 'true'::jsonb THEN %(yes)s ELSE %(no)s END)"
     return (
         f"CASE jsonb_typeof({value}) "
         f"WHEN 'boolean' THEN {yes_no} "
-        f"WHEN 'array' THEN {joined} "
         f"WHEN 'string' THEN {_text_of(value)} "
         f"WHEN 'number' THEN {value}::text END"
     )
@@ -136,12 +134,6 @@ def _survey_sql(
 ) -> str:
     for index, name in enumerate(custom):
         params[f"custom_{index}"] = name
-    pivots = []
-    for index, ids in enumerate(question_ids):
-        params[f"q_{index}"] = list(ids)
-        pivots.append(f"max(CASE WHEN a.question_id = ANY(%(q_{index})s) THEN a.answer END)")
-    answers = ", ".join(f"ans.q{index}" for index in range(len(question_ids)))
-    pivot_columns = ", ".join(f"{pivot} AS q{i}" for i, pivot in enumerate(pivots)) or "1 AS q"
     where = ["r.campaign_id = %(campaign_id)s"]
     if filters.since is not None:
         where.append("r.created_at >= %(since)s")
@@ -152,11 +144,36 @@ def _survey_sql(
     if filters.agent_id is not None:
         where.append("r.agent_id = %(agent_id)s")
         params["agent_id"] = filters.agent_id
+    status = ""
     if filters.status is not None:
-        where.append("c.status = %(status)s")
+        status = " WHERE c.status = %(status)s"
         params["status"] = filters.status
+    # Each answer is read from the response's own copy of its answers (answer_cells, one
+    # JSON object written with the survey): no join to a million answer rows, no grouping.
+    # Two fenced steps (OFFSET 0) compute each cell's value, then its text, once a row;
+    # inlined, the planner would repeat them in every use of the expression.
+    found = []
+    for index, ids in enumerate(question_ids):
+        keys = []
+        for position, question_id in enumerate(ids):
+            params[f"q_{index}_{position}"] = str(question_id)
+            keys.append(f"r.answer_cells -> %(q_{index}_{position})s")
+        found.append(f"COALESCE({', '.join(keys)}, 'null'::jsonb) AS a{index}")
+    picked = (
+        "SELECT r.id, r.created_at, r.call_id, r.lead_id, r.agent_id"  # noqa: S608
+        + "".join(f", {value}" for value in found)
+        + f" FROM survey_responses r WHERE {' AND '.join(where)} OFFSET 0"
+    )
+    texts = "".join(
+        f", jsonb_typeof(x.a{i}) AS k{i}, {_answer_text(f'x.a{i}')} AS t{i}"
+        for i in range(len(question_ids))
+    )
+    cells = (
+        f"SELECT x.id, x.created_at, x.call_id, x.lead_id, x.agent_id{texts} "  # noqa: S608
+        f"FROM ({picked}) x OFFSET 0"
+    )
     columns = [
-        _local_time("r.created_at"),
+        _local_time("y.created_at"),
         _local_time("c.created_at"),
         _safe("l.phone"),
         _safe("l.first_name"),
@@ -167,31 +184,16 @@ def _survey_sql(
         _safe("u.username"),
         _safe("c.status"),
         "COALESCE(c.talk_s, 0)",
+        # Numbers are written as they are; every other answer is text, neutralised.
+        *(
+            f"CASE WHEN y.k{i} = 'number' THEN y.t{i} ELSE {_safe(f'y.t{i}')} END"
+            for i in range(len(question_ids))
+        ),
     ]
-    select_list = ", ".join(columns) + (f", {answers}" if question_ids else "")
-    condition = " AND ".join(where)
-    # The answers are pivoted in one pass over the selected responses' answers, grouped by
-    # response, then joined once: a per-response subquery costs a million index probes.
-    # OFFSET 0 keeps each answer's text computed once (raw), then neutralised unless it is
-    # a number; without it the planner copies the expression into every use of raw. The
-    # ORDER BY tells the planner the fenced rows come in response order: no 1M-row sort.
-    answer_rows = (
-        "SELECT sa.response_id, sa.question_id, jsonb_typeof(sa.value) AS kind, "  # noqa: S608
-        f"{_answer('sa.value')} AS raw FROM survey_answers sa "
-        "JOIN survey_responses r ON r.id = sa.response_id "
-        f"LEFT JOIN calls c ON c.id = r.call_id WHERE {condition} "
-        "ORDER BY sa.response_id OFFSET 0"
-    )
-    pivot = (
-        f"SELECT response_id, {pivot_columns} FROM (SELECT response_id, question_id, "  # noqa: S608
-        f"CASE WHEN kind = 'number' THEN raw ELSE {_safe('raw')} END AS answer "
-        f"FROM ({answer_rows}) x ORDER BY response_id OFFSET 0) a GROUP BY response_id"
-    )
     return (
-        f"SELECT {select_list} FROM survey_responses r "  # noqa: S608
-        "LEFT JOIN calls c ON c.id = r.call_id "
-        "LEFT JOIN leads l ON l.id = r.lead_id "
-        "LEFT JOIN users u ON u.id = r.agent_id "
-        f"LEFT JOIN ({pivot}) ans ON ans.response_id = r.id "
-        f"WHERE {condition} ORDER BY r.created_at DESC, r.id DESC"
+        f"SELECT {', '.join(columns)} FROM ({cells}) y "  # noqa: S608
+        "LEFT JOIN calls c ON c.id = y.call_id "
+        "LEFT JOIN leads l ON l.id = y.lead_id "
+        "LEFT JOIN users u ON u.id = y.agent_id"
+        f"{status} ORDER BY y.created_at DESC, y.id DESC"
     )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dialer.domain.leads.columns import MappingError, check_mapping, guess_mapping
 from dialer.domain.leads.progress import Progress, ProgressCallback, progress_of
 from dialer.domain.leads.terms import CHUNK_ROWS, FileLimits, Reason, UnreadableFile
+from dialer.domain.reports import counters
 from dialer.models import (
     BlacklistNumber,
     Campaign,
@@ -277,6 +278,7 @@ def _begin(session: Session, lead_import: LeadImport) -> None:
 
 def _fail(session: Session, lead_import: LeadImport, message: str, *, discard: bool) -> None:
     if discard:
+        counters.add(session, counters.leads_removed_in_bulk(session, lead_import.id))
         session.execute(delete(Lead).where(Lead.import_id == lead_import.id))
         session.execute(
             delete(LeadImportRejection).where(LeadImportRejection.import_id == lead_import.id)

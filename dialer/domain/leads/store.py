@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, text
 
 from dialer.domain.leads.bulk import copy_leads, insert_leads_sqlite, insert_rejections
 from dialer.domain.leads.rows import REJECTION_COLUMNS, PreparedChunk, Reason, phone_keys
+from dialer.domain.reports import counters
 
 # Two-key advisory lock space for "an import is writing leads into campaign N".
 _LOCK_CLASS = 8004
@@ -245,6 +246,9 @@ class ChunkWriter:
                 "id": self.import_id,
             },
         )
+        # The campaign's totals move in the chunk's own transaction (after the import's row,
+        # as every writer does: no deadlock between the two writer threads).
+        counters.apply(connection, counters.leads_added(self.campaign_id, len(fresh)))
         return written
 
 

@@ -1,17 +1,16 @@
 """The campaign dashboard (M5): progress, why nothing is dialable, outcomes, rates, calls per hour.
 
-Every figure is one aggregate over an index: ``ix_leads_campaign_id_status_attempts``
-for the leads, ``ix_calls_campaign_id_status`` for the outcomes,
-``ix_calls_campaign_id_created_at`` for the day's calls per hour and
-``ix_survey_responses_campaign_id_created_at`` for the surveys. The result is
-plain values (:func:`dashboard_json`), so one computed copy can be cached and
-shared by every viewer.
-"""
+Lead figures, outcomes, surveys and the day's calls per hour are the campaign's
+running totals (:mod:`dialer.domain.reports.counters`), kept by the transactions
+that change leads, calls and surveys: a few rows read, however large the
+campaign. Only "dialable now" is asked of the leads themselves, down
+``ix_leads_dialable`` and capped. The result is plain values (:func:`dashboard_json`),
+so one computed copy can be cached and shared by every viewer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.contacts.history import day_bounds
 from dialer.domain.dialing import compliance
+from dialer.domain.reports import counters
 from dialer.domain.reports.filters import CAMPAIGN_UNKNOWN, ReportError
 from dialer.models import (
     AgentSession,
@@ -30,7 +30,6 @@ from dialer.models import (
     CampaignStatus,
     Lead,
     LeadStatus,
-    SurveyResponse,
     User,
 )
 
@@ -67,11 +66,12 @@ def campaign_dashboard(
     session: Session, campaign: Campaign, day: date, zone: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
     """Every figure of the campaign's dashboard at ``now``, calls per hour of the local ``day``."""
-    leads = lead_figures(session, campaign.id)
-    outcomes = outcome_counts(session, campaign.id)
+    totals = counters.counters(session, campaign.id)  # one read for the running totals
+    leads = _lead_figures(totals)
+    outcomes = _outcomes(totals)
     ended = sum(outcomes.values())
     answered = outcomes.get(str(CallStatus.ANSWER), 0)
-    surveys = survey_count(session, campaign.id)
+    surveys = totals.get(counters.SURVEYS, 0)
     dialable = dialable_now(session, campaign, now)
     why_not = None if dialable else compliance.why_nothing_dialable(session, campaign, now)
     return {
@@ -110,22 +110,20 @@ def campaign_dashboard(
 
 def lead_figures(session: Session, campaign_id: int) -> LeadFigures:
     """How many leads the campaign has, dialled, finished and held, and their attempts."""
-    # Counted per (status, attempts): a bare count(*) streaming down the index, a few
-    # dozen groups back; the sums are done here.
-    rows = session.execute(
-        select(Lead.status, Lead.attempts, func.count())
-        .where(Lead.campaign_id == campaign_id)
-        .group_by(Lead.status, Lead.attempts)
-    ).all()
-    # Leads a manager removed are kept for their history but are no longer the campaign's.
-    kept = [(status, int(attempts), int(count)) for status, attempts, count in rows]
-    kept = [row for row in kept if row[0] != LeadStatus.REMOVED]
+    # The campaign's running totals (kept by the transactions that change leads): a
+    # handful of rows, whatever the size of the campaign. Removed leads are not counted.
+    totals = counters.counters(session, campaign_id)
+    return _lead_figures(totals)
+
+
+def _lead_figures(totals: dict[str, int]) -> LeadFigures:
+    status = counters.LEAD_STATUS
     return LeadFigures(
-        total=sum(count for _s, _a, count in kept),
-        dialled=sum(count for _s, attempts, count in kept if attempts > 0),
-        finished=sum(count for status, _a, count in kept if status == LeadStatus.DONE),
-        held=sum(count for status, _a, count in kept if status == LeadStatus.CLAIMED),
-        attempts=sum(attempts * count for _s, attempts, count in kept),
+        total=totals.get(counters.LEADS, 0),
+        dialled=totals.get(counters.DIALLED, 0),
+        finished=totals.get(status + LeadStatus.DONE, 0),
+        held=totals.get(status + LeadStatus.CLAIMED, 0),
+        attempts=totals.get(counters.ATTEMPTS, 0),
     )
 
 
@@ -153,32 +151,38 @@ def dialable_now(session: Session, campaign: Campaign, now: datetime) -> int:
 
 def outcome_counts(session: Session, campaign_id: int) -> dict[str, int]:
     """Ended calls of the campaign by outcome status, largest first."""
-    rows = session.execute(
-        select(Call.status, func.count())
-        .where(Call.campaign_id == campaign_id, Call.status.is_not(None))
-        .group_by(Call.status)
-    ).all()
-    return {status: int(count) for status, count in sorted(rows, key=lambda r: (-r[1], r[0]))}
+    return _outcomes(counters.counters(session, campaign_id))
+
+
+def _outcomes(totals: dict[str, int]) -> dict[str, int]:
+    prefix = counters.OUTCOME
+    found = [
+        (name.removeprefix(prefix), n) for name, n in totals.items() if name.startswith(prefix)
+    ]
+    return {status: n for status, n in sorted(found, key=lambda r: (-r[1], r[0])) if n}
 
 
 def survey_count(session: Session, campaign_id: int) -> int:
     """Surveys saved for the campaign's calls."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.campaign_id == campaign_id)
-        )
-        or 0
-    )
+    return counters.counters(session, campaign_id).get(counters.SURVEYS, 0)
 
 
 def calls_per_hour(session: Session, campaign_id: int, day: date, zone: ZoneInfo) -> list[int]:
     """Calls placed in each local hour of ``day`` (23 or 25 entries on a clock-change day)."""
     start, end = day_bounds(day, zone)
     hours = int((end - start).total_seconds()) // 3600  # a clock-change day keeps its length
-    # One range count per hour, all in one statement: each is a count down the
-    # (campaign_id, created_at) index, with no per-row hour arithmetic or grouping.
+    if start.astimezone(UTC).minute or start.astimezone(UTC).second:
+        return _calls_per_hour_counted(session, campaign_id, start, hours)
+    # A zone on whole hours: each local hour is one of the campaign's hourly totals.
+    found = counters.hourly_calls(session, campaign_id, start, end)
+    return [found.get(counters.hour_of(start + timedelta(hours=h)), 0) for h in range(hours)]
+
+
+def _calls_per_hour_counted(
+    session: Session, campaign_id: int, start: datetime, hours: int
+) -> list[int]:
+    # A zone off the hour (India, Nepal...): one range count per local hour, in one
+    # statement, each a count down the (campaign_id, created_at) index.
     counts = [
         select(func.count())
         .select_from(Call)

@@ -13,6 +13,7 @@ from dialer.models.base import UTCDateTime
 
 T = TypeVar("T")
 PAGE_SIZE = 50
+_MAX_ID = 2**31 - 1  # the ids a database row can have (32-bit on PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,12 @@ class Cursor:
         if not text:
             return None
         micros, _, row_id = text.partition("-")
-        if not (micros.isdigit() and row_id.isdigit()):
+        if not (micros.isdigit() and row_id.isdigit()) or int(row_id) > _MAX_ID:
             raise ReportError(BAD_CURSOR, value=text)
-        return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(row_id))
+        try:
+            return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(row_id))
+        except (OverflowError, OSError, ValueError):  # past the years a datetime can hold
+            raise ReportError(BAD_CURSOR, value=text) from None
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,14 @@ def document() -> dict[str, Any]:
         openapi_inbound,
         progressive,
     )
+    from dialer.web.api import results as api_results
 
     paths: dict[str, dict[str, Any]] = {}
     for described in (
         openapi_agent.agent_paths(),
         openapi_inbound.paths(),
         dashboard.paths(),
+        api_results.paths(),
         openapi_crm.paths(),
         openapi_after_call.paths(),
         progressive.paths(),

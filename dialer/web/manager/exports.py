@@ -93,7 +93,13 @@ def campaign_export(campaign_id: int) -> Any:
 def export_page(token: str) -> str:
     status = _status(token)
     campaign = db.session.get(Campaign, status.get("campaign_id", 0))
-    return render_template("exports/progress.html", token=token, status=status, campaign=campaign)
+    return render_template(
+        "exports/progress.html",
+        token=token,
+        status=status,
+        campaign=campaign,
+        retention_h=current_app.config["DIALER_EXPORT_RETENTION_H"],
+    )
 
 
 @bp.route("/<token>/status")
@@ -112,8 +118,10 @@ def export_status(token: str) -> Response:
 
 @bp.route("/<token>/download")
 @roles(*MANAGERS)
-def download(token: str) -> Response:
+def download(token: str) -> Any:
     status = _status(token)
+    if status["status"] == export_jobs.EXPIRED:  # the page says so, rather than a 404
+        return redirect(url_for(".export_page", token=token))
     fmt = status.get("fmt", "")
     path = _folder() / f"{token}.{fmt}"
     if status["status"] != "done" or fmt not in MIMETYPES or not path.is_file():
