@@ -2,7 +2,7 @@
 and each survey response's answers as one JSON object, all backfilled from the rows
 
 Revision ID: a10c0de00010
-Revises: 8e4c2a6b5d21
+Revises: b15a0de00015
 Create Date: 2026-12-02 10:20:00.000000
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "a10c0de00010"
-down_revision = "8e4c2a6b5d21"
+down_revision = "b15a0de00015"
 branch_labels = None
 depends_on = None
 
