@@ -239,6 +239,7 @@ def mapping(campaign_id: int, import_id: int) -> Any:
         for header in headers:
             form.columns.append_entry(lead_import.mapping.get(header, "custom"))
     if form.validate_on_submit() and len(form.columns.entries) == len(headers):
+        redis_hub.require()  # the import runs as a job: refused (503) before it is confirmed
         chosen = dict(zip(headers, (entry.data for entry in form.columns.entries), strict=True))
         try:
             lead_imports.confirm_mapping(db.session, lead_import, chosen)
@@ -315,6 +316,7 @@ def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    redis_hub.require()
     if run_progress.retry_import(lead_import, job_active=_job_active(lead_import)):
         db.session.commit()
         enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
