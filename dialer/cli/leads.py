@@ -148,8 +148,14 @@ def campaigns_group() -> None:
 @click.argument("name")
 @click.option("--caller-id", required=True, help="The number customers see, e.g. +842838123456.")
 @click.option("--survey", "survey_id", type=int, help="The survey agents fill in.")
+@click.option(
+    "--record-calls/--no-record-calls",
+    default=True,
+    show_default=True,
+    help="Record its answered calls.",
+)
 @with_appcontext
-def create_command(name: str, caller_id: str, survey_id: int | None) -> None:
+def create_command(name: str, caller_id: str, survey_id: int | None, record_calls: bool) -> None:
     """Create a draft campaign."""
     try:
         campaign = create_campaign(
@@ -159,12 +165,17 @@ def create_command(name: str, caller_id: str, survey_id: int | None) -> None:
             survey_id=survey_id,
             region=current_app.config["DIALER_DEFAULT_REGION"],
             timezone=current_app.config["DIALER_TIMEZONE"],
+            record_calls=record_calls,
         )
     except CampaignError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"created campaign {campaign.id}: {campaign.name} (caller id {campaign.caller_id})")
+    recorded = "recorded" if campaign.record_calls else "not recorded"
+    click.echo(
+        f"created campaign {campaign.id}: {campaign.name} "
+        f"(caller id {campaign.caller_id}, calls {recorded})"
+    )
 
 
 @campaigns_group.command("list")

@@ -61,6 +61,7 @@ class CampaignSettings:
     max_attempts: int = 3
     retry_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETRY_MINUTES))
     survey_id: int | None = None
+    record_calls: bool = True  # its answered calls are recorded (MixMonitor)
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignSettings:
@@ -76,6 +77,7 @@ class CampaignSettings:
             max_attempts=campaign.max_attempts,
             retry_minutes={k: int(v) for k, v in (campaign.retry_minutes or {}).items()},
             survey_id=campaign.survey_id,
+            record_calls=campaign.record_calls,
         )
 
 
@@ -96,11 +98,16 @@ def create_campaign(
     region: str = "VN",
     timezone: str = "Asia/Ho_Chi_Minh",
     created_by_id: int | None = None,
+    record_calls: bool = True,
 ) -> Campaign:
     """A new draft campaign with default hours and retries."""
     campaign = Campaign(name="", status=CampaignStatus.DRAFT, created_by_id=created_by_id)
     settings = CampaignSettings(
-        name=name, caller_id=caller_id, survey_id=survey_id, timezone=timezone
+        name=name,
+        caller_id=caller_id,
+        survey_id=survey_id,
+        timezone=timezone,
+        record_calls=record_calls,
     )
     apply_settings(session, campaign, settings, region)
     session.add(campaign)
@@ -140,6 +147,7 @@ def apply_settings(
     if settings.survey_id is not None and session.get(Survey, settings.survey_id) is None:
         raise CampaignError("survey_unknown", f"no survey {settings.survey_id}")
     campaign.survey_id = settings.survey_id
+    campaign.record_calls = bool(settings.record_calls)
 
 
 def _checked_zone(name: str) -> str:

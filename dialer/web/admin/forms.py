@@ -92,6 +92,7 @@ class QueueForm(FlaskForm):
 
 class QueueDescriptionForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
+    record_calls = BooleanField(_l("Record the calls"))
 
 
 class AddMemberForm(FlaskForm):

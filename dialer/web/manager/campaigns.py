@@ -151,7 +151,14 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
         form.form_errors.append(messages.campaign_error(error))
         return None
     action = "campaign_created" if is_new else "campaign_updated"
-    audit.record(db.session, action, actor_id=current_user.id, target=campaign, name=campaign.name)
+    audit.record(
+        db.session,
+        action,
+        actor_id=current_user.id,
+        target=campaign,
+        name=campaign.name,
+        record_calls=campaign.record_calls,
+    )
     db.session.commit()
     return campaign
 
@@ -355,6 +362,7 @@ def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = Non
             "call_end": settings.call_end,
             "max_attempts": settings.max_attempts,
             "agents": agent_ids or [],
+            "record_calls": settings.record_calls,
             **{field: retries.get(outcome, 0) for outcome, field in RETRY_FIELDS.items()},
         }
     )
@@ -379,6 +387,7 @@ def _settings(form: CampaignForm) -> CampaignSettings:
         max_attempts=form.max_attempts.data,
         retry_minutes={o: getattr(form, f).data for o, f in RETRY_FIELDS.items()},
         survey_id=form.survey_id.data or None,
+        record_calls=bool(form.record_calls.data),
     )
 
 

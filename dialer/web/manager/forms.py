@@ -80,6 +80,10 @@ class CampaignForm(FlaskForm):
     retry_noanswer = _retry(_l("Retry after NOANSWER (minutes)"))
     retry_fail = _retry(_l("Retry after FAIL (minutes)"))
     retry_cancel = _retry(_l("Retry after CANCEL (minutes)"))
+    record_calls = BooleanField(
+        _l("Record the calls"),
+        description=_l("Answered calls are recorded; agents and supervisors can play them."),
+    )
 
 
 RETRY_FIELDS = {
