@@ -304,3 +304,18 @@ def test_an_agents_email_is_kept_for_the_helpdesk_and_a_bad_one_is_refused(app, 
             select(AuditEntry).where(AuditEntry.action == "user_updated")
         ).one()
         assert entry.detail["changed"] == {"email": ["an.nguyen@example.vn", "an@acme.vn"]}
+
+    sheet = "Agent id,Name,Email\na200,Hoa,Hoa@Acme.vn\na201,Bình,binh@\n"
+    imported = client.post(
+        "/admin/users/import",
+        data={
+            "csrf_token": csrf_token(client, "/admin/users/import"),
+            "file": (io.BytesIO(sheet.encode()), "agents.csv"),
+            "password": GOOD_PW,
+        },
+        content_type="multipart/form-data",
+    )
+    html = imported.get_data(as_text=True)
+    assert "1 users created, 1 rows refused." in html and "Enter an email address" in html
+    with app.app_context():
+        assert db.session.scalar(select(User.email).where(User.username == "a200")) == "hoa@acme.vn"
