@@ -188,3 +188,39 @@ def test_a_queue_that_refuses_the_job_takes_back_the_hang_up_and_fails_the_call_
         admin.close()
         worker.stop()
         listener.stop()
+
+
+def test_a_lead_import_is_not_confirmed_without_redis_and_goes_through_once_it_is_back(
+    app, client, own_redis
+) -> None:
+    from dialer.models import ImportStatus, LeadImport
+    from tests.factories.campaigns import make_draft_campaign
+    from tests.support.web import signed_in_manager
+    from tests.web.manager.test_campaigns import upload
+
+    signed_in_manager(app, client)
+    with app.app_context():
+        campaign_id = make_draft_campaign(db.session).id
+        db.session.commit()
+    mapping_url = upload(client, campaign_id, b"phone\n0912000001\n").headers["Location"]
+    token = csrf_token(client, mapping_url)
+    audits_before = _count(app, AuditEntry)
+
+    own_redis.kill()
+    refused = client.post(mapping_url, data={"csrf_token": token, "columns-0": "phone"})
+
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 503
+    assert "queue service is not answering, so nothing was changed" in html
+    assert "Traceback" not in html
+    with app.app_context():
+        assert db.session.scalar(select(LeadImport.status)) == ImportStatus.UPLOADED
+        db.session.remove()
+    assert _count(app, AuditEntry) == audits_before  # no "leads imported" that did not happen
+
+    own_redis.start()
+    confirmed = client.post(mapping_url, data={"csrf_token": token, "columns-0": "phone"})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(LeadImport.status)) == ImportStatus.QUEUED
+    assert own_redis.client().llen("rq:queue:imports") == 1
