@@ -77,6 +77,16 @@ class RedisHub:
             self._client = Redis.from_url(self.url, health_check_interval=30)
         return self._client
 
+    def require(self) -> Redis:
+        """The connection, once Redis has answered a PING (raises ``RedisError`` if it does not).
+
+        A view that must not write anything Redis cannot follow up (queue a job, count a
+        failed sign-in) asks first, so an outage is refused before anything is recorded.
+        """
+        client = self.client
+        client.ping()
+        return client
+
     def stop_embedded(self) -> None:
         """Stop the embedded Redis this process started, if any."""
         if self._embedded is not None:

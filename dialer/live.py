@@ -10,12 +10,14 @@ message to the browser.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
 from dialer.domain.notices import CAMPAIGN_CHANGED, Notice
@@ -23,6 +25,8 @@ from dialer.extensions import db, redis_hub
 
 SUPERVISORS_CHANNEL = "live:supervisors"
 CHANGED_KEY = "dashboard:changed:{campaign_id}"
+
+log = logging.getLogger(__name__)
 
 
 def campaign_channel(campaign_id: int) -> str:
@@ -53,10 +57,19 @@ def publish_notices(client: Redis, notices: Iterable[Notice]) -> None:
 
 
 def commit_then_publish(notices: Iterable[Notice]) -> list[Notice]:
-    """Commit the session's transaction, then publish its notices; nothing is sent if it fails."""
+    """Commit the session's transaction, then publish its notices; nothing is sent if it fails.
+
+    Once the commit stands, a Redis outage loses only the push: the change is not undone and
+    the caller is not told it failed. No screen misses it for good: a screen's event stream
+    cannot be open while Redis is away, and every screen re-reads its state when its stream
+    says hello again (a dashboard's copy goes stale by age).
+    """
     notices = list(notices)
     db.session.commit()
-    publish_notices(redis_hub.client, notices)
+    try:
+        publish_notices(redis_hub.client, notices)
+    except RedisError as error:
+        log.warning("%d live notice(s) not pushed, Redis unavailable: %s", len(notices), error)
     return notices
 
 

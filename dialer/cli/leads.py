@@ -157,8 +157,16 @@ def campaigns_group() -> None:
     show_default=True,
     help="preview, progressive or predictive.",
 )
+@click.option(
+    "--record-calls/--no-record-calls",
+    default=True,
+    show_default=True,
+    help="Record its answered calls.",
+)
 @with_appcontext
-def create_command(name: str, caller_id: str, survey_id: int | None, dial_mode: str) -> None:
+def create_command(
+    name: str, caller_id: str, survey_id: int | None, dial_mode: str, record_calls: bool
+) -> None:
     """Create a draft campaign."""
     try:
         campaign = create_campaign(
@@ -169,14 +177,16 @@ def create_command(name: str, caller_id: str, survey_id: int | None, dial_mode: 
             region=current_app.config["DIALER_DEFAULT_REGION"],
             timezone=current_app.config["DIALER_TIMEZONE"],
             dial_mode=dial_mode,
+            record_calls=record_calls,
         )
     except CampaignError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
+    recorded = "recorded" if campaign.record_calls else "not recorded"
     click.echo(
         f"created campaign {campaign.id}: {campaign.name} (caller id {campaign.caller_id}, "
-        f"{campaign.dial_mode})"
+        f"{campaign.dial_mode}, calls {recorded})"
     )
 
 

@@ -51,6 +51,7 @@ def users_group() -> None:
 @click.option("--name", default="", help="Display name (default: the agent id).")
 @click.option("--extension", default="", help="Default extension (made when new).")
 @click.option("--queue", "queues", multiple=True, help="A queue to join (repeat for more).")
+@click.option("--email", default="", help="How the helpdesk knows them (Zendesk's in-app pop-up).")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
 @click.option(
     "--must-change/--no-must-change",
@@ -65,6 +66,7 @@ def create_command(
     name: str,
     extension: str,
     queues: tuple[str, ...],
+    email: str,
     password_stdin: bool,
     must_change: bool,
 ) -> None:
@@ -75,6 +77,7 @@ def create_command(
         role=role.lower(),
         extension=extension,
         queues=queues,
+        email=email,
     )
     try:
         user = users.create_user(

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from rq.job import Job
 
 from dialer import live
-from dialer.domain.crm import links, settings, webhooks
+from dialer.domain.crm import display, links, settings, webhooks
 from dialer.domain.crm.http import JOB_TIMEOUT_S
 from dialer.domain.crm.notes import NoteContext
 from dialer.domain.crm.panel import link_json
@@ -45,6 +45,27 @@ def enqueue_link(link_id: int) -> Job | None:
         return None
     return redis_hub.queue(QUEUE).enqueue(
         link_call, link_id, job_id=job_id, job_timeout=JOB_TIMEOUT, failure_ttl=24 * 3600
+    )
+
+
+def display_job_id(call_id: int) -> str:
+    """One in-app pop-up per call: the panel asks on ringing and again on connect."""
+    return f"crm-display-{call_id}"
+
+
+def enqueue_display(call_id: int, contact_ref: str | None = None) -> Job | None:
+    """Queue the in-app pop-up of the call's caller (once per call)."""
+    job_id = display_job_id(call_id)
+    if not redis_hub.client.set(f"dialer:{job_id}", 1, nx=True, ex=24 * 3600):
+        return None
+    return redis_hub.queue(QUEUE).enqueue(
+        display_caller,
+        call_id,
+        contact_ref,
+        job_id=job_id,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=600,
+        failure_ttl=24 * 3600,
     )
 
 
@@ -116,6 +137,9 @@ def link_call(link_id: int) -> str:
                 utcnow(),
                 region=config["DIALER_DEFAULT_REGION"],
             )
+            if attempt.status == "linked":
+                db.session.commit()  # the link stands whatever the pop-up does
+                _show_ticket(link_id, connector)
         finally:
             settings.release(connector)
         db.session.commit()
@@ -130,6 +154,48 @@ def link_call(link_id: int) -> str:
     db.session.commit()
     _tell_agent(link_id)
     return "failed"
+
+
+def _show_ticket(link_id: int, connector: Any) -> None:
+    """The in-app pop-up of the linked ticket; a helpdesk that refuses costs only the pop-up."""
+    if not display.is_wanted(db.session):
+        return
+    try:
+        outcome = display.show_linked_ticket(db.session, link_id, connector)
+    except CrmError as error:
+        outcome = f"failed: {error.code}"
+    db.session.rollback()  # read only
+    current_app.logger.info("crm link %s: ticket pop-up %s", link_id, outcome)
+
+
+@job
+def display_caller(call_id: int, contact_ref: str | None = None) -> str:
+    """Open the caller in the agent's helpdesk screen (in-app pop-up); what came of it.
+
+    One try: a pop-up that comes late is of no use to the agent, so it is not retried.
+    """
+    config = current_app.config
+    if not display.is_wanted(db.session):
+        return "not in-app"
+    try:
+        connector = settings.connector_for(
+            db.session, config["DIALER_CRM_KEY"], timeout_s=JOB_TIMEOUT_S
+        )
+    except (DomainError, CrmError) as error:
+        return f"failed: {error.code}"
+    try:
+        return display.show_caller(
+            db.session,
+            call_id,
+            connector,
+            region=config["DIALER_DEFAULT_REGION"],
+            contact_ref=contact_ref,
+        )
+    except CrmError as error:
+        return f"failed: {error.code}"
+    finally:
+        settings.release(connector)
+        db.session.rollback()  # read only
 
 
 @job

@@ -30,6 +30,8 @@ class User(CreatedAtMixin, UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     default_extension_id: Mapped[int | None] = mapped_column(ForeignKey("extensions.id"))
     language: Mapped[str | None] = mapped_column(String(8))
+    # How the helpdesk knows this person: Zendesk's in-app display finds the agent by it.
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     is_active_user: Mapped[bool] = mapped_column(default=True)
     # Set by an admin on create or reset: the next sign-in leads only to the change-password page.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())

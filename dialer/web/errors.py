@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from dialer.extensions import db
 from dialer.web import limits
 
 bp = Blueprint("errors", __name__)
@@ -21,6 +23,18 @@ def _messages() -> dict[int, str]:
         405: _("This action is not allowed here."),
         429: _("Too many requests. Wait a moment and try again."),
     }
+
+
+def unavailable_message() -> str:
+    """What a 503 says when the dialer's queue and live-update service (Redis) is away."""
+    return _(
+        "The dialer's queue service is not answering, so nothing was changed. "
+        "Try again in a moment."
+    )
+
+
+# How long a client should wait before trying again after a 503 for Redis.
+RETRY_AFTER_S = 5
 
 
 def too_large_message() -> str:
@@ -46,3 +60,26 @@ def http_error(error: HTTPException) -> Any:
         response.status_code = code
         return response
     return render_template("errors/error.html", code=code, message=message), code
+
+
+@bp.app_errorhandler(RedisError)
+def redis_unavailable(error: RedisError) -> Any:
+    """Redis is away: 503, and whatever the request began is rolled back (nothing recorded).
+
+    Views that need Redis touch it before they write (a throttle, the PBX link's state, a
+    ping); a view whose write already stands and only a live push is lost does not get here.
+    """
+    db.session.rollback()
+    current_app.logger.warning(
+        "Redis unavailable on %s %s: %s", request.method, request.path, error
+    )
+    message = unavailable_message()
+    if request.path.startswith("/api/"):
+        response = jsonify(code="service_unavailable", message=message)
+        response.status_code = 503
+    else:
+        response = current_app.make_response(
+            (render_template("errors/error.html", code=503, message=message), 503)
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response

@@ -29,6 +29,17 @@ def test_create_and_list_campaigns(app):
     assert rows[0]["caller_id"] == "+842838123456" and rows[0]["leads"] == 0
 
 
+def test_create_a_campaign_whose_calls_are_not_recorded(app):
+    kept = flask(app, "campaigns", "create", "Kín", "--caller-id", "+842838123456")
+    quiet = flask(
+        app, "campaigns", "create", "Riêng", "--caller-id", "+842838123456", "--no-record-calls"
+    )
+    assert "calls recorded" in kept.stdout and "calls not recorded" in quiet.stdout
+    with app.app_context():
+        recorded = dict(db.session.execute(select(Campaign.name, Campaign.record_calls)).all())
+    assert recorded == {"Kín": True, "Riêng": False}
+
+
 def test_create_refuses_a_bad_caller_id_clearly(app):
     result = flask(app, "campaigns", "create", "X", "--caller-id", "hello")
     assert result.exit_code == 1

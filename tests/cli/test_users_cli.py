@@ -167,3 +167,15 @@ def test_set_password_and_deactivate(app, client):
     assert login(client, "a1", "second secret pass", "1001").status_code == 401
     listing = json.loads(flask("users", "list", "--json").stdout)
     assert [row["active"] for row in listing] == [False, True]
+
+
+def test_an_email_is_kept_lower_cased_and_a_malformed_one_refused(app):
+    bad = ["users", "create", "a1", "--role", "agent", "--email", "a1 at x", "--password-stdin"]
+    refused = flask(*bad, stdin="long enough pw 1\n")
+    good = flask(*bad[:-3], "--email", "A1@Acme.vn", "--password-stdin", stdin="long enough pw 1\n")
+
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "Enter an email address such as name@example.com" in refused.stderr
+    assert good.returncode == 0, good.stderr
+    with app.app_context():
+        assert db.session.scalar(select(User.email).where(User.username == "a1")) == "a1@acme.vn"

@@ -170,6 +170,11 @@ class FakeZendesk(FakeHelpdesk):
         route(
             "POST", r"/api/v2/channels/voice/agents/(\d+)/tickets/(\d+)/display\.json", "display"
         ),
+        route(
+            "POST",
+            r"/api/v2/channels/voice/agents/(\d+)/users/(\d+)/display\.json",
+            "display_user",
+        ),
     ]
 
     def __init__(self, email: str = "admin@example.com", token: str = "zd-token-456") -> None:
@@ -178,7 +183,8 @@ class FakeZendesk(FakeHelpdesk):
         self.users: dict[int, dict[str, Any]] = {}
         self.tickets: dict[int, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
-        self.displayed: list[tuple[int, int]] = []
+        self.displayed: list[tuple[int, int]] = []  # (agent, ticket)
+        self.displayed_users: list[tuple[int, int]] = []  # (agent, user)
         self.agent_id = self.add_user("Admin", "", email=email, role="admin")
 
     def error_body(self, status: int) -> Any:
@@ -285,4 +291,11 @@ class FakeZendesk(FakeHelpdesk):
         if int(agent_id) not in self.users or int(tid) not in self.tickets:
             return 404, self.error_body(404)
         self.displayed.append((int(agent_id), int(tid)))
+        return 200, None
+
+    def display_user(self, agent_id: str, uid: str, *, query: Any, body: Any) -> tuple[int, Any]:
+        agent = self.users.get(int(agent_id))
+        if agent is None or agent["role"] == "end-user" or int(uid) not in self.users:
+            return 404, self.error_body(404)
+        self.displayed_users.append((int(agent_id), int(uid)))
         return 200, None

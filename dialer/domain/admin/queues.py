@@ -97,20 +97,26 @@ def create_queue(session: Session, name: str, description: str, *, actor_id: int
 
 
 def update_queue(
-    session: Session, queue_id: int, description: str, *, actor_id: int | None
+    session: Session,
+    queue_id: int,
+    description: str,
+    *,
+    actor_id: int | None,
+    record_calls: bool | None = None,
 ) -> Queue:
-    """Change the queue's description (its name is the PBX's and stays)."""
+    """Change the queue's description (its name is the PBX's and stays) and whether its calls
+    are recorded (None: as it is)."""
     queue = get_queue(session, queue_id)
     text = (description or "").strip()
+    changed: dict[str, list[object]] = {}
     if text != queue.description:
-        audit.record(
-            session,
-            "queue_updated",
-            actor_id=actor_id,
-            target=queue,
-            changed={"description": [queue.description, text]},
-        )
+        changed["description"] = [queue.description, text]
         queue.description = text
+    if record_calls is not None and bool(record_calls) != queue.record_calls:
+        changed["record_calls"] = [queue.record_calls, bool(record_calls)]
+        queue.record_calls = bool(record_calls)
+    if changed:
+        audit.record(session, "queue_updated", actor_id=actor_id, target=queue, changed=changed)
     return queue
 
 

@@ -76,6 +76,7 @@ class CampaignSettings:
     amd_enabled: bool = False
     amd_action: str = AmdAction.HANGUP
     abandon_message: str = ""
+    record_calls: bool = True  # its answered calls are recorded (MixMonitor)
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignSettings:
@@ -96,6 +97,7 @@ class CampaignSettings:
             amd_enabled=campaign.amd_enabled,
             amd_action=campaign.amd_action,
             abandon_message=campaign.abandon_message,
+            record_calls=campaign.record_calls,
         )
 
 
@@ -117,11 +119,17 @@ def create_campaign(
     timezone: str = "Asia/Ho_Chi_Minh",
     created_by_id: int | None = None,
     dial_mode: str = DialMode.PREVIEW,
+    record_calls: bool = True,
 ) -> Campaign:
     """A new draft campaign with default hours and retries."""
     campaign = Campaign(name="", status=CampaignStatus.DRAFT, created_by_id=created_by_id)
     settings = CampaignSettings(
-        name=name, caller_id=caller_id, survey_id=survey_id, timezone=timezone, dial_mode=dial_mode
+        name=name,
+        caller_id=caller_id,
+        survey_id=survey_id,
+        timezone=timezone,
+        dial_mode=dial_mode,
+        record_calls=record_calls,
     )
     apply_settings(session, campaign, settings, region)
     session.add(campaign)
@@ -161,6 +169,7 @@ def apply_settings(
     if settings.survey_id is not None and session.get(Survey, settings.survey_id) is None:
         raise CampaignError("survey_unknown", f"no survey {settings.survey_id}")
     campaign.survey_id = settings.survey_id
+    campaign.record_calls = bool(settings.record_calls)
     _apply_dialing(campaign, settings)
 
 

@@ -80,6 +80,10 @@ class BuiltinConnector:
         """The agent is already on the product's own screen."""
         return False
 
+    def display_user(self, agent_email: str, contact_ref: str) -> bool:
+        """The agent is already on the product's own screen."""
+        return False
+
 
 def _contact(row: Contact) -> CrmContact:
     return CrmContact(

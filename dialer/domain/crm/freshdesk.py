@@ -107,6 +107,10 @@ class FreshdeskConnector:
         """Freshdesk has no API to open a ticket in the agent's screen: a browser tab does."""
         return False
 
+    def display_user(self, agent_email: str, contact_ref: str) -> bool:
+        """Freshdesk has no API to open a contact in the agent's screen: a browser tab does."""
+        return False
+
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return send(self._client, method, path, **kwargs)
 

@@ -113,6 +113,10 @@ class CrmConnector(Protocol):
         """Open the ticket in the agent's own helpdesk screen; False when it cannot."""
         ...
 
+    def display_user(self, agent_email: str, contact_ref: str) -> bool:
+        """Open the contact's profile in the agent's own helpdesk screen; False when it cannot."""
+        ...
+
 
 def parse_time(value: Any) -> datetime | None:
     """An aware time from a helpdesk's ISO 8601 text ('Z' included), or None."""

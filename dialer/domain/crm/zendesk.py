@@ -112,12 +112,21 @@ class ZendeskConnector:
 
     def display_ticket(self, agent_email: str, ticket_ref: str) -> bool:
         """Open the ticket in the agent's Zendesk tab (Talk Partner Edition); False when unknown."""
-        if self.popup != "in-app" or not agent_email:
+        return self._display(agent_email, "tickets", ticket_ref)
+
+    def display_user(self, agent_email: str, contact_ref: str) -> bool:
+        """Open the user's profile in the agent's Zendesk tab; False when either is unknown."""
+        return self._display(agent_email, "users", contact_ref)
+
+    def _display(self, agent_email: str, kind: str, ref: str) -> bool:
+        """``POST channels/voice/agents/<agent>/<kind>/<id>/display.json``, the agent found by
+        email; False when the pop-up is not in-app or Zendesk knows the agent or record not."""
+        if self.popup != "in-app" or not agent_email or not str(ref).isdigit():
             return False
         agent_id = self._agent_id(agent_email)
         if agent_id is None:
             return False
-        path = f"channels/voice/agents/{agent_id}/tickets/{int(ticket_ref)}/display.json"
+        path = f"channels/voice/agents/{agent_id}/{kind}/{int(ref)}/display.json"
         try:
             self._json("POST", path)
         except CrmError as error:

@@ -375,3 +375,14 @@ def request_hangup(
         # Nothing was sent to the PBX yet; the originate job will find the call over.
         return False, end_call(session, call, CallStatus.CANCEL, now)
     return True, []
+
+
+def withdraw_hangup(session: Session, call_id: int, hung_up_by: str | None) -> None:
+    """Take back a hang-up the PBX could not be asked for: the call is up as it was before.
+
+    Only while the call is still up and still marked hung up by the agent; a call that
+    ended meanwhile keeps what its end recorded.
+    """
+    call = session.get(Call, call_id, with_for_update=True, populate_existing=True)
+    if call is not None and call.state != CallState.ENDED and call.hung_up_by == Party.AGENT:
+        call.hung_up_by = hung_up_by

@@ -41,6 +41,9 @@ COLUMNS = {
     "hangdoi": "queues",
     "role": "role",
     "vaitro": "role",
+    "email": "email",
+    "mail": "email",
+    "thudientu": "email",
 }
 NO_AGENT_ID_COLUMN = "no_agent_id_column"
 MALFORMED_ROW = "malformed_row"
@@ -132,6 +135,7 @@ def _create_row(
         role=value("role") or "agent",
         extension=value("extension"),
         queues=_split_queues(value("queues")),
+        email=value("email"),
     )
     savepoint = session.begin_nested()
     try:

@@ -22,12 +22,14 @@ from dialer.models import AgentSession, AgentState, Extension, Queue, QueueMembe
 
 AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 EXTENSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+*#.-]{0,31}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 ROLES = tuple(str(r) for r in Role)
 
 # Refusal codes (the web edge and the CLI word them).
 INVALID_AGENT_ID = "invalid_agent_id"
 DUPLICATE_AGENT_ID = "duplicate_agent_id"
 NAME_REQUIRED = "name_required"
+INVALID_EMAIL = "invalid_email"
 UNKNOWN_ROLE = "unknown_role"
 INVALID_EXTENSION = "invalid_extension"
 EXTENSION_RETIRED = "extension_retired"
@@ -57,6 +59,7 @@ class UserData:
     extension: str = ""
     queues: tuple[str, ...] = ()
     language: str | None = None
+    email: str | None = None  # None: as it is
 
 
 @dataclass
@@ -146,6 +149,7 @@ def create_user(
         password_hash=new_password_hash(password, username=username),
         language=data.language,
         must_change_password=must_change_password,
+        email=_checked_email(data.email),
     )
     user.default_extension = _checked_extension(session, data.extension, None)
     session.add(user)
@@ -177,6 +181,8 @@ def update_user(session: Session, user_id: int, data: UserData, *, actor_id: int
     user.default_extension = _checked_extension(session, data.extension, user.id)
     if data.language is not None:
         user.language = data.language or None
+    if data.email is not None:
+        user.email = _checked_email(data.email)
     _set_queues(session, user, data.queues)
     session.flush()
     after = _describe(session, user)
@@ -192,6 +198,7 @@ def _describe(session: Session, user: User) -> dict[str, object]:
         "role": user.role,
         "extension": user.default_extension.number if user.default_extension else "",
         "queues": queue_names_of(session, user.id),
+        "email": user.email,
     }
 
 
@@ -212,6 +219,14 @@ def _checked_name(name: str) -> str:
     if not text or len(text) > 120:
         raise UserError(NAME_REQUIRED, fields={"display_name": NAME_REQUIRED})
     return text
+
+
+def _checked_email(email: str | None) -> str:
+    """The address the helpdesk knows the person by ('' for none), lower-cased."""
+    text = (email or "").strip()
+    if text and (len(text) > 255 or not EMAIL.fullmatch(text)):
+        raise UserError(INVALID_EMAIL, fields={"email": INVALID_EMAIL})
+    return text.lower()
 
 
 def _checked_role(role: str) -> str:

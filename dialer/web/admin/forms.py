@@ -36,6 +36,11 @@ class UserForm(FlaskForm):
         description=_l("The phone the agent usually signs in on; made when new."),
     )
     queues = CheckboxesField(_l("Queues"), choices=[], validate_choice=False)
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Length(max=255)],
+        description=_l("How the helpdesk knows this person: Zendesk opens calls in their screen."),
+    )
 
 
 class NewUserForm(UserForm):
@@ -92,6 +97,7 @@ class QueueForm(FlaskForm):
 
 class QueueDescriptionForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
+    record_calls = BooleanField(_l("Record the calls"))
 
 
 class AddMemberForm(FlaskForm):

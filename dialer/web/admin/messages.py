@@ -17,6 +17,7 @@ REFUSALS = {
     ),
     users.DUPLICATE_AGENT_ID: (409, _l("The agent id %(username)s is already taken.")),
     users.NAME_REQUIRED: (422, _l("Enter a name (at most 120 characters).")),
+    users.INVALID_EMAIL: (422, _l("Enter an email address such as name@example.com, or nothing.")),
     users.UNKNOWN_ROLE: (
         422,
         _l("Unknown role “%(role)s”: choose agent, supervisor, manager or admin."),

@@ -175,7 +175,11 @@ def queue_detail(queue_id: int) -> Any:
         if not form.validate_on_submit():
             return _queue_page(queue, form, 400)
         queues.update_queue(
-            db.session, queue_id, form.description.data or "", actor_id=current_user.id
+            db.session,
+            queue_id,
+            form.description.data or "",
+            actor_id=current_user.id,
+            record_calls=bool(form.record_calls.data),
         )
         db.session.commit()
         flash(_("Queue %(name)s is saved.", name=queue.name), "success")

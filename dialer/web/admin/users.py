@@ -41,6 +41,7 @@ def _data(form: UserForm) -> users.UserData:
         role=form.role.data or "",
         extension=form.extension.data or "",
         queues=tuple(form.queues.data or ()),
+        email=form.email.data or "",
     )
 
 

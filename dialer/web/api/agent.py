@@ -8,6 +8,7 @@ header across sites by itself). The desktop page uses these endpoints too.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, session
@@ -36,6 +37,7 @@ from dialer.web.api.messages import refusal_message
 from dialer.web.api.payloads import campaign_card, lead_card, reason_card, work_on_screen
 from dialer.web.auth import throttle
 from dialer.web.auth.signin import login_messages
+from dialer.web.errors import unavailable_message
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 common.guard(bp)
@@ -82,7 +84,10 @@ def create_session() -> tuple[Response, int]:
     session.clear()
     login_user(signed_in.user)
     if signed_in.agent_session is not None:
-        call_jobs.enqueue_extension_check(signed_in.agent_session.id)
+        # The sign-in stands: a phone check lost to Redis going away meanwhile only leaves
+        # the phone's state to the PBX's next event.
+        with contextlib.suppress(RedisError):
+            call_jobs.enqueue_extension_check(signed_in.agent_session.id)
         membership_jobs.enqueue_syncs([signed_in.agent_session.extension.number])
     body = {
         "token": token,
@@ -209,12 +214,11 @@ def start_call() -> tuple[Response, int]:
     try:
         call_jobs.enqueue_originate(call.id)
     except RedisError:
+        # Redis went away between the check above and here: the call ends FAIL, undialled.
         live.commit_then_publish(
             dialing.fail_originate(db.session, call.id, utcnow(), "not dialled")
         )
-        raise ApiError(
-            503, "queue_unavailable", _("The dialer cannot place calls right now.")
-        ) from None
+        raise ApiError(503, "service_unavailable", unavailable_message()) from None
     return jsonify(call=snapshots.call_view(call), agent=agent_state()), 201
 
 
@@ -244,10 +248,17 @@ def hangup(call_id: int) -> Response:
             "pbx_unreachable",
             _("The PBX cannot be reached, so the call cannot be hung up now. It ends by itself."),
         )
+    hung_up_by = own_call(call_id).hung_up_by
     tell_pbx, notices = dialing.request_hangup(db.session, current_user.id, call_id, utcnow())
     live.commit_then_publish(notices)
     if tell_pbx:
-        call_jobs.enqueue_hangup(call_id)
+        try:
+            call_jobs.enqueue_hangup(call_id)
+        except RedisError:
+            # The PBX will not be told: the call is still up, so the hang-up is taken back.
+            dialing.withdraw_hangup(db.session, call_id, hung_up_by)
+            db.session.commit()
+            raise ApiError(503, "service_unavailable", unavailable_message()) from None
     return jsonify(call=snapshots.call_view(own_call(call_id)))
 
 

@@ -17,12 +17,12 @@ from werkzeug.wrappers import Response
 
 from dialer.access import ALL_STAFF, roles
 from dialer.domain.contacts import directory as contacts
-from dialer.domain.crm import links, panel, settings
+from dialer.domain.crm import display, links, panel, settings
 from dialer.domain.crm.http import LOOKUP_TIMEOUT_S
 from dialer.domain.dialing import recordings
 from dialer.extensions import db
 from dialer.jobs import crm as crm_jobs
-from dialer.models import Call, Role, utcnow
+from dialer.models import Call, CallState, Role, utcnow
 from dialer.web.api import common
 from dialer.web.api.common import ApiError, json_body
 from dialer.web.api.crm_messages import panel_problem
@@ -83,7 +83,25 @@ def get_call_crm(call_id: int) -> Response:
     _explain(shown["link"])
     if shown["link"] is not None and shown["link"]["status"] == "pending":
         _requeue(call_id)
+    if shown.get("popup") == display.IN_APP and _is_own_live_call(call):
+        _pop_up(call_id, (shown["contact"] or {}).get("ref"))
     return jsonify(shown)
+
+
+def _is_own_live_call(call: Call) -> bool:
+    """The signed-in agent's own call, ringing or up: the one whose caller pops up for them."""
+    return call.agent_id == current_user.id and call.state != CallState.ENDED
+
+
+def _pop_up(call_id: int, contact_ref: str | None) -> None:
+    """Ask the helpdesk, in a job, to open the caller in the agent's own helpdesk screen."""
+    if not display.is_wanted(db.session):
+        return
+    db.session.rollback()
+    try:
+        crm_jobs.enqueue_display(call_id, contact_ref)
+    except RedisError:  # only the pop-up is lost; the panel shows the caller all the same
+        current_app.logger.warning("crm pop-up of call %s not queued: Redis unavailable", call_id)
 
 
 def _requeue(call_id: int) -> None:

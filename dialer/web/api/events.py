@@ -56,14 +56,17 @@ def _stream(app: Flask, user_id: int, is_agent: bool, channel: str) -> Iterator[
         yield _frame({"event": "signed_out", "data": {}})
         return
     pubsub = redis_hub.client.pubsub(ignore_subscribe_messages=True)
-    # Subscribed before "hello": the page re-reads its state on hello, and nothing
-    # published after that read can be missed.
-    pubsub.subscribe(channel)
     try:
+        # Subscribed before "hello": the page re-reads its state on hello, and nothing
+        # published after that read can be missed.
+        pubsub.subscribe(channel)
         yield _frame({"event": "hello", "data": {}})
         yield from _relay(app, pubsub, user_id, is_agent, keepalive)
     except RedisError:
-        return  # Redis went away: the browser reconnects in a second and catches up
+        # Redis is away (or went away): the stream ends without "hello", the browser comes
+        # back after ``retry`` by itself, and says hello (re-reads its state) once Redis is.
+        # Not a 503: an EventSource gives up for good on an error status.
+        return
     finally:
         pubsub.close()
 

@@ -169,7 +169,7 @@ def agent_paths() -> dict[str, Any]:
                     ("agent_id", "password"), agent_id=STRING, password=STRING, extension=STRING
                 ),
                 status="201",
-                errors=("400", "401", "415", "429"),
+                errors=("400", "401", "415", "429", "503"),
                 security=[],
             ),
             "delete": operation(

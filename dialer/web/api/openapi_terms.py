@@ -102,6 +102,7 @@ ERROR_RESPONSES = {
         "415": "The body must be application/json",
         "422": "Invalid input (invalid_field, survey_invalid, invalid_number, blacklisted)",
         "429": "Too many failed sign-ins",
-        "503": "The dialer cannot place calls right now",
+        "503": "Unavailable, nothing recorded: the PBX cannot be reached (pbx_unreachable) "
+        "or the dialer's queue service is not answering (service_unavailable); try again",
     }.items()
 }

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from dialer.extensions import redis_hub
 
@@ -22,7 +23,11 @@ def _keys(username: str, address: str) -> list[str]:
 
 
 def seconds_locked(username: str, address: str) -> int:
-    """How long sign-in stays refused for this agent id or address (0: not locked)."""
+    """How long sign-in stays refused for this agent id or address (0: not locked).
+
+    Asked before anything is written; without Redis it raises ``RedisError`` (a 503): a
+    sign-in whose failures could not be counted is refused rather than let through.
+    """
     limit = current_app.config["DIALER_LOGIN_MAX_FAILURES"]
     client = redis_hub.client
     longest = 0
@@ -46,5 +51,12 @@ def record_failure(username: str, address: str) -> None:
 
 
 def clear_failures(username: str, address: str) -> None:
-    """Forget the agent id's failures after a successful sign-in."""
-    redis_hub.client.delete(_keys(username, address)[0])
+    """Forget the agent id's failures after a successful sign-in.
+
+    Called once the sign-in is committed: if Redis went away meanwhile the count is left to
+    expire by itself, and the sign-in stands (it must not be half undone).
+    """
+    try:
+        redis_hub.client.delete(_keys(username, address)[0])
+    except RedisError as error:
+        current_app.logger.warning("failed sign-ins not cleared, Redis unavailable: %s", error)

@@ -153,7 +153,14 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
         form.form_errors.append(messages.campaign_error(error))
         return None
     action = "campaign_created" if is_new else "campaign_updated"
-    audit.record(db.session, action, actor_id=current_user.id, target=campaign, name=campaign.name)
+    audit.record(
+        db.session,
+        action,
+        actor_id=current_user.id,
+        target=campaign,
+        name=campaign.name,
+        record_calls=campaign.record_calls,
+    )
     db.session.commit()
     return campaign
 
@@ -241,6 +248,7 @@ def mapping(campaign_id: int, import_id: int) -> Any:
         for header in headers:
             form.columns.append_entry(lead_import.mapping.get(header, "custom"))
     if form.validate_on_submit() and len(form.columns.entries) == len(headers):
+        redis_hub.require()  # the import runs as a job: refused (503) before it is confirmed
         chosen = dict(zip(headers, (entry.data for entry in form.columns.entries), strict=True))
         try:
             lead_imports.confirm_mapping(db.session, lead_import, chosen)
@@ -318,6 +326,7 @@ def retry_import(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    redis_hub.require()
     if run_progress.retry_import(lead_import, job_active=_job_active(lead_import)):
         db.session.commit()
         enqueue_import(redis_hub.queue(QUEUE), lead_import.id)
@@ -361,6 +370,7 @@ def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = Non
             "amd_enabled": settings.amd_enabled,
             "amd_action": settings.amd_action,
             "abandon_message": settings.abandon_message,
+            "record_calls": settings.record_calls,
             **{
                 field: retries.get(outcome, DEFAULT_RETRY_MINUTES.get(outcome, 0))
                 for outcome, field in RETRY_FIELDS.items()
@@ -397,6 +407,7 @@ def _settings(form: CampaignForm) -> CampaignSettings:
         amd_enabled=bool(form.amd_enabled.data),
         amd_action=form.amd_action.data or "",
         abandon_message=form.abandon_message.data or "",
+        record_calls=bool(form.record_calls.data),
     )
 
 

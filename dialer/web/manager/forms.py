@@ -117,6 +117,10 @@ class CampaignForm(FlaskForm):
         validators=[Length(max=120)],
         description=_l("Predictive: played to a customer no agent could take, e.g. custom/sorry."),
     )
+    record_calls = BooleanField(
+        _l("Record the calls"),
+        description=_l("Answered calls are recorded; agents and supervisors can play them."),
+    )
 
 
 RETRY_FIELDS = {

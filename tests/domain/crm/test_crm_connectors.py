@@ -193,6 +193,16 @@ def test_zendesk_in_app_popup_opens_the_ticket_in_the_agents_tab(zendesk) -> Non
     assert zendesk.displayed == [(zendesk.agent_id, tid)]
 
 
+def test_zendesk_in_app_popup_opens_a_user_profile_in_the_agents_tab(zendesk) -> None:
+    uid = zendesk.add_user("C", NUMBER)
+
+    assert zd(zendesk, popup="in-app").display_user("admin@example.com", str(uid)) is True
+    assert zd(zendesk, popup="in-app").display_user("nobody@example.com", str(uid)) is False
+    assert zd(zendesk, popup="in-app").display_user("admin@example.com", "999999") is False
+    assert zd(zendesk, popup="browser").display_user("admin@example.com", str(uid)) is False
+    assert zendesk.displayed_users == [(zendesk.agent_id, uid)]
+
+
 def test_zendesk_bad_token_and_deleted_ticket(zendesk) -> None:
     with pytest.raises(CrmError) as bad:
         zd(zendesk, token="nope").whoami()

@@ -220,3 +220,39 @@ def test_each_role_sees_its_own_menu(app):
     assert "/admin/" not in menus["ag"] and "/campaigns/" not in menus["ag"]
     for name in ("ma", "su", "ag"):
         assert "/account/password" not in menus[name]  # the password link is beside the name
+
+
+def test_an_admin_switches_a_queues_recording_off_and_on_and_each_change_is_audited(app, client):
+    from dialer.domain.dialing.recordings import is_wanted
+    from dialer.models import AuditEntry, Call
+
+    signed_in_admin(app, client)
+    with app.app_context():
+        queue_id = db.session.scalar(select(Queue.id).where(Queue.name == "sales"))
+    page = f"/admin/queues/{queue_id}"
+    assert '<input checked id="record_calls" name="record_calls"' in client.get(page).get_data(
+        as_text=True
+    )
+
+    assert post(client, page, page, description="Bán hàng").status_code == 302  # box unticked
+
+    html = client.get(page).get_data(as_text=True)
+    assert '<input id="record_calls" name="record_calls" type="checkbox" value="y">' in html
+    with app.app_context():
+        call = Call(direction="inbound", queue="sales")
+        assert db.session.get(Queue, queue_id).record_calls is False
+        assert is_wanted(db.session, call) is False  # an inbound call of the queue: not recorded
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "queue_updated")
+        ).one()
+        assert entry.detail["changed"]["record_calls"] == [True, False]
+    assert post(client, page, page, description="Bán hàng", record_calls="y").status_code == 302
+    with app.app_context():
+        assert db.session.get(Queue, queue_id).record_calls is True
+        changes = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "queue_updated").order_by(AuditEntry.id)
+        ).all()
+        assert [c.detail["changed"]["record_calls"] for c in changes] == [
+            [True, False],
+            [False, True],
+        ]

@@ -270,3 +270,52 @@ def test_a_file_without_an_agent_id_column_or_with_a_weak_password_creates_nobod
         )
         assert response.status_code == 400 and words in response.get_data(as_text=True)
     assert count_users(app) == before
+
+
+def test_an_agents_email_is_kept_for_the_helpdesk_and_a_bad_one_is_refused(app, client):
+    signed_in_admin(app, client)
+    refused = new_user(client, email="an at example")
+    assert refused.status_code == 400
+    assert "Enter an email address such as name@example.com" in refused.get_data(as_text=True)
+    assert count_users(app) == 1  # the admin only
+
+    assert new_user(client, email=" An.Nguyen@Example.VN ").status_code == 302
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "an.nguyen")).one()
+        assert user.email == "an.nguyen@example.vn"
+        user_id = user.id
+    page = f"/admin/users/{user_id}"
+    assert 'value="an.nguyen@example.vn"' in client.get(page).get_data(as_text=True)
+    edited = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "username": "an.nguyen",
+            "display_name": "Nguyễn Văn An",
+            "role": "agent",
+            "extension": "1001",
+            "queues": ["support"],
+            "email": "an@acme.vn",
+        },
+    )
+    assert edited.status_code == 302
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "user_updated")
+        ).one()
+        assert entry.detail["changed"] == {"email": ["an.nguyen@example.vn", "an@acme.vn"]}
+
+    sheet = "Agent id,Name,Email\na200,Hoa,Hoa@Acme.vn\na201,Bình,binh@\n"
+    imported = client.post(
+        "/admin/users/import",
+        data={
+            "csrf_token": csrf_token(client, "/admin/users/import"),
+            "file": (io.BytesIO(sheet.encode()), "agents.csv"),
+            "password": GOOD_PW,
+        },
+        content_type="multipart/form-data",
+    )
+    html = imported.get_data(as_text=True)
+    assert "1 users created, 1 rows refused." in html and "Enter an email address" in html
+    with app.app_context():
+        assert db.session.scalar(select(User.email).where(User.username == "a200")) == "hoa@acme.vn"
