@@ -1,7 +1,7 @@
 """users: email, how the helpdesk knows the agent (Zendesk's in-app display)
 
 Revision ID: e5d1a0de0005
-Revises: 8e4c2a6b5d21
+Revises: a10c0de00010
 Create Date: 2026-12-02 10:00:00.000000
 
 """
