@@ -21,7 +21,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dialer.domain.campaigns.lifecycle import MAX_ATTEMPTS, MAX_RETRY_MINUTES
+from dialer.domain.campaigns.lifecycle import (
+    MAX_ATTEMPTS,
+    MAX_RETRY_MINUTES,
+    MAX_RING_NO_ANSWER_LIMIT,
+)
 from dialer.domain.leads.columns import (
     CUSTOM,
     EMAIL,
@@ -75,6 +79,11 @@ class CampaignForm(FlaskForm):
     call_end = TimeField(_l("Calls until"), validators=[InputRequired()])
     max_attempts = IntegerField(
         _l("Max attempts per lead"), validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)]
+    )
+    ring_no_answer_limit = IntegerField(
+        _l("Unanswered agent calls before a pause"),
+        validators=[InputRequired(), NumberRange(0, MAX_RING_NO_ANSWER_LIMIT)],
+        description=_l("0 never pauses."),
     )
     retry_busy = _retry(_l("Retry after BUSY (minutes)"))
     retry_noanswer = _retry(_l("Retry after NOANSWER (minutes)"))
