@@ -716,7 +716,9 @@
     option.textContent = campaign.name;
     $("campaign").appendChild(option);
   });
-  if (agent.lead) $("campaign").value = String(agent.lead.campaign.id);
+  // The held lead's campaign, else the one this agent picked last (kept by the server).
+  const chosen = agent.lead ? agent.lead.campaign.id : data.chosen_campaign_id;
+  if (chosen && data.campaigns.some((c) => c.id === chosen)) $("campaign").value = String(chosen);
   $("campaign").addEventListener("change", drawTools);
 
   take(agent);
