@@ -97,6 +97,7 @@ class Lead(CreatedAtMixin, db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campaign = relationship("Campaign")
+    lead_import = relationship("LeadImport")
 
     @property
     def full_name(self) -> str:

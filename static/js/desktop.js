@@ -169,7 +169,8 @@
     document.querySelector('[data-testid="lead-attempts"]').textContent = lead.attempts + " / " + lead.campaign.max_attempts;
     const custom = document.querySelector('[data-testid="lead-custom"]');
     custom.replaceChildren();
-    Object.entries(lead.custom || {}).forEach(([key, value]) => {
+    // In the file's column order (an object's keys would not keep it).
+    (lead.custom_fields || []).forEach(({ name: key, value }) => {
       const row = custom.insertRow();
       const th = document.createElement("th");
       th.textContent = key;

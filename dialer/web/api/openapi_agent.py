@@ -90,6 +90,11 @@ def agent_schemas() -> dict[str, Any]:
             phone_raw=STRING,
             email=STRING,
             custom={"type": "object", "additionalProperties": STRING},
+            custom_fields={
+                "type": "array",
+                "description": "the custom fields in the lead file's column order",
+                "items": obj(name=STRING, value=STRING),
+            },
             attempts=INTEGER,
             last_status={"type": ["string", "null"]},
             status=STRING,

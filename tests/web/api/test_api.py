@@ -92,6 +92,7 @@ def test_get_lead_shows_the_lead_its_campaign_and_survey(app, client) -> None:
     got = client.post("/api/leads/next", json={"campaign_id": desk.campaign_id}, headers=token)
     lead = got.get_json()["lead"]
     assert lead["phone"] == "+84912345670" and lead["custom"] == {"Gói cước": "Cao cấp"}
+    assert lead["custom_fields"] == [{"name": "Gói cước", "value": "Cao cấp"}]
     assert lead["campaign"]["description"] == "Ask how the service was."
     assert [q["id"] for q in lead["survey"]["questions"]] == desk.question_ids
     assert client.get("/api/agent", headers=token).get_json()["lead"]["id"] == lead["id"]
