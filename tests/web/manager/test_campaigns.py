@@ -288,3 +288,16 @@ def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, t
     with app.app_context():
         run_worker_burst()
     assert client.get(url + "/progress").get_json()["status"] == "done"
+
+
+def test_wtforms_own_messages_follow_the_chosen_language(app, client):
+    signed_in_manager(app, client)
+    token = csrf_token(client, "/campaigns/new")
+    client.post("/language", data={"csrf_token": token, "language": "vi", "next": "/manager/"})
+    page = client.post(
+        "/campaigns/new", data=campaign_form(token, name="", max_attempts="ba", call_end="8h")
+    ).get_data(as_text=True)
+    assert "Trường này là bắt buộc." in page
+    assert "Không phải là số nguyên hợp lệ." in page
+    assert "Không phải là giờ hợp lệ (HH:MM)." in page
+    assert "This field is required." not in page
