@@ -295,7 +295,8 @@
         select.appendChild(option);
       });
       $("disposition-error").textContent = "";
-      $("callback-at").value = "";
+      $("callback-date").value = "";
+      $("callback-time").value = "";
       const hours = campaign.calling_hours;
       $("callback-zone").textContent = fill(text.callback_zone, { zone: hours.timezone, hours: hours.start + "–" + hours.end });
       drawCallbackFields();
@@ -324,6 +325,14 @@
     }
   }
 
+  // The date from the date picker, the time typed 24-hour (HH:MM, or H:MM): "2026-12-03T09:30".
+  function callbackAt() {
+    const day = $("callback-date").value;
+    const time = $("callback-time").value.trim();
+    if (!day || !/^([01]?[0-9]|2[0-3]):[0-5][0-9]$/.test(time)) return day && time ? day + "T" + time : "";
+    return day + "T" + time.padStart(5, "0");
+  }
+
   $("disposition").addEventListener("change", drawCallbackFields);
   $("disposition-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -336,7 +345,7 @@
     const body = { disposition_id: Number(option.value) };
     if (option.dataset.kind === "callback") {
       const chosen = document.querySelector('input[name="callback-for"]:checked');
-      body.callback = { at: $("callback-at").value, for: chosen ? chosen.value : "me" };
+      body.callback = { at: callbackAt(), for: chosen ? chosen.value : "me" };
     }
     const button = $("save-disposition");
     button.disabled = true;
