@@ -210,8 +210,15 @@
     field.dataset.testid = "question-" + question.id;
     const legend = document.createElement("legend");
     legend.textContent = question.text + (question.is_required ? " *" : "");
+    legend.id = "q" + question.id + "-text";
     field.appendChild(legend);
     const name = "q" + question.id;
+    // A typed answer is named by its question for screen readers (a legend names only the group).
+    const named = (input) => {
+      input.setAttribute("aria-labelledby", legend.id);
+      if (question.is_required) input.setAttribute("aria-required", "true");
+      return input;
+    };
     const choice = (type, value, label) => {
       const wrap = document.createElement("label");
       wrap.className = "choice";
@@ -239,13 +246,13 @@
       input.type = "text";
       input.inputMode = "decimal";
       input.name = name;
-      field.appendChild(input);
+      field.appendChild(named(input));
     } else {
       const area = document.createElement("textarea");
       area.name = name;
       area.rows = 2;
       area.maxLength = 2000;
-      field.appendChild(area);
+      field.appendChild(named(area));
     }
     const error = document.createElement("p");
     error.className = "field-error";
