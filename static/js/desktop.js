@@ -736,7 +736,11 @@
   // The held lead's campaign, else the one this agent picked last (kept by the server).
   const chosen = agent.lead ? agent.lead.campaign.id : data.chosen_campaign_id;
   if (chosen && data.campaigns.some((c) => c.id === chosen)) $("campaign").value = String(chosen);
-  $("campaign").addEventListener("change", drawTools);
+  $("campaign").addEventListener("change", () => {
+    drawTools();
+    // Kept by the server: the next sign-in, on any PC, offers this campaign first.
+    api("PUT", "/api/agent/campaign", { campaign_id: Number($("campaign").value) }).catch(() => {});
+  });
 
   take(agent);
   loadCallbacks();

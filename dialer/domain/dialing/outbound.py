@@ -78,12 +78,15 @@ def working_campaigns(session: Session, user_id: int) -> list[Campaign]:
 
 
 def remember_campaign(session: Session, user_id: int, campaign_id: int, now: datetime) -> None:
-    """Note the campaign the agent picked, so the desktop offers it first from now on."""
-    session.execute(
+    """Note the campaign the agent picked, so the desktop offers it first from now on;
+    AgentError when the agent is not assigned to it."""
+    noted = session.execute(
         update(CampaignAgent)
         .where(CampaignAgent.user_id == user_id, CampaignAgent.campaign_id == campaign_id)
         .values(chosen_at=now)
     )
+    if noted.rowcount == 0:
+        raise AgentError(NOT_ASSIGNED)
 
 
 def chosen_campaign_id(session: Session, user_id: int) -> int | None:

@@ -156,6 +156,16 @@ def heartbeat() -> tuple[str, int]:
     return "", 204
 
 
+@bp.put("/agent/campaign")
+@roles(Role.AGENT)
+def choose_campaign() -> tuple[str, int]:
+    """The campaign picked on the desktop, remembered across sign-outs (Get Lead does it too)."""
+    campaign_id = int_field(json_body(), "campaign_id")
+    dialing.remember_campaign(db.session, current_user.id, campaign_id, utcnow())
+    db.session.commit()
+    return "", 204
+
+
 # --------------------------------------------------------- get lead, calls
 
 

@@ -193,6 +193,14 @@ def agent_paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Noted"}},
             }
         },
+        "/api/agent/campaign": {
+            "put": operation(
+                "Remember the campaign the agent picked: the desktop offers it first from now on",
+                body=obj(("campaign_id",), campaign_id=ID),
+                status="204",
+                errors=("401", "403", "422"),
+            )
+        },
         "/api/campaigns": {
             "get": operation(
                 "The running campaigns the agent may work",
