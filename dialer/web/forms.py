@@ -28,7 +28,8 @@ class FormTranslations:
         return get_translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """Singular or plural by ``n``; each form is its own message (both languages have two)."""
+        """Singular or plural by ``n``, each its own message: English needs two forms and
+        Vietnamese one, so no plural rule beyond English's is needed."""
         return self.gettext(singular if n == 1 else plural)
 
 
