@@ -72,6 +72,8 @@ class Campaign(CreatedAtMixin, db.Model):
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     # Record the campaign's answered calls (MixMonitor); linked to the helpdesk ticket (C1).
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Unanswered agent legs in a row before the agent is paused (0: never).
+    ring_no_answer_limit: Mapped[int] = mapped_column(default=2, server_default="2")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -86,6 +88,8 @@ class CampaignAgent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # When the agent last picked this campaign on the desktop: the latest is preselected.
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campaign = relationship("Campaign", back_populates="agents")
     user = relationship("User")

@@ -43,6 +43,8 @@ class LeadImport(CreatedAtMixin, db.Model):
     delimiter: Mapped[str | None] = mapped_column(String(8))
     sheet: Mapped[str | None] = mapped_column(String(120))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The custom fields' headers in the file's column order (JSONB keeps no key order).
+    custom_order: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     rows_read: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
@@ -96,6 +98,7 @@ class Lead(CreatedAtMixin, db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campaign = relationship("Campaign")
+    lead_import = relationship("LeadImport")
 
     @property
     def full_name(self) -> str:

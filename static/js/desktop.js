@@ -172,7 +172,8 @@
     document.querySelector('[data-testid="lead-attempts"]').textContent = lead.attempts + " / " + lead.campaign.max_attempts;
     const custom = document.querySelector('[data-testid="lead-custom"]');
     custom.replaceChildren();
-    Object.entries(lead.custom || {}).forEach(([key, value]) => {
+    // In the file's column order (an object's keys would not keep it).
+    (lead.custom_fields || []).forEach(({ name: key, value }) => {
       const row = custom.insertRow();
       const th = document.createElement("th");
       th.textContent = key;
@@ -212,8 +213,15 @@
     field.dataset.testid = "question-" + question.id;
     const legend = document.createElement("legend");
     legend.textContent = question.text + (question.is_required ? " *" : "");
+    legend.id = "q" + question.id + "-text";
     field.appendChild(legend);
     const name = "q" + question.id;
+    // A typed answer is named by its question for screen readers (a legend names only the group).
+    const named = (input) => {
+      input.setAttribute("aria-labelledby", legend.id);
+      if (question.is_required) input.setAttribute("aria-required", "true");
+      return input;
+    };
     const choice = (type, value, label) => {
       const wrap = document.createElement("label");
       wrap.className = "choice";
@@ -241,13 +249,13 @@
       input.type = "text";
       input.inputMode = "decimal";
       input.name = name;
-      field.appendChild(input);
+      field.appendChild(named(input));
     } else {
       const area = document.createElement("textarea");
       area.name = name;
       area.rows = 2;
       area.maxLength = 2000;
-      field.appendChild(area);
+      field.appendChild(named(area));
     }
     const error = document.createElement("p");
     error.className = "field-error";
@@ -297,7 +305,8 @@
         select.appendChild(option);
       });
       $("disposition-error").textContent = "";
-      $("callback-at").value = "";
+      $("callback-date").value = "";
+      $("callback-time").value = "";
       const hours = campaign.calling_hours;
       $("callback-zone").textContent = fill(text.callback_zone, { zone: hours.timezone, hours: hours.start + "–" + hours.end });
       drawCallbackFields();
@@ -326,6 +335,14 @@
     }
   }
 
+  // The date from the date picker, the time typed 24-hour (HH:MM, or H:MM): "2026-12-03T09:30".
+  function callbackAt() {
+    const day = $("callback-date").value;
+    const time = $("callback-time").value.trim();
+    if (!day || !/^([01]?[0-9]|2[0-3]):[0-5][0-9]$/.test(time)) return day && time ? day + "T" + time : "";
+    return day + "T" + time.padStart(5, "0");
+  }
+
   $("disposition").addEventListener("change", drawCallbackFields);
   $("disposition-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -338,7 +355,7 @@
     const body = { disposition_id: Number(option.value) };
     if (option.dataset.kind === "callback") {
       const chosen = document.querySelector('input[name="callback-for"]:checked');
-      body.callback = { at: $("callback-at").value, for: chosen ? chosen.value : "me" };
+      body.callback = { at: callbackAt(), for: chosen ? chosen.value : "me" };
     }
     const button = $("save-disposition");
     button.disabled = true;
@@ -806,8 +823,14 @@
     option.textContent = campaign.name;
     $("campaign").appendChild(option);
   });
-  if (agent.lead) $("campaign").value = String(agent.lead.campaign.id);
-  $("campaign").addEventListener("change", drawTools);
+  // The held lead's campaign, else the one this agent picked last (kept by the server).
+  const chosen = agent.lead ? agent.lead.campaign.id : data.chosen_campaign_id;
+  if (chosen && data.campaigns.some((c) => c.id === chosen)) $("campaign").value = String(chosen);
+  $("campaign").addEventListener("change", () => {
+    drawTools();
+    // Kept by the server: the next sign-in, on any PC, offers this campaign first.
+    api("PUT", "/api/agent/campaign", { campaign_id: Number($("campaign").value) }).catch(() => {});
+  });
 
   take(agent);
   loadCallbacks();

@@ -58,11 +58,9 @@
     return h ? h + ":" + pad(m) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
   }
 
-  function localDate(iso) {
-    const d = new Date(iso);
-    const pad = (n) => String(n).padStart(2, "0");
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
-      pad(d.getHours()) + ":" + pad(d.getMinutes());
+  // The server gives each call's date and hour in the configured zone, whatever this PC's zone is.
+  function localDate(row) {
+    return row.date + " " + String(row.hour || "").slice(0, 5);
   }
 
   function setText(root, selector, text) {
@@ -89,6 +87,9 @@
   }
 
   function showToast(title, data) {
+    // In the caller view's flow, above its boxes: it never covers the contact or the XCM form.
+    if (toast.parentElement !== view) view.prepend(toast);
+    toast.dataset.callId = data.call_id;
     setText(toast, ".toast-title", title);
     setText(toast, ".toast-number", data.number || T.hidden_number);
     setText(toast, ".toast-name", data.name || T.unknown_caller);
@@ -174,6 +175,9 @@
     showContact(result.data);
     setText(view, "[data-testid=contact-message]", created ? T.contact_created : T.contact_updated);
     $("[data-testid=caller-vip]", view).hidden = !result.data.is_vip;
+    if (!toast.hidden && Number(toast.dataset.callId) === current.callId) {
+      setText(toast, ".toast-name", result.data.name || T.unknown_caller);
+    }
     if (!view.hidden && summary.current && summary.current.call_id === current.callId) {
       setVipAlert(result.data.is_vip);
     }
@@ -237,7 +241,7 @@
     tr.dataset.callId = row.call_id;
     tr.className = "phone-row" + (row.call_id === current.callId ? " current" : "");
     const cells = [
-      localDate(row.at),
+      localDate(row),
       row.direction === "inbound" ? T.inbound : T.outbound,
       row.agent_name,
       row.status || T.in_progress,

@@ -33,6 +33,7 @@ from dialer.models.campaigns import (
 
 RETRY_OUTCOMES = tuple(DEFAULT_RETRY_MINUTES)  # BUSY, NOANSWER, FAIL, CANCEL, MACHINE
 MAX_ATTEMPTS = 20
+MAX_RING_NO_ANSWER_LIMIT = 10
 MAX_RETRY_MINUTES = 7 * 24 * 60
 DIAL_MODES = tuple(mode.value for mode in DialMode)
 AMD_ACTIONS = tuple(action.value for action in AmdAction)
@@ -69,6 +70,7 @@ class CampaignSettings:
     call_start: time = time(8, 0)
     call_end: time = time(20, 0)
     max_attempts: int = 3
+    ring_no_answer_limit: int = 2
     retry_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETRY_MINUTES))
     survey_id: int | None = None
     dial_mode: str = DialMode.PREVIEW
@@ -90,6 +92,7 @@ class CampaignSettings:
             call_start=campaign.call_start,
             call_end=campaign.call_end,
             max_attempts=campaign.max_attempts,
+            ring_no_answer_limit=campaign.ring_no_answer_limit,
             retry_minutes={k: int(v) for k, v in (campaign.retry_minutes or {}).items()},
             survey_id=campaign.survey_id,
             dial_mode=campaign.dial_mode,
@@ -165,6 +168,13 @@ def apply_settings(
             "attempts_range", f"max attempts must be 1 to {MAX_ATTEMPTS}", max=MAX_ATTEMPTS
         )
     campaign.max_attempts = settings.max_attempts
+    if not 0 <= settings.ring_no_answer_limit <= MAX_RING_NO_ANSWER_LIMIT:
+        raise CampaignError(
+            "ring_no_answer_range",
+            f"unanswered agent calls before a pause must be 0 to {MAX_RING_NO_ANSWER_LIMIT}",
+            max=MAX_RING_NO_ANSWER_LIMIT,
+        )
+    campaign.ring_no_answer_limit = settings.ring_no_answer_limit
     campaign.retry_minutes = _checked_retries(settings.retry_minutes)
     if settings.survey_id is not None and session.get(Survey, settings.survey_id) is None:
         raise CampaignError("survey_unknown", f"no survey {settings.survey_id}")

@@ -206,7 +206,8 @@ def end_call(
     if agent_session is not None and agent_session.state in agents.ON_A_CALL:
         agents.set_state(agent_session, _state_after(session, call), now)
         if call.agent_leg == ring_no_answer.NO_ANSWER:
-            ring_no_answer.pause_if_away(session, agent_session, now)
+            limit = ring_no_answer.limit_for(session, call.campaign_id)
+            ring_no_answer.pause_if_away(session, agent_session, now, after=limit)
     notices = _agent_notices(session, call, now)
     if call.campaign_id is not None:
         notices.append(campaign_changed(call.campaign_id))

@@ -30,6 +30,8 @@ from dialer.models import (
     CallStatus,
     Direction,
     Extension,
+    Lead,
+    LeadStatus,
 )
 from dialer.telephony.port import (
     Party,
@@ -83,7 +85,13 @@ def _offered(session: Session, event: QueueCallOffered, region: str) -> list[Not
     call.agent_id = agent.user_id if agent else None
     if agent is None:
         return []
-    notices = [Notice(agent.user_id, "inbound_offer", caller_json(call, event.caller_name))]
+    notices = [
+        Notice(
+            agent.user_id,
+            "inbound_offer",
+            caller_json(call, event.caller_name, _lead_name(session, call)),
+        )
+    ]
     return notices + _take(session, agent, call, AgentState.RINGING, event.at)
 
 
@@ -104,7 +112,10 @@ def _connected(session: Session, event: QueueCallConnected, region: str) -> list
     call.agent_id = agent.user_id if agent else None
     notices = _release(session, call, others, event.at, reason="answered_elsewhere")
     if agent is not None:
-        data = caller_json(call, event.caller_name) | {"answered_at": event.at.isoformat()}
+        lead_name = _lead_name(session, call)
+        data = caller_json(call, event.caller_name, lead_name) | {
+            "answered_at": event.at.isoformat()
+        }
         notices.append(Notice(agent.user_id, "inbound_connected", data))
         notices += _take(session, agent, call, AgentState.CONNECTED, event.at)
     return notices
@@ -260,18 +271,36 @@ def _free(session: Session, agent: AgentSession, at: datetime) -> list[Notice]:
     return [snapshots.agent_notice(session, agent, at)]
 
 
-def caller_json(call: Call, caller_name: str = "") -> dict[str, Any]:
-    """What the agent's screen shows of the caller: number, name, VIP flag, contact."""
+def caller_json(call: Call, caller_name: str = "", lead_name: str = "") -> dict[str, Any]:
+    """What the agent's screen shows of the caller: number, name, VIP flag, contact.
+
+    The name is the saved contact's, else that of a campaign's lead with this number,
+    else the one the PBX presented.
+    """
     contact = call.contact
+    name = contact.name if contact and contact.name else lead_name
     return {
         "call_id": call.id,
         "direction": call.direction,
         "number": call.customer_number,
         "queue": call.queue or "",
-        "name": (contact.name if contact and contact.name else _presented_name(caller_name)),
+        "name": name or _presented_name(caller_name),
         "is_vip": call.is_vip,
         "contact": contact_json(contact),
     }
+
+
+def _lead_name(session: Session, call: Call) -> str:
+    """The name of the newest campaign lead with the caller's number, if any."""
+    if not call.customer_number:
+        return ""
+    lead = session.scalar(
+        select(Lead)
+        .where(Lead.phone == call.customer_number, Lead.status != LeadStatus.REMOVED)
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+    return lead.full_name if lead is not None else ""
 
 
 def _presented_name(caller_name: str) -> str:

@@ -15,14 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain.people import agents
-from dialer.models import AgentSession, AgentState, Call, CallState, CallStatus, PauseReason
+from dialer.models import (
+    AgentSession,
+    AgentState,
+    Call,
+    CallState,
+    CallStatus,
+    Campaign,
+    PauseReason,
+)
 from dialer.telephony.port import Party
 
 NO_ANSWER = "no_answer"
 BUSY = "busy"
 RING_NO_ANSWER_REASON = "ring_no_answer"
 
-# Consecutive unanswered agent legs before the agent is paused (the manual's default).
+# Consecutive unanswered agent legs before the agent is paused (the manual's default), for a
+# call outside any campaign; each campaign sets its own (``Campaign.ring_no_answer_limit``).
 PAUSE_AFTER = 2
 
 _BUSY_CAUSES = frozenset({17})  # Q.850 user busy
@@ -36,6 +45,12 @@ def agent_leg_failure(call: Call, status: CallStatus, cause: int | None) -> str 
     if cause in _BUSY_CAUSES:
         return BUSY
     return NO_ANSWER if status in (CallStatus.FAIL, CallStatus.CANCEL) else None
+
+
+def limit_for(session: Session, campaign_id: int | None) -> int:
+    """The campaign's count of unanswered agent legs before a pause (0: never)."""
+    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    return PAUSE_AFTER if campaign is None else campaign.ring_no_answer_limit
 
 
 def pause_if_away(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dialer.domain.errors import DomainError
 
@@ -97,6 +98,18 @@ def check_mapping(headers: Sequence[str], mapping: Mapping[str, str]) -> dict[st
     if PHONE not in seen:
         raise MappingError("no_phone")
     return result
+
+
+def custom_headers(mapping: Mapping[str, str]) -> list[str]:
+    """The headers kept as custom fields, in the mapping's (the file's) order."""
+    return [header for header, field in mapping.items() if field == CUSTOM]
+
+
+def in_column_order(custom: Mapping[str, Any], order: Sequence[str]) -> list[tuple[str, Any]]:
+    """A lead's custom fields in the file's column order; any other key after, as stored."""
+    first = [(name, custom[name]) for name in order if name in custom]
+    placed = set(order)
+    return first + [(name, value) for name, value in custom.items() if name not in placed]
 
 
 def parse_map_options(options: Sequence[str]) -> dict[str, str]:

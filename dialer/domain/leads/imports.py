@@ -19,7 +19,12 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from dialer.domain.leads.columns import MappingError, check_mapping, guess_mapping
+from dialer.domain.leads.columns import (
+    MappingError,
+    check_mapping,
+    custom_headers,
+    guess_mapping,
+)
 from dialer.domain.leads.progress import Progress, ProgressCallback, progress_of
 from dialer.domain.leads.terms import CHUNK_ROWS, FileLimits, Reason, UnreadableFile
 from dialer.domain.reports import counters
@@ -113,6 +118,8 @@ def confirm_mapping(
         raise MappingError("already_started")
     with open_lead_file(lead_import.stored_path, limits) as lead_file:
         lead_import.mapping = check_mapping(lead_file.headers, mapping)
+    # Kept beside the mapping: PostgreSQL's JSONB does not keep the keys' order.
+    lead_import.custom_order = custom_headers(lead_import.mapping)
     lead_import.status = ImportStatus.QUEUED
     session.flush()
 
@@ -175,6 +182,7 @@ def _run_locked(
     try:
         with open_lead_file(lead_import.stored_path, limits) as lead_file:
             mapping = check_mapping(lead_file.headers, lead_import.mapping)
+            lead_import.custom_order = custom_headers(mapping)
             _import_chunks(session, lead_import, lead_file, mapping, region, report, chunk_rows)
     except (UnreadableFile, MappingError) as error:
         session.rollback()

@@ -84,12 +84,15 @@ def question_columns(session: Session, campaign: Campaign) -> list[QuestionColum
 
 
 def custom_fields(session: Session, campaign: Campaign) -> list[str]:
-    """The custom lead fields of this campaign: mapped at import, or found on its leads."""
+    """The custom lead fields of this campaign in their files' column order, then any found
+    only on its leads."""
     names: dict[str, None] = {}
-    for mapping in session.scalars(
-        select(LeadImport.mapping).where(LeadImport.campaign_id == campaign.id)
+    for order in session.scalars(
+        select(LeadImport.custom_order)
+        .where(LeadImport.campaign_id == campaign.id)
+        .order_by(LeadImport.id)
     ):
-        names.update((header, None) for header, kind in (mapping or {}).items() if kind == "custom")
+        names.update((header, None) for header in order or [])
     sample = select(Lead.custom).where(Lead.campaign_id == campaign.id).limit(CUSTOM_SAMPLE)
     for custom in session.scalars(sample):
         names.update((key, None) for key in (custom or {}))

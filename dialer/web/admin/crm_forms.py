@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+
+from dialer.web.forms import Form
 
 PROVIDER_CHOICES = [
     SelectChoice("builtin", _l("Built-in CRM (contacts and XCM reports)")),
@@ -20,7 +21,7 @@ POPUP_CHOICES = [
 ]
 
 
-class CrmSettingsForm(FlaskForm):
+class CrmSettingsForm(Form):
     provider = SelectField(_l("Helpdesk"), choices=PROVIDER_CHOICES)
     url = StringField(
         _l("Helpdesk address"),

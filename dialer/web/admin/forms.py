@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from dialer.domain.admin.pause_reasons import MAX_MINUTES_LIMIT
 from dialer.domain.people.passwords import MAX_LENGTH
+from dialer.web.forms import Form
 from dialer.web.manager.forms import CheckboxesField
 
 
@@ -24,7 +24,7 @@ def role_choices() -> list[SelectChoice]:
     ]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """A user's details (the domain checks them; the form only parses)."""
 
     username = StringField(_l("Agent id"), validators=[DataRequired(), Length(max=64)])
@@ -54,12 +54,12 @@ class NewUserForm(UserForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[Optional(), Length(max=MAX_LENGTH)])
     must_change_password = BooleanField(_l("Must change it at next sign-in"), default=True)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=MAX_LENGTH)])
     password = PasswordField(
         _l("New password"),
@@ -71,7 +71,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class BulkUsersForm(FlaskForm):
+class BulkUsersForm(Form):
     file = FileField(_l("CSV or Excel file"), validators=[FileRequired()])
     password = PasswordField(
         _l("First password of every new user"),
@@ -80,12 +80,12 @@ class BulkUsersForm(FlaskForm):
     )
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     number = StringField(_l("Extension"), validators=[DataRequired(), Length(max=32)])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
 
 
-class QueueForm(FlaskForm):
+class QueueForm(Form):
     name = StringField(
         _l("Queue name"),
         # The domain says what the PBX would refuse, the length included.
@@ -95,16 +95,16 @@ class QueueForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
 
 
-class QueueDescriptionForm(FlaskForm):
+class QueueDescriptionForm(Form):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=120)])
     record_calls = BooleanField(_l("Record the calls"))
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(Form):
     username = SelectField(_l("Agent"), choices=[], validate_choice=False)
 
 
-class PauseReasonForm(FlaskForm):
+class PauseReasonForm(Form):
     name = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=80)])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=80)])
     is_paid = BooleanField(_l("Counts as paid time"))

@@ -63,6 +63,7 @@ def desktop() -> str | Response:
             "campaigns": [
                 campaign_card(c) for c in dialing.working_campaigns(db.session, current_user.id)
             ],
+            "chosen_campaign_id": dialing.chosen_campaign_id(db.session, current_user.id),
             "locale": str(get_locale()),
             "text": desk_text(),
             "queue_max": QUEUE_LABEL_MAX,

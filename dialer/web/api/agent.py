@@ -161,6 +161,16 @@ def heartbeat() -> tuple[str, int]:
     return "", 204
 
 
+@bp.put("/agent/campaign")
+@roles(Role.AGENT)
+def choose_campaign() -> tuple[str, int]:
+    """The campaign picked on the desktop, remembered across sign-outs (Get Lead does it too)."""
+    campaign_id = int_field(json_body(), "campaign_id")
+    dialing.remember_campaign(db.session, current_user.id, campaign_id, utcnow())
+    db.session.commit()
+    return "", 204
+
+
 # --------------------------------------------------------- get lead, calls
 
 
@@ -178,7 +188,9 @@ def get_campaigns() -> Response:
 def next_lead() -> Response:
     """Get Lead: the claimed lead with its campaign and survey, or why there is none."""
     campaign_id = int_field(json_body(), "campaign_id")
-    got = dialing.claim_next_lead(db.session, current_user.id, campaign_id, utcnow())
+    now = utcnow()
+    got = dialing.claim_next_lead(db.session, current_user.id, campaign_id, now)
+    dialing.remember_campaign(db.session, current_user.id, campaign_id, now)
     if isinstance(got, Claimed):
         body = {"lead": lead_card(got.lead), "reason": None}  # drawn before commit expires it
     else:

@@ -100,6 +100,11 @@ def agent_schemas() -> dict[str, Any]:
             phone_raw=STRING,
             email=STRING,
             custom={"type": "object", "additionalProperties": STRING},
+            custom_fields={
+                "type": "array",
+                "description": "the custom fields in the lead file's column order",
+                "items": obj(name=STRING, value=STRING),
+            },
             attempts=INTEGER,
             last_status={"type": ["string", "null"]},
             status=STRING,
@@ -201,6 +206,14 @@ def agent_paths() -> dict[str, Any]:
                 "summary": "The screen is alive (the open event stream also counts)",
                 "responses": {"204": {"description": "Noted"}},
             }
+        },
+        "/api/agent/campaign": {
+            "put": operation(
+                "Remember the campaign the agent picked: the desktop offers it first from now on",
+                body=obj(("campaign_id",), campaign_id=ID),
+                status="204",
+                errors=("401", "403", "422"),
+            )
         },
         "/api/campaigns": {
             "get": operation(

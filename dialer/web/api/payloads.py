@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.campaigns.drafts import draft_answers
 from dialer.domain.dialing import outbound as dialing
+from dialer.domain.leads.columns import in_column_order
 from dialer.models import (
     AgentSession,
     AgentState,
@@ -70,6 +71,8 @@ def survey_card(survey: Survey | None) -> dict[str, Any] | None:
 
 def lead_card(lead: Lead) -> dict[str, Any]:
     """The lead screen: the lead, its campaign and the campaign's survey."""
+    order = lead.lead_import.custom_order if lead.lead_import is not None else []
+    fields = in_column_order(lead.custom or {}, order)
     return {
         "id": lead.id,
         "name": lead.full_name,
@@ -78,7 +81,8 @@ def lead_card(lead: Lead) -> dict[str, Any]:
         "phone": lead.phone,
         "phone_raw": lead.phone_raw,
         "email": lead.email,
-        "custom": dict(lead.custom or {}),
+        "custom": dict(fields),
+        "custom_fields": [{"name": name, "value": value} for name, value in fields],
         "attempts": lead.attempts,
         "last_status": lead.last_status,
         "status": lead.status,

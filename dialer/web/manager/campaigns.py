@@ -364,6 +364,7 @@ def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = Non
             "call_start": settings.call_start,
             "call_end": settings.call_end,
             "max_attempts": settings.max_attempts,
+            "ring_no_answer_limit": settings.ring_no_answer_limit,
             "agents": agent_ids or [],
             "dial_mode": settings.dial_mode,
             "progressive_countdown_s": settings.progressive_countdown_s,
@@ -396,6 +397,7 @@ def _settings(form: CampaignForm) -> CampaignSettings:
         call_start=form.call_start.data,
         call_end=form.call_end.data,
         max_attempts=form.max_attempts.data,
+        ring_no_answer_limit=form.ring_no_answer_limit.data,
         retry_minutes={
             o: getattr(form, f).data
             for o, f in RETRY_FIELDS.items()

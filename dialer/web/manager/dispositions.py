@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +17,7 @@ from dialer.domain.campaigns import dispositions
 from dialer.extensions import db
 from dialer.models import Campaign, DispositionKind
 from dialer.web.auth.forms import ConfirmForm
+from dialer.web.forms import Form
 
 bp = Blueprint("dispositions", __name__, url_prefix="/campaigns/<int:campaign_id>/dispositions")
 
@@ -35,7 +35,7 @@ FIELD_PROBLEMS = {
 }
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(Form):
     name = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=80)])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dialer.domain.campaigns.lifecycle import MAX_ATTEMPTS, MAX_COUNTDOWN_S, MAX_RETRY_MINUTES
+from dialer.domain.campaigns.lifecycle import (
+    MAX_ATTEMPTS,
+    MAX_COUNTDOWN_S,
+    MAX_RETRY_MINUTES,
+    MAX_RING_NO_ANSWER_LIMIT,
+)
 from dialer.domain.leads.columns import (
     CUSTOM,
     EMAIL,
@@ -33,6 +35,7 @@ from dialer.domain.leads.columns import (
     TIMEZONE,
 )
 from dialer.models import AmdAction, CallStatus, DialMode, QuestionKind
+from dialer.web.forms import Form, HourMinuteField, SubForm
 
 
 def weekday_choices() -> list[SelectChoice]:
@@ -78,7 +81,7 @@ def _retry(label: str) -> IntegerField:
     )
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Information for agents"), validators=[Length(max=4000)])
     caller_id = StringField(
@@ -90,10 +93,15 @@ class CampaignForm(FlaskForm):
     agents = CheckboxesField(_l("Agents who work this campaign"), coerce=int)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
     call_days = CheckboxesField(_l("Calling days"), choices=weekday_choices())
-    call_start = TimeField(_l("Calls from"), validators=[InputRequired()])
-    call_end = TimeField(_l("Calls until"), validators=[InputRequired()])
+    call_start = HourMinuteField(_l("Calls from"), validators=[InputRequired()])
+    call_end = HourMinuteField(_l("Calls until"), validators=[InputRequired()])
     max_attempts = IntegerField(
         _l("Max attempts per lead"), validators=[InputRequired(), NumberRange(1, MAX_ATTEMPTS)]
+    )
+    ring_no_answer_limit = IntegerField(
+        _l("Unanswered agent calls before a pause"),
+        validators=[InputRequired(), NumberRange(0, MAX_RING_NO_ANSWER_LIMIT)],
+        description=_l("0 never pauses."),
     )
     retry_busy = _retry(_l("Retry after BUSY (minutes)"))
     retry_noanswer = _retry(_l("Retry after NOANSWER (minutes)"))
@@ -132,7 +140,7 @@ RETRY_FIELDS = {
 }
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("Lead file (CSV, TXT or XLSX)"), validators=[FileRequired()])
 
 
@@ -150,7 +158,7 @@ def mapping_choices() -> list[SelectChoice]:
     ]
 
 
-class MappingForm(FlaskForm):
+class MappingForm(Form):
     columns = FieldList(SelectField(choices=mapping_choices()), min_entries=0)
 
 
@@ -166,24 +174,24 @@ def kind_choices() -> list[SelectChoice]:
     ]
 
 
-class QuestionForm(Form):
+class QuestionForm(SubForm):
     kind = SelectField(_l("Type"), choices=kind_choices())
     text = TextAreaField(_l("Question"), validators=[Length(max=2000)])
     options = TextAreaField(_l("Options, one a line"), validators=[Length(max=4000)])
     is_required = BooleanField(_l("Required"))
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
     questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=100)
 
 
-class BlacklistAddForm(FlaskForm):
+class BlacklistAddForm(Form):
     number = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=64)])
     reason = StringField(_l("Reason"), validators=[Length(max=255)])
 
 
-class BlacklistUploadForm(FlaskForm):
+class BlacklistUploadForm(Form):
     file = FileField(_l("File of numbers (CSV, TXT or XLSX)"), validators=[FileRequired()])
     reason = StringField(_l("Reason"), validators=[Length(max=255)])

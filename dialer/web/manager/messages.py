@@ -74,6 +74,9 @@ def campaign_error(error: CampaignError) -> str:
         "days_missing": _("Pick at least one calling day."),
         "hours_backwards": _("Calling hours must end after they start."),
         "attempts_range": _("Max attempts must be between 1 and %(max)s.", max=20),
+        "ring_no_answer_range": _(
+            "Unanswered calls before a pause must be between 0 and %(max)s.", max=10
+        ),
         "retry_range": _("Retry delays must be between 0 and 10080 minutes."),
         "retry_outcome": _("Unknown call outcome in the retry delays."),
         "survey_unknown": _("This survey does not exist."),

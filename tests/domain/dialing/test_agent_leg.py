@@ -70,6 +70,30 @@ def test_two_unanswered_agent_legs_in_a_row_pause_the_agent_with_a_reason(ctx) -
     assert (lead.status, lead.claimed_by_id, lead.attempts) == (LeadStatus.CLAIMED, user.id, 0)
 
 
+def _unanswered_in_a_row(user, lead, count: int) -> None:
+    for n in range(count):
+        call = _call(user.id, lead.id, MORNING + timedelta(minutes=n))
+        _agent_phone_ends(call, MORNING + timedelta(minutes=n, seconds=30))
+
+
+def test_the_campaign_sets_how_many_unanswered_legs_pause_the_agent(ctx) -> None:
+    user, agent_session, lead = _holding(ctx)
+    lead.campaign.ring_no_answer_limit = 3
+    _unanswered_in_a_row(user, lead, 2)
+    assert agent_session.state == AgentState.READY
+    _unanswered_in_a_row(user, lead, 1)
+    assert agent_session.state == AgentState.PAUSED
+    assert agent_session.pause_reason.code == ring_no_answer.RING_NO_ANSWER_REASON
+
+
+def test_a_campaign_limit_of_zero_never_pauses(ctx) -> None:
+    user, agent_session, lead = _holding(ctx)
+    lead.campaign.ring_no_answer_limit = 0
+    _unanswered_in_a_row(user, lead, 5)
+    assert agent_session.state == AgentState.READY
+    assert lead.attempts == 0
+
+
 def test_an_answered_call_in_between_resets_the_count(ctx) -> None:
     user, agent_session, lead = _holding(ctx)
     first = _call(user.id, lead.id, MORNING)

@@ -206,3 +206,22 @@ def test_the_pbx_caller_name_is_shown_unless_it_is_only_the_number_again(ctx):
     named.abandon()
     numbered = QueueCallScript(db.session, "0912000002", T0, name="0912000002")
     assert numbered.offer("1001")[0].data["name"] == ""
+
+
+def test_a_caller_who_is_a_campaign_lead_is_named_by_the_lead_unless_a_contact_names_them(ctx):
+    from tests.factories.campaigns import make_campaign
+    from tests.factories.leads import make_lead
+
+    agent, _agent_session = signed_in_agent(db.session, at=T0)
+    campaign = make_campaign(db.session)
+    make_lead(db.session, campaign, "+84912345679", first_name="Tám", last_name="Lê Văn")
+    script = QueueCallScript(db.session, "0912345679", T0)
+    offer = script.offer("1001")
+    assert offer[0].data["name"] == "Lê Văn Tám"
+    connected = script.connect("1001", after_s=3)
+    assert connected[0].data["name"] == "Lê Văn Tám"
+    script.complete("1001", "COMPLETECALLER", after_s=30)
+
+    db.session.add(Contact(phone="+84912345679", name="Chị Tám"))
+    again = QueueCallScript(db.session, "0912345679", T0 + timedelta(hours=1))
+    assert again.offer("1001")[0].data["name"] == "Chị Tám"

@@ -77,7 +77,8 @@ def test_call_back_refuses_a_time_outside_the_hours_then_books_and_lists_it(
     assert "Asia/Ho_Chi_Minh" in page.get_by_test_id("callback-zone").inner_text()
     now = datetime.now(SAIGON)
     tomorrow = (now + timedelta(days=1)).date()
-    page.get_by_test_id("callback-at").fill(f"{tomorrow.isoformat()}T23:59")
+    page.get_by_test_id("callback-date").fill(tomorrow.isoformat())
+    page.get_by_test_id("callback-time").fill("23:59")
     page.get_by_test_id("save-disposition").click()
     error = page.get_by_test_id("disposition-error")
     page.wait_for_selector(
@@ -86,7 +87,8 @@ def test_call_back_refuses_a_time_outside_the_hours_then_books_and_lists_it(
     after = (tomorrow + timedelta(days=1)).isoformat()
     assert f"The next allowed time is {after} 00:00." in error.inner_text()
     soon = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
-    page.get_by_test_id("callback-at").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_test_id("callback-date").fill(soon.date().isoformat())
+    page.get_by_test_id("callback-time").fill(soon.strftime("%H:%M"))
     page.get_by_test_id("save-disposition").click()
     page.wait_for_selector('[data-testid="message"]:has-text("Callback booked for")')
     with app.app_context():

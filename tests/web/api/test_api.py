@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from dialer.domain.dialing.outbound import chosen_campaign_id
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import QUEUE, enqueue_originate, originate_job_id
 from dialer.models import ApiToken, Call, CampaignStatus, Lead, SurveyResponse
+from tests.factories.campaigns import make_campaign
 from tests.factories.desk import make_desk
 from tests.support.web import api_login, bearer, page_csrf
 
@@ -92,6 +94,7 @@ def test_get_lead_shows_the_lead_its_campaign_and_survey(app, client) -> None:
     got = client.post("/api/leads/next", json={"campaign_id": desk.campaign_id}, headers=token)
     lead = got.get_json()["lead"]
     assert lead["phone"] == "+84912345670" and lead["custom"] == {"Gói cước": "Cao cấp"}
+    assert lead["custom_fields"] == [{"name": "Gói cước", "value": "Cao cấp"}]
     assert lead["campaign"]["description"] == "Ask how the service was."
     assert [q["id"] for q in lead["survey"]["questions"]] == desk.question_ids
     assert client.get("/api/agent", headers=token).get_json()["lead"]["id"] == lead["id"]
@@ -218,3 +221,20 @@ def test_unknown_api_paths_and_other_agents_calls_are_json_404s(app, client) -> 
     assert missing.status_code == 404 and set(missing.get_json()) == {"code", "message"}
     nobody = client.get("/api/calls/12345", headers=token)
     assert (nobody.status_code, nobody.get_json()["code"]) == (404, "unknown_call")
+
+
+def test_the_picked_campaign_is_remembered_by_choice_or_get_lead_and_checked(app, client):
+    desk = make_desk(app)
+    with app.app_context():
+        other = make_campaign(db.session, "Not mine").id
+        db.session.commit()
+    token = bearer(api_login(client)["token"])
+    refused = client.put("/api/agent/campaign", json={"campaign_id": other}, headers=token)
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "not_assigned")
+    bad = client.put("/api/agent/campaign", json={"campaign_id": "x"}, headers=token)
+    assert (bad.status_code, bad.get_json()["code"]) == (422, "invalid_field")
+    with app.app_context():
+        assert chosen_campaign_id(db.session, desk.agent_id) is None
+    client.post("/api/leads/next", json={"campaign_id": desk.campaign_id}, headers=token)
+    with app.app_context():
+        assert chosen_campaign_id(db.session, desk.agent_id) == desk.campaign_id

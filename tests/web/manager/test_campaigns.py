@@ -28,6 +28,7 @@ def campaign_form(token: str, **overrides: object) -> dict[str, object]:
         "call_start": "08:30",
         "call_end": "17:30",
         "max_attempts": "4",
+        "ring_no_answer_limit": "2",
         "retry_busy": "10",
         "retry_noanswer": "45",
         "retry_fail": "90",
@@ -114,6 +115,20 @@ def test_a_bad_caller_id_or_backwards_hours_are_explained_and_nothing_is_saved(a
     assert "Calling hours must end after they start." in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Campaign)) is None
+
+
+def test_the_ring_no_answer_limit_is_set_per_campaign_and_checked(app, client):
+    signed_in_manager(app, client)
+    token = csrf_token(client, "/campaigns/new")
+    page = client.post("/campaigns/new", data=campaign_form(token, ring_no_answer_limit="11"))
+    assert "Number must be between 0 and 10." in page.get_data(as_text=True)
+    assert client.post("/campaigns/new", data=campaign_form(token, ring_no_answer_limit="3"))
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert campaign.ring_no_answer_limit == 3
+        campaign_id = campaign.id
+    detail = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert re.search(r"Unanswered agent calls before a pause</dt><dd>3<", detail)
 
 
 def test_start_says_what_is_missing_then_runs_once_it_has_everything(app, client):
@@ -320,3 +335,16 @@ def test_an_import_left_running_by_a_dead_worker_can_be_run_again(app, client, t
     with app.app_context():
         run_worker_burst()
     assert client.get(url + "/progress").get_json()["status"] == "done"
+
+
+def test_wtforms_own_messages_follow_the_chosen_language(app, client):
+    signed_in_manager(app, client)
+    token = csrf_token(client, "/campaigns/new")
+    client.post("/language", data={"csrf_token": token, "language": "vi", "next": "/manager/"})
+    page = client.post(
+        "/campaigns/new", data=campaign_form(token, name="", max_attempts="ba", call_end="8h")
+    ).get_data(as_text=True)
+    assert "Trường này là bắt buộc." in page
+    assert "Không phải là số nguyên hợp lệ." in page
+    assert "Không phải là giờ hợp lệ (HH:MM)." in page
+    assert "This field is required." not in page
