@@ -1,7 +1,7 @@
 """desk: the agent's remembered campaign, the ring-no-answer limit, custom fields' order
 
 Revision ID: d14c0de00014
-Revises: 8e4c2a6b5d21
+Revises: e5d1a0de0005
 Create Date: 2026-12-02 09:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'd14c0de00014'
-down_revision = '8e4c2a6b5d21'
+down_revision = 'e5d1a0de0005'
 branch_labels = None
 depends_on = None
 

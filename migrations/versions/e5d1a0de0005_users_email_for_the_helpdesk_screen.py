@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5d1a0de0005'
-down_revision = '8e4c2a6b5d21'
+down_revision = 'a10c0de00010'
 branch_labels = None
 depends_on = None
 
