@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialer.domain.dialing import calls
 from dialer.models import utcnow
 from tests.factories.desk import make_desk
 from tests.support.pbx import CallsWorker, ListenerThread
@@ -39,4 +40,28 @@ def test_a_call_that_ended_while_the_listener_was_blind_is_closed_after_reconnec
     # call lost a second after the answer is not a conversation: FAIL, the lead is retried.
     assert (call["status"], call["cause"]) == ("FAIL", "no channel at the PBX")
     assert call["ended_estimated"] and datetime.fromisoformat(call["ended_at"]) < resumed_at
+    assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"
+
+
+def test_a_call_too_fresh_to_judge_at_the_reconnect_is_judged_again_after_its_grace(
+    app, client, pbx, monkeypatch
+) -> None:
+    # The reconnect's reconciliation leaves calls placed this recently alone (no channel yet?).
+    monkeypatch.setattr(calls, "ORIGINATE_GRACE_S", 5)
+    make_desk(app)
+    headers = bearer(api_login(client)["token"])
+    worker = CallsWorker(app).start()  # the listener is down: nobody hears this call
+    listener = None
+    try:
+        call_id = place(client, headers, "0912345677")  # ...7: answers, talks 1.5 s here
+        wait_until(lambda: pbx.channels() != [], message="the PBX to place the call")
+        wait_until(lambda: pbx.channels() == [], message="the call to end at the PBX")
+        listener = ListenerThread(app).start()  # back, a second or two after the Originate
+        call = wait_until_ended(client, headers, call_id, timeout=20)
+    finally:
+        worker.stop()
+        if listener is not None:
+            listener.stop()
+    # Before: it stayed "originating", its agent waiting, until the stale-call sweep (90 s).
+    assert (call["status"], call["cause"]) == ("FAIL", "no channel at the PBX")
     assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"

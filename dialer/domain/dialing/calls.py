@@ -36,6 +36,8 @@ from dialer.telephony.port import CallAnswered, CallConnected, CallEnded, CallRi
 
 # A call lost with the PBX link that had talked less than this by then was cut, not held.
 CUT_AFTER_ANSWER_S = 10
+# An Originate this fresh may have no channel at the PBX yet: reconciliation leaves it be.
+ORIGINATE_GRACE_S = 10
 
 # Calls only move forward along this order; ENDED is final.
 _ORDER = {
@@ -294,7 +296,7 @@ def reconcile_calls(
     live_call_uids: set[str],
     now: datetime,
     *,
-    grace_s: int = 10,
+    grace_s: int = ORIGINATE_GRACE_S,
     last_seen: datetime | None = None,
 ) -> list[Notice]:
     """Close the calls we believe are up that the PBX no longer has (after a reconnect).
