@@ -53,6 +53,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_PBX_DOWN_GRACE_S": (30, _INT),
     # Finished export files are deleted this many hours after they were written.
     "DIALER_EXPORT_RETENTION_H": (24, _INT),
+    # A call placed this long ago that never heard from the PBX is closed (FAIL), its agent freed.
+    "DIALER_STALE_CALL_S": (90, _INT),
     "DIALER_LANGUAGES": ("en,vi", str),
     "AMI_HOST": ("127.0.0.1", str),
     "AMI_PORT": (5038, _INT),

@@ -17,7 +17,7 @@ from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
 from dialer.jobs.runtime import job
 from dialer.models import AgentSession, Call, CallState, utcnow
-from dialer.telephony.port import ExtensionStateChanged, TelephonyError
+from dialer.telephony.port import ExtensionStateChanged, NotSent, TelephonyError
 from dialer.telephony.provider import port_for
 
 QUEUE = "calls"
@@ -78,7 +78,10 @@ def originate(call_id: int) -> str:
     try:
         port_for(config).originate_agent_first(request)
     except TelephonyError as error:
-        live.commit_then_publish(dialing.fail_originate(db.session, call_id, utcnow(), str(error)))
+        is_sent = not isinstance(error, NotSent)
+        live.commit_then_publish(
+            dialing.fail_originate(db.session, call_id, utcnow(), str(error), is_sent=is_sent)
+        )
         raise
     return "sent"
 

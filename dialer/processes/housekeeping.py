@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 LEASE_KEY = "dialer:housekeeping:lease"
 # The lease outlives this many missed ticks: a busy holder keeps it, a dead one loses it soon.
 LEASE_TICKS = 3
-# A call with no word from the PBX this long after it was placed is closed.
-STALE_CALL_S = 90
 
 # Renew the lease when we hold it, else take it when nobody does: one atomic step.
 _TAKE_TURN = """
@@ -74,6 +72,7 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
     timeout = app.config["DIALER_HEARTBEAT_TIMEOUT_S"]
     release_s = app.config["DIALER_HELD_LEAD_RELEASE_S"]
     grace_s = app.config["DIALER_PBX_DOWN_GRACE_S"]
+    stale_s = app.config["DIALER_STALE_CALL_S"]
     pbx_down_since = pbx_status.down_since(redis_hub.client)
 
     def work() -> list[Notice]:
@@ -83,7 +82,7 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
             notices += pbx_link.end_calls_lost_with_pbx(
                 db.session, pbx_down_since, now, grace_s=grace_s
             )
-        notices += calls.close_stale_calls(db.session, now, stale_after_s=STALE_CALL_S)
+        notices += calls.close_stale_calls(db.session, now, stale_after_s=stale_s)
         absence.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
         return notices

@@ -11,6 +11,7 @@ the periodic sweep runs in whichever of them holds the lease.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
 from dialer.domain.people import membership
 from dialer.extensions import db, redis_hub
+from dialer.models import utcnow
 from dialer.processes.housekeeping import Housekeeper
 from dialer.telephony.port import (
     CallConnected,
@@ -41,13 +43,19 @@ def reconcile(
 ) -> list[Notice]:
     """Close the calls we think are up that the PBX no longer has; re-apply queue membership.
 
-    With ``last_seen`` (when the link went down) they end then, estimated.
+    With ``last_seen`` (when the link went down) they end then, estimated. Calls
+    placed within ``calls.ORIGINATE_GRACE_S`` are left for :meth:`PortEventHandler`'s
+    second look.
     """
     channels = port.live_channels()
     live_ids = {channel.call_uid for channel in channels if channel.call_uid}
     live_linkedids = {channel.linkedid for channel in channels}
+    grace_s = calls.ORIGINATE_GRACE_S
     notices = live.in_transaction(
-        app, lambda: calls.reconcile_calls(db.session, live_ids, now, last_seen=last_seen)
+        app,
+        lambda: calls.reconcile_calls(
+            db.session, live_ids, now, grace_s=grace_s, last_seen=last_seen
+        ),
     )
     notices += live.in_transaction(
         app, lambda: inbound.reconcile_queue_calls(db.session, live_linkedids, now)
@@ -88,6 +96,7 @@ class PortEventHandler:
         self.app = app
         self.port = port
         self._housekeeper = Housekeeper(app, "ami-listener").start()
+        self._second_look: threading.Timer | None = None
 
     def __call__(self, event: PortEvent) -> None:
         if isinstance(event, ConnectionHealth):
@@ -147,16 +156,37 @@ class PortEventHandler:
         except Exception:  # Redis or the database away: the port's own thread must go on
             log.exception("could not record the PBX link going %s", event.health)
         if event.health in (Health.UP, Health.RECONNECTED):
-            try:
-                reconcile(self.app, self.port, event.at, last_seen)
-            except TelephonyError:
-                log.exception("could not reconcile calls with the PBX")
+            self._reconcile(last_seen)
+            self._look_again_later(last_seen)
+
+    def _reconcile(self, last_seen: datetime | None) -> None:
+        try:
+            reconcile(self.app, self.port, utcnow(), last_seen)
+        except TelephonyError:
+            log.exception("could not reconcile calls with the PBX")
+
+    def _look_again_later(self, last_seen: datetime | None) -> None:
+        """Reconcile again once the calls too fresh to judge at the reconnect are not.
+
+        A call placed just before the listener came back may have had no channel yet;
+        if it ended while the listener was blind no event will ever end it, and its
+        agent would wait for the stale-call sweep.
+        """
+        if self._second_look is not None:
+            self._second_look.cancel()
+        self._second_look = threading.Timer(
+            calls.ORIGINATE_GRACE_S + 1, self._reconcile, args=(last_seen,)
+        )
+        self._second_look.daemon = True
+        self._second_look.start()
 
     def _tell_screens(self, health: str, since: datetime | None) -> None:
         live.in_transaction(self.app, lambda: pbx_link.link_notices(db.session, health, since))
 
     def stop(self) -> None:
-        """Stop the housekeeper (the listener stops the port)."""
+        """Stop the housekeeper and any second look (the listener stops the port)."""
+        if self._second_look is not None:
+            self._second_look.cancel()
         self._housekeeper.stop()
 
 

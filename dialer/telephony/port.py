@@ -22,6 +22,10 @@ class TelephonyConfigError(TelephonyError):
     """The PBX rejected our credentials or settings; retrying will not help."""
 
 
+class NotSent(TelephonyError):
+    """The request never left for the PBX (no connection): nothing happened there."""
+
+
 class UnsafeValueError(TelephonyError, ValueError):
     """A value would inject headers or dial-string separators into the PBX."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialer.domain.dialing import calls
 from dialer.models import utcnow
 from tests.factories.desk import make_desk
 from tests.support.pbx import CallsWorker, ListenerThread
@@ -40,3 +41,54 @@ def test_a_call_that_ended_while_the_listener_was_blind_is_closed_after_reconnec
     assert (call["status"], call["cause"]) == ("FAIL", "no channel at the PBX")
     assert call["ended_estimated"] and datetime.fromisoformat(call["ended_at"]) < resumed_at
     assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"
+
+
+def test_a_call_too_fresh_to_judge_at_the_reconnect_is_judged_again_after_its_grace(
+    app, client, pbx, monkeypatch
+) -> None:
+    # The reconnect's reconciliation leaves calls placed this recently alone (no channel yet?).
+    monkeypatch.setattr(calls, "ORIGINATE_GRACE_S", 5)
+    make_desk(app)
+    headers = bearer(api_login(client)["token"])
+    worker = CallsWorker(app).start()  # the listener is down: nobody hears this call
+    listener = None
+    try:
+        call_id = place(client, headers, "0912345677")  # ...7: answers, talks 1.5 s here
+        wait_until(lambda: pbx.channels() != [], message="the PBX to place the call")
+        wait_until(lambda: pbx.channels() == [], message="the call to end at the PBX")
+        listener = ListenerThread(app).start()  # back, a second or two after the Originate
+        call = wait_until_ended(client, headers, call_id, timeout=20)
+    finally:
+        worker.stop()
+        if listener is not None:
+            listener.stop()
+    # Before: it stayed "originating", its agent waiting, until the stale-call sweep (90 s).
+    assert (call["status"], call["cause"]) == ("FAIL", "no channel at the PBX")
+    assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"
+
+
+def test_a_call_answered_while_the_listener_was_blind_is_taken_up_as_connected(
+    app, client, pbx
+) -> None:
+    make_desk(app)
+    headers = bearer(api_login(client)["token"])
+    worker = CallsWorker(app).start()  # the listener is down: nobody hears this call
+    listener = None
+    try:
+        call_id = place(client, headers, "0912345674")  # ...4: answers and talks for an hour
+
+        def bridged() -> bool:
+            return sum(1 for channel in pbx.channels() if channel.bridged) >= 2
+
+        wait_until(bridged, message="agent and customer to talk at the PBX")
+        listener = ListenerThread(app).start()
+        call = call_in_state(client, headers, call_id, "connected", timeout=15)
+        agent = client.get("/api/agent", headers=headers).get_json()["state"]
+    finally:
+        worker.stop()
+        if listener is not None:
+            listener.stop()
+    # Before: it stayed "originating" (the agent yellow), and the stale-call sweep later
+    # ended it FAIL while the customer was still on the line, the lead due to be dialled again.
+    assert call["answered_at"] is not None
+    assert agent == "connected"

@@ -6,14 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from dialer.extensions import db, redis_hub
-from dialer.models import AgentSession, AgentState
-from dialer.processes.housekeeping import LEASE_KEY
+from dialer.models import AgentSession, AgentState, Call, CallState, Direction, utcnow
+from dialer.processes.housekeeping import LEASE_KEY, sweep
 from tests.factories.people import make_agent
 from tests.support.waiting import wait_until
 
@@ -83,3 +84,36 @@ def test_a_worker_stopped_cleanly_hands_the_lease_on_at_once(app: Flask, tmp_pat
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=15)
     assert _lease_holder_pid(app) is None
+
+
+def test_a_call_that_never_heard_from_the_pbx_is_closed_after_the_configured_time(
+    app: Flask,
+) -> None:
+    app.config["DIALER_STALE_CALL_S"] = 20
+    placed = utcnow()
+    with app.app_context():
+        user, agent_session = make_agent(db.session, "waiting", "1001", now=placed)
+        call = Call(
+            call_uid="stale-call",
+            direction=Direction.OUTBOUND,
+            agent_id=user.id,
+            customer_number="+84912345670",
+            state=CallState.ORIGINATING,  # sent, and not a word back since
+            created_at=placed,
+        )
+        db.session.add(call)
+        db.session.flush()
+        agent_session.current_call_id = call.id
+        agent_session.state = AgentState.RINGING
+        db.session.commit()
+        call_id, session_id = call.id, agent_session.id
+
+    def state_at(seconds: int) -> tuple[str, str]:
+        sweep(app, placed + timedelta(seconds=seconds))
+        with app.app_context():
+            found = db.session.get_one(Call, call_id)
+            agent = db.session.get_one(AgentSession, session_id)
+            return found.state, agent.state
+
+    assert state_at(19) == (CallState.ORIGINATING, AgentState.RINGING)
+    assert state_at(21) == (CallState.ENDED, AgentState.READY)  # was fixed at 90 s

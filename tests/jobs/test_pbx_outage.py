@@ -139,3 +139,19 @@ def test_a_call_ended_while_the_pbx_was_out_of_sight_is_hung_up_when_it_comes_ba
     # Closed once, as of when the link was lost; the lead is retried, never on a second line.
     assert (ended["status"], ended["ended_estimated"]) == ("FAIL", True)
     assert _lead(app, lead_id) == (LeadStatus.RETRY, 1)
+
+
+def test_an_originate_that_never_left_costs_the_lead_no_attempt(app: Flask, client, pbx) -> None:
+    desk, lead_id = _desk(app, "+84912345670")
+    headers = bearer(api_login(client)["token"])
+    pbx.stop()  # gone before the worker could connect, and no listener to say so yet
+    worker = CallsWorker(app).start()
+    try:
+        call_id = _call_lead(client, headers, desk, lead_id)
+        ended = wait_until_ended(client, headers, call_id, timeout=20)
+    finally:
+        worker.stop()
+    # Nobody was dialled: not an attempt, and not the agent's phone ringing out either.
+    assert (ended["status"], ended["agent_leg"]) == ("FAIL", None)
+    assert _lead(app, lead_id) == (LeadStatus.NEW, 0)  # before: (RETRY, 1)
+    assert client.get("/api/agent", headers=headers).get_json()["state"] == "ready"

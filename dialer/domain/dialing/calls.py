@@ -46,6 +46,8 @@ from dialer.telephony.port import (
 
 # A call lost with the PBX link that had talked less than this by then was cut, not held.
 CUT_AFTER_ANSWER_S = 10
+# An Originate this fresh may have no channel at the PBX yet: reconciliation leaves it be.
+ORIGINATE_GRACE_S = 10
 
 # Calls only move forward along this order; ENDED is final.
 _ORDER = {
@@ -303,7 +305,9 @@ def end_lost_call(
 
     Nobody saw how it ended, so it counts as answered only when it had talked
     for ``CUT_AFTER_ANSWER_S`` by then; a call cut sooner is FAIL and its lead is
-    retried by the campaign's rule. A customer never dialled costs no attempt.
+    retried by the campaign's rule. It costs the lead an attempt even when, as
+    last seen, only the agent's phone rang: the customer may have been dialled
+    since, unseen, and a lead must never be dialled more often than its attempts say.
     """
     call = lock_call(session, call_id, now)
     if call is None or call.state == CallState.ENDED:
@@ -312,15 +316,7 @@ def end_lost_call(
     talked = call.answered_at is not None and (end - call.answered_at).total_seconds()
     status = CallStatus.ANSWER if talked and talked >= CUT_AFTER_ANSWER_S else CallStatus.FAIL
     call.hung_up_by = call.hung_up_by or Party.SYSTEM
-    return end_call(
-        session,
-        call,
-        status,
-        now,
-        cause_text=detail,
-        is_customer_dialled=call.state in (CallState.DIALING, CallState.CONNECTED),
-        estimated_end=end,
-    )
+    return end_call(session, call, status, now, cause_text=detail, estimated_end=end)
 
 
 # -------------------------------------------------------- reconciliation
@@ -331,7 +327,7 @@ def reconcile_calls(
     live_call_uids: set[str],
     now: datetime,
     *,
-    grace_s: int = 10,
+    grace_s: int = ORIGINATE_GRACE_S,
     last_seen: datetime | None = None,
 ) -> list[Notice]:
     """Close the calls we believe are up that the PBX no longer has (after a reconnect).

@@ -376,11 +376,19 @@ def _refusal_now(session: Session, call: Call, now: datetime) -> Refusal | None:
     return compliance.check_lead(session, lead, lead.campaign, now)
 
 
-def fail_originate(session: Session, call_id: int, now: datetime, detail: str) -> list[Notice]:
-    """The PBX refused the Originate: the call ends FAIL and the agent is told why."""
+def fail_originate(
+    session: Session, call_id: int, now: datetime, detail: str, *, is_sent: bool = True
+) -> list[Notice]:
+    """The PBX refused the Originate: the call ends FAIL and the agent is told why.
+
+    When it was not even sent (``is_sent`` false) nobody was dialled: the lead goes
+    back without using an attempt, and the agent's phone is not blamed.
+    """
     call = lock_call(session, call_id, now)
     if call is None or call.state == CallState.ENDED:
         return []
+    if not is_sent:
+        call.state = CallState.QUEUED  # as it stood before the Originate was attempted
     return end_call(session, call, CallStatus.FAIL, now, cause_text=detail[:80])
 
 

@@ -13,9 +13,10 @@ Two ways to use :class:`AmiAdapter`:
   then reconciles with ``live_channels()``), CONFIG_ERROR when the login is
   refused (then retried only every ``config_error_backoff_s``).
 
-An Originate is sent once. If the connection is down, or drops before the
-PBX confirms, the call fails with TelephonyError and is never re-sent: the
-domain checks ``live_channels()`` for its call id before dialling again.
+An Originate is sent once. If the connection is down it is not sent at all
+(NotSent); if it drops before the PBX confirms, the call fails with
+TelephonyError and is never re-sent: the domain checks ``live_channels()`` for
+its call id before dialling again.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dialer.telephony.ami import requests as ami_requests
 from dialer.telephony.ami.calls import check_call_uid
 from dialer.telephony.ami.extension_states import device_state, hint_state
 from dialer.telephony.ami.live_calls import LiveCalls
-from dialer.telephony.ami.manager import AmiManager, Control
+from dialer.telephony.ami.manager import AmiManager, AmiNotConnected, Control
 from dialer.telephony.ami.protocol import is_success, raise_unless_success
 from dialer.telephony.ami.settings import AmiSettings
 from dialer.telephony.ami.translate import WANTED_EVENTS, AdoptedCall, AmiTranslator
@@ -42,6 +43,7 @@ from dialer.telephony.port import (
     ExtensionState,
     Health,
     LiveChannel,
+    NotSent,
     RecordCall,
     TelephonyConfigError,
     TelephonyError,
@@ -351,11 +353,16 @@ class AmiAdapter:
         return conn
 
     def _originate(self, headers: dict) -> None:
-        conn = self._connection()
+        try:
+            conn = self._connection()
+        except TelephonyError as exc:
+            raise NotSent(f"Originate {headers['ActionID']} not sent: {exc}") from exc
         try:
             response = conn.send_action(headers)
         except UnsafeValueError:
             raise  # refused before anything was written
+        except AmiNotConnected as exc:
+            raise NotSent(f"Originate {headers['ActionID']} not sent: {exc}") from exc
         except TelephonyError as exc:
             raise TelephonyError(
                 f"the PBX did not confirm Originate {headers['ActionID']} ({exc}); the call may "

@@ -43,6 +43,10 @@ class AmiConnectionLost(TelephonyError):
     """The AMI connection closed or went silent."""
 
 
+class AmiNotConnected(AmiConnectionLost):
+    """The connection was already down: the action was not written."""
+
+
 class AmiTimeout(TelephonyError):
     """No response to an action in time."""
 
@@ -302,7 +306,7 @@ class AmiManager(Manager):
         action_id = str(headers.setdefault("ActionID", self.next_action_id()))
         payload = encode_action(headers)
         if not self.is_alive():
-            raise AmiConnectionLost(f"not connected to the PBX ({self.lost_reason or 'closed'})")
+            raise AmiNotConnected(f"not connected to the PBX ({self.lost_reason or 'closed'})")
         waiter = _Waiter()
         with self._waiters_lock:
             if action_id in self._waiters:

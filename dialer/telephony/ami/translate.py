@@ -21,7 +21,7 @@ from dialer.telephony.ami.call_events import CALL_EVENTS, on_originate_response
 from dialer.telephony.ami.calls import Flow, channel_base
 from dialer.telephony.ami.queue_events import STATE_EVENTS, queue_handlers
 from dialer.telephony.ami.tracking import CallTracker, Headers, OtherHandler
-from dialer.telephony.port import EventHandler, Leg
+from dialer.telephony.port import CallConnected, EventHandler, Leg
 
 OTHER_EVENTS: dict[str, OtherHandler] = {
     "OriginateResponse": on_originate_response,
@@ -88,14 +88,23 @@ class AmiTranslator(CallTracker):
             name = channel.get("Channel", "")
             if channel.get("Uniqueid") == found.linkedid:
                 call.origin_base = channel_base(name)
+        up: set[Leg] = set()
         for channel in found.channels:
             leg = call.leg_of(channel.get("Channel", ""))
             if channel.get("ChannelStateDesc") == "Up":
                 call.up.add(channel.get("Uniqueid", ""))
-                call.answered.add(leg)
+                up.add(leg)
             if channel.get("BridgeId"):
                 bridges.setdefault(channel["BridgeId"], set()).add(leg)
+        # What happened while we were blind is told now (once), or a call that was placed
+        # just before and answered meanwhile would stay "originating" for the domain.
+        if call.flow is Flow.AGENT_FIRST:
+            for leg in (Leg.AGENT, Leg.CUSTOMER):  # the order they answer in
+                if leg in up:
+                    self.answer(call, leg, at)
+        call.answered |= up
         if any(len(legs) == 2 for legs in bridges.values()) and call.connected_at is None:
             call.connected_at = at
+            self.emit(CallConnected(at=at, call_uid=call.call_uid))
         if Leg.CUSTOMER in call.answered or call.flow is Flow.CUSTOMER_FIRST:
             call.customer_dialled = True

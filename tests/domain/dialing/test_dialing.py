@@ -324,6 +324,24 @@ def test_after_a_reconnect_calls_the_pbx_lost_are_closed(ctx) -> None:
     assert agent_session.state == AgentState.READY  # no survey on this campaign
 
 
+def test_a_call_lost_with_the_pbx_while_the_agent_phone_rang_still_costs_an_attempt(ctx) -> None:
+    user, agent_session = make_agent(db.session)
+    campaign = make_campaign(db.session, agents=[user], retry_minutes={"FAIL": 0})
+    lead = make_lead(db.session, campaign)
+    claim(user.id, campaign.id)
+    call, _ = _start(user.id, lead.id)
+    apply_port_event(db.session, CallRinging(at=MORNING, call_uid=call.call_uid, leg=Leg.AGENT))
+    # The link goes; unseen, the agent answers and the customer is dialled. Then the grace ends.
+    calls.end_lost_call(
+        db.session, call.id, MORNING, MORNING + timedelta(seconds=30), detail="PBX unreachable"
+    )
+    assert (call.status, call.agent_leg, call.ended_estimated) == (CallStatus.FAIL, None, True)
+    # Before: no attempt (the lead kept with the agent) and the agent's phone blamed, so
+    # the customer could be dialled more often than the campaign's attempts allow.
+    assert (lead.status, lead.attempts, lead.claimed_by_id) == (LeadStatus.RETRY, 1, None)
+    assert agent_session.state == AgentState.READY
+
+
 def test_calls_that_never_heard_from_the_pbx_are_closed(ctx) -> None:
     user, agent_session = make_agent(db.session)
     call, _ = dialing.start_call(db.session, user.id, MORNING, number="0912345678")
