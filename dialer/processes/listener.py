@@ -23,6 +23,7 @@ from dialer.domain.notices import Notice
 from dialer.domain.people import membership
 from dialer.extensions import db, redis_hub
 from dialer.processes.housekeeping import Housekeeper
+from dialer.processes.pacing import Pacer
 from dialer.telephony.port import (
     CallConnected,
     ConnectionHealth,
@@ -88,6 +89,7 @@ class PortEventHandler:
         self.app = app
         self.port = port
         self._housekeeper = Housekeeper(app, "ami-listener").start()
+        self._pacer = Pacer(app, "ami-listener").start()
 
     def __call__(self, event: PortEvent) -> None:
         if isinstance(event, ConnectionHealth):
@@ -157,6 +159,7 @@ class PortEventHandler:
 
     def stop(self) -> None:
         """Stop the housekeeper (the listener stops the port)."""
+        self._pacer.stop()
         self._housekeeper.stop()
 
 

@@ -117,6 +117,9 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     if call.hung_up_by is None:
         call.hung_up_by = str(event.hung_up_by)
     status = CallStatus(event.status)
+    if status == CallStatus.ANSWER and is_abandoned(call):
+        # A customer dialled for the queue who never reached an agent (predictive dialing).
+        return end_call(session, call, CallStatus.ABANDON, event.at, cause=event.cause)
     if status == CallStatus.ANSWER and call.hung_up_by == Party.SYSTEM:
         # Neither party hung up (a PBX restart cut it): only a real conversation counts.
         talked = (event.at - call.answered_at).total_seconds() if call.answered_at else 0
@@ -130,6 +133,12 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
         cause_text=event.cause_text,
         is_customer_dialled=event.customer_dialled,
     )
+
+
+def is_abandoned(call: Call) -> bool:
+    """A customer-first call answered by the customer that no agent was bridged to."""
+    is_customer_first = call.direction == Direction.OUTBOUND and call.queue is not None
+    return is_customer_first and call.answered_at is not None and call.agent_id is None
 
 
 def end_call(
