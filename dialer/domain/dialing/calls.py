@@ -136,9 +136,10 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
 
 
 def is_abandoned(call: Call) -> bool:
-    """A customer-first call answered by the customer that no agent was bridged to."""
+    """A customer-first call answered by the customer that the queue bridged to no phone."""
     is_customer_first = call.direction == Direction.OUTBOUND and call.queue is not None
-    return is_customer_first and call.answered_at is not None and call.agent_id is None
+    is_bridged = call.agent_id is not None or call.extension is not None
+    return is_customer_first and call.answered_at is not None and not is_bridged
 
 
 def end_call(

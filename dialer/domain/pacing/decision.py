@@ -28,7 +28,7 @@ MIN_SAMPLE_CALLS = 20
 class PacingInputs:
     """What the pacing rule looks at, measured at one instant."""
 
-    ready_agents: int  # signed in, Ready, no call: waiting for a customer
+    ready_agents: int  # signed in and Ready: waiting for a customer
     soon_free_agents: int  # on a call that has talked about as long as the average handle time
     lines_in_flight: int  # dialled, not answered and not ended yet
     customers_waiting: int  # answered, waiting in the queue for an agent

@@ -145,11 +145,8 @@ def _agents(
     assigned = select(CampaignAgent.user_id).where(CampaignAgent.campaign_id == campaign_id)
     signed_in = and_(AgentSession.logout_at.is_(None), AgentSession.user_id.in_(assigned))
     ready = session.scalar(
-        select(func.count(AgentSession.id)).where(
-            signed_in,
-            AgentSession.state == AgentState.READY,
-            AgentSession.current_call_id.is_(None),
-        )
+        # A Ready agent's session may still point at their last call (ended): it is no matter.
+        select(func.count(AgentSession.id)).where(signed_in, AgentSession.state == AgentState.READY)
     )
     talking = session.execute(
         select(Call.answered_at)
