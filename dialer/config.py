@@ -77,7 +77,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_RECORDINGS_DIR": (None, str),
     # Recordings older than this many days are deleted (0 keeps them for ever).
     "DIALER_RECORDING_RETENTION_DAYS": (0, _INT),
-    # Predictive dialing: seconds between pacing ticks, and Originates per second per trunk.
+    # Predictive dialing: whether workers and the listener run the pacer (off when `flask pacer`
+    # runs apart), seconds between pacing ticks, and Originates per second on the trunk.
+    "DIALER_PACING": ("true", _bool),
     "DIALER_PACING_TICK_S": ("1.0", float),
     "DIALER_TRUNK_CPS": ("10", float),
 }

@@ -27,7 +27,9 @@ def pacer_command() -> None:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    pacer = Pacer(current_app._get_current_object(), "pacer").start()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.config["DIALER_PACING"] = True  # the one process whose job it is
+    pacer = Pacer(app, "pacer").start()
     click.echo(f"pacing as {pacer.holder}")
     try:
         while not stopped.wait(0.5):

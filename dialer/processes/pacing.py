@@ -120,8 +120,9 @@ class Pacer:
         self._thread = threading.Thread(target=self._run, name="pacer", daemon=True)
 
     def start(self) -> Pacer:
-        """Start ticking."""
-        self._thread.start()
+        """Start ticking (unless DIALER_PACING is off for this kind of process)."""
+        if self.app.config["DIALER_PACING"]:
+            self._thread.start()
         return self
 
     def tick(self) -> list[int]:
@@ -203,7 +204,8 @@ class Pacer:
     def stop(self) -> None:
         """Stop ticking and hand every campaign's lease on at once."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
         for campaign_id in self._held:
             try:
                 give_up(redis_hub.client, campaign_id, self.holder)
