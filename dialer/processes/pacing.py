@@ -16,7 +16,6 @@ slot for each is booked in Redis.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from dataclasses import asdict
 from flask import Flask
 from redis import Redis
 
-from dialer import live
+from dialer import live, pacing_state
 from dialer.domain.dialing.outbound import fail_originate
 from dialer.domain.notices import Notice
 from dialer.domain.pacing import decision, figures, placing
@@ -38,7 +37,6 @@ from dialer.telephony.provider import port_for
 log = logging.getLogger(__name__)
 
 LEASE_KEY = "dialer:pacing:lease:{campaign_id}"
-STATE_KEY = "dialer:pacing:state:{campaign_id}"
 TRUNK_SLOT_KEY = "dialer:pacing:trunk-slot"
 LEASE_TICKS = 3
 
@@ -95,18 +93,6 @@ def wait_for_trunk_slot(client: Redis, cps: float) -> None:
         time.sleep(delay)
 
 
-def pacing_state(client: Redis, campaign_id: int) -> dict | None:
-    """The last tick's level, lines and figures of a campaign (what the supervisors see)."""
-    raw = client.get(STATE_KEY.format(campaign_id=campaign_id))
-    return json.loads(raw) if raw else None
-
-
-def previous_level(client: Redis, campaign_id: int) -> float:
-    """The dial level the last tick left (1.0 for a campaign starting)."""
-    state = pacing_state(client, campaign_id)
-    return float(state["level"]) if state else 1.0
-
-
 class Pacer:
     """A daemon thread that paces every predictive campaign whose lease this process holds."""
 
@@ -144,7 +130,7 @@ class Pacer:
     def pace(self, campaign_id: int) -> list[int]:
         """Decide this tick's lines for one campaign, write them, and send them spaced out."""
         placed: list[int] = []
-        level = previous_level(redis_hub.client, campaign_id)
+        level = pacing_state.last_level(redis_hub.client, campaign_id)
 
         def work() -> list[Notice]:
             now = utcnow()
@@ -244,4 +230,4 @@ def _save_state(
         "reason": chosen.reason,
         "figures": asdict(measured),
     }
-    redis_hub.client.set(STATE_KEY.format(campaign_id=campaign_id), json.dumps(state), ex=3600)
+    pacing_state.save_state(redis_hub.client, campaign_id, state)
