@@ -62,9 +62,13 @@ def _take(session: Session, agent_session: AgentSession, call: Call, at: datetim
 
     Should the product think the agent busy with another call, the phone says
     otherwise (the queue only rings a free member): the bar follows the phone.
+    An agent who paused a moment before the PBX heard of it gets the call (it
+    is on their phone) but stays paused, so the call's end does not make them
+    Ready and the dialer does not dial for them again.
     """
     agent_session.current_call_id = call.id
-    agents.set_state(agent_session, AgentState.CONNECTED, at)
+    if agent_session.state != AgentState.PAUSED:
+        agents.set_state(agent_session, AgentState.CONNECTED, at)
     return [snapshots.agent_notice(session, agent_session, at)]
 
 

@@ -25,7 +25,7 @@ from dialer.processes.pacing import inputs_of
 from dialer.telephony.port import CallAnswered, CallEnded, Leg, Party, QueueCallConnected
 from tests.factories.campaigns import MORNING, blacklist, make_campaign
 from tests.factories.leads import make_lead
-from tests.factories.people import make_agent
+from tests.factories.people import make_agent, make_pause_reason
 
 
 def _predictive(session, *, agents_=(), **overrides):
@@ -220,3 +220,24 @@ def test_the_abandon_rate_counts_the_campaigns_day_in_its_own_zone(ctx) -> None:
     measured = figures.measure(db.session, campaign, MORNING)
     assert (measured.today.abandoned, measured.rolling.abandoned) == (0, 1)
     assert db.session.scalar(select(Lead.status).where(Lead.id == lead.id)) == LeadStatus.NEW
+
+
+def test_an_agent_who_paused_before_the_pbx_knew_takes_the_call_and_stays_paused(ctx) -> None:
+    reason = make_pause_reason(db.session)
+    user, agent_session = make_agent(db.session, queues=("support",))
+    campaign = _predictive(db.session, agents_=[user])
+    lead = make_lead(db.session, campaign)
+    [call_id] = placing.place_calls(db.session, campaign, 1, MORNING)
+    call = db.session.get(Call, call_id)
+    _send(call_id)
+    agents.pause(db.session, user.id, reason.id, MORNING)  # the queue still rings the phone
+    _answered(call)
+
+    notices = _bridged(call, at=MORNING + timedelta(seconds=1))
+    _ended(call, MORNING + timedelta(seconds=40))
+
+    pushed = [n for n in notices if n.user_id == user.id and n.event == "agent"]
+    assert pushed[0].data["call"]["lead_id"] == lead.id  # the lead is on their screen
+    assert (call.status, call.agent_id) == (CallStatus.ANSWER, user.id)
+    assert agent_session.state == AgentState.PAUSED
+    assert figures.measure(db.session, campaign, MORNING).ready_agents == 0
