@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.history_bench",
     "bench.export_bench",
     "bench.dashboard_bench",
+    "bench.pacing_bench",
 ]
 
 

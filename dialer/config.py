@@ -64,6 +64,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "AMI_CUSTOMER_CHANNEL": ("PJSIP/{number}@trunk", str),
     "AMI_OUTBOUND_CONTEXT": ("from-internal", str),
     "AMI_QUEUE_CONTEXT": ("dialer-queue", str),
+    "AMI_PREDICTIVE_CONTEXT": ("dialer-predictive", str),
     "AMI_ORIGINATE_TIMEOUT": (30, _INT),
     "AMI_PING_INTERVAL": ("10", float),
     "AMI_CONNECT_TIMEOUT": ("5", float),
@@ -80,6 +81,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DIALER_RECORDINGS_DIR": (None, str),
     # Recordings older than this many days are deleted (0 keeps them for ever).
     "DIALER_RECORDING_RETENTION_DAYS": (0, _INT),
+    # Predictive dialing: whether workers and the listener run the pacer (off when `flask pacer`
+    # runs apart), seconds between pacing ticks, and Originates per second on the trunk.
+    "DIALER_PACING": ("true", _bool),
+    "DIALER_PACING_TICK_S": ("1.0", float),
+    "DIALER_TRUNK_CPS": ("10", float),
 }
 
 # With the built-in simulator, the reference dialplan's names apply.
@@ -207,6 +213,7 @@ _AMI_SECONDS = (
     "AMI_PING_INTERVAL",
     "AMI_CONNECT_TIMEOUT",
     "AMI_RESPONSE_TIMEOUT",
+    "DIALER_PACING_TICK_S",
 )
 _CONTEXT = re.compile(r"[A-Za-z0-9_.-]*")
 
@@ -215,10 +222,20 @@ def _check_ami(config: dict[str, Any]) -> None:
     for name in _AMI_SECONDS:
         if not (0 < config[name] < math.inf):
             raise ConfigError(f"{name}={config[name]!r} must be a positive number of seconds")
+    if not 0 < config["DIALER_TRUNK_CPS"] < math.inf:
+        raise ConfigError(
+            f"DIALER_TRUNK_CPS={config['DIALER_TRUNK_CPS']!r} must be a positive number of calls "
+            "per second"
+        )
     if not 0 < config["AMI_PORT"] < 65536:
         raise ConfigError(f"AMI_PORT={config['AMI_PORT']!r} is not a TCP port (1-65535)")
     if not _CONTEXT.fullmatch(config["AMI_HINT_CONTEXT"]):
         raise ConfigError(
             f"AMI_HINT_CONTEXT={config['AMI_HINT_CONTEXT']!r} is not a dialplan context name "
             "(letters, digits, '_', '-', '.')"
+        )
+    if not _CONTEXT.fullmatch(config["AMI_PREDICTIVE_CONTEXT"]):
+        raise ConfigError(
+            f"AMI_PREDICTIVE_CONTEXT={config['AMI_PREDICTIVE_CONTEXT']!r} is not a dialplan "
+            "context name (letters, digits, '_', '-', '.')"
         )

@@ -67,6 +67,10 @@ def test_a_real_asterisk_needs_its_secret(tmp_path: Path) -> None:
         ("AMI_HINT_CONTEXT", "agents\r\nAction: Logoff", "not a dialplan context"),
         ("DIALER_TIMEZONE", "Mars/Olympus", "not a time zone"),
         ("DIALER_DEFAULT_REGION", "XX", "not a known region"),
+        ("AMI_PREDICTIVE_CONTEXT", "q,1", "not a dialplan context"),
+        ("DIALER_PACING_TICK_S", "0", "positive number of seconds"),
+        ("DIALER_PACING_TICK_S", "soon", "DIALER_PACING_TICK_S"),
+        ("DIALER_TRUNK_CPS", "-5", "positive number of calls per second"),
     ],
 )
 def test_a_malformed_setting_is_named(tmp_path: Path, name: str, value: str, words: str) -> None:

@@ -13,6 +13,7 @@ def register_commands(app: Flask) -> None:
     """Add every dialer command to ``app.cli`` (nothing heavy is imported until one runs)."""
     from dialer.cli import crm, export, leads, recordings, users
     from dialer.cli.ami import ami_check_command, make_listener_command
+    from dialer.cli.pacer import pacer_command
     from dialer.cli.pbx_sim import pbx_sim
     from dialer.cli.seed import seed_command
     from dialer.cli.worker import worker_command
@@ -20,7 +21,7 @@ def register_commands(app: Flask) -> None:
     from dialer.processes.listener import handler_factory
 
     telephony = (pbx_sim, ami_check_command, make_listener_command(handler_factory(app)))
-    for command in (seed_command, worker_command, demo, *telephony):
+    for command in (seed_command, worker_command, pacer_command, demo, *telephony):
         app.cli.add_command(command)
     leads.register(app)
     export.register(app)

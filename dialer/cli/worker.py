@@ -27,6 +27,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     from dialer.jobs.horse import end_children_with
     from dialer.jobs.runtime import bind_app
     from dialer.processes.housekeeping import Housekeeper
+    from dialer.processes.pacing import Pacer
     from dialer.schema import schema_problem
 
     problem = schema_problem(current_app)
@@ -42,8 +43,12 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
         worker.work(burst=True)
         return
     # Every long-lived worker may run the periodic sweep; the lease picks one at a time.
-    housekeeper = Housekeeper(current_app._get_current_object(), "worker").start()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    housekeeper = Housekeeper(app, "worker").start()
+    # And the predictive dialer: one lease per campaign picks the process that dials it.
+    pacer = Pacer(app, "worker").start()
     try:
         worker.work(with_scheduler=True)
     finally:
+        pacer.stop()
         housekeeper.stop()

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, Time, UniqueConstraint, false, true
+from sqlalchemy import Float, ForeignKey, String, Text, Time, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialer.extensions import db
@@ -35,6 +35,10 @@ class AmdAction(enum.StrEnum):
 
 DEFAULT_COUNTDOWN_S = 5
 
+
+DEFAULT_DIAL_QUEUE = "support"
+DEFAULT_ABANDON_CAP_PCT = 3.0
+DEFAULT_ABANDON_SOUND = "dialer-abandoned"
 
 DEFAULT_RETRY_MINUTES = {"BUSY": 15, "NOANSWER": 60, "FAIL": 120, "CANCEL": 30, "MACHINE": 120}
 
@@ -68,12 +72,23 @@ class Campaign(CreatedAtMixin, db.Model):
         String(16), default=AmdAction.HANGUP, server_default=AmdAction.HANGUP.value
     )
     # Predictive: the sound file the dialplan plays to a customer no agent could take.
-    abandon_message: Mapped[str] = mapped_column(String(120), default="", server_default="")
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     # Record the campaign's answered calls (MixMonitor); linked to the helpdesk ticket (C1).
     record_calls: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Unanswered agent legs in a row before the agent is paused (0: never).
     ring_no_answer_limit: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Predictive dialing: the PBX queue answered customers wait in for an agent, the most
+    # abandoned calls allowed (percent of answered, the day and 30 days), and the sound
+    # (a file name the PBX knows) an abandoned customer hears.
+    dial_queue: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_DIAL_QUEUE, server_default=DEFAULT_DIAL_QUEUE
+    )
+    abandon_cap_pct: Mapped[float] = mapped_column(
+        Float, default=DEFAULT_ABANDON_CAP_PCT, server_default=text("3.0")
+    )
+    abandon_sound: Mapped[str] = mapped_column(
+        String(120), default=DEFAULT_ABANDON_SOUND, server_default=DEFAULT_ABANDON_SOUND
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

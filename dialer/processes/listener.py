@@ -25,6 +25,7 @@ from dialer.domain.people import membership
 from dialer.extensions import db, redis_hub
 from dialer.models import utcnow
 from dialer.processes.housekeeping import Housekeeper
+from dialer.processes.pacing import Pacer
 from dialer.telephony.port import (
     CallConnected,
     ConnectionHealth,
@@ -97,6 +98,7 @@ class PortEventHandler:
         self.port = port
         self._housekeeper = Housekeeper(app, "ami-listener").start()
         self._second_look: threading.Timer | None = None
+        self._pacer = Pacer(app, "ami-listener").start()
 
     def __call__(self, event: PortEvent) -> None:
         if isinstance(event, ConnectionHealth):
@@ -184,9 +186,10 @@ class PortEventHandler:
         live.in_transaction(self.app, lambda: pbx_link.link_notices(db.session, health, since))
 
     def stop(self) -> None:
-        """Stop the housekeeper and any second look (the listener stops the port)."""
+        """Stop the pacer, the housekeeper and any second look (the listener stops the port)."""
         if self._second_look is not None:
             self._second_look.cancel()
+        self._pacer.stop()
         self._housekeeper.stop()
 
 

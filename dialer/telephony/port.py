@@ -75,7 +75,12 @@ class AgentFirstCall:
 
 @dataclass(frozen=True)
 class CustomerFirstCall:
-    """Dial the customer; once answered, put them in a queue."""
+    """Dial the customer; once answered, put them in a queue.
+
+    With ``abandon_after_s`` (predictive dialing) the customer waits that long at
+    most: when no agent took them by then the PBX plays ``abandon_sound`` and
+    hangs up, and the call ends answered with no agent (the dialer's ABANDON).
+    """
 
     call_uid: str
     number: str
@@ -83,6 +88,8 @@ class CustomerFirstCall:
     caller_id: str
     timeout_s: int = 30
     variables: dict[str, str] = field(default_factory=dict)
+    abandon_after_s: int = 0
+    abandon_sound: str = ""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def register_blueprints(app: Flask) -> None:
         surveys,
     )
     from dialer.web.manager import home as manager_home
-    from dialer.web.supervisor import wallboard
+    from dialer.web.supervisor import pacing, wallboard
 
     limits.init_app(app)  # the id converter must be in place before any route is added
     headers.init_app(app)
@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
         history,
         recordings,
         wallboard,
+        pacing,
         manager_home,
         campaigns,
         dispositions,

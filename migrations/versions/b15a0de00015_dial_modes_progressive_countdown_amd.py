@@ -1,6 +1,6 @@
 """dial modes: progressive countdown, answering-machine detection, abandon message
 
-campaigns: progressive_countdown_s, amd_enabled, amd_action, abandon_message;
+campaigns: progressive_countdown_s, amd_enabled, amd_action;
 calls: amd_status; agent_sessions: autodial_at (the progressive countdown's end).
 
 Revision ID: b15a0de00015
@@ -30,9 +30,6 @@ def upgrade():
         batch_op.add_column(
             sa.Column('amd_action', sa.String(length=16), nullable=False, server_default='hangup')
         )
-        batch_op.add_column(
-            sa.Column('abandon_message', sa.String(length=120), nullable=False, server_default='')
-        )
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.add_column(sa.Column('amd_status', sa.String(length=16), nullable=True))
     with op.batch_alter_table('agent_sessions', schema=None) as batch_op:
@@ -45,7 +42,6 @@ def downgrade():
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_column('amd_status')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.drop_column('abandon_message')
         batch_op.drop_column('amd_action')
         batch_op.drop_column('amd_enabled')
         batch_op.drop_column('progressive_countdown_s')

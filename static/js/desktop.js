@@ -782,8 +782,11 @@
       if (message.event === "agent") {
         const leadChanged = message.data.lead_id !== (agent.lead && agent.lead.status === "claimed" ? agent.lead.id : null);
         const callEnded = message.data.call && !message.data.call.is_up;
+        // A call the dialer placed (predictive) arrives bridged, with a lead this screen has not
+        // loaded: a new call brings its lead and survey.
+        const newCall = message.data.call && (!agent.call || agent.call.id !== message.data.call.id);
         take(message.data);
-        if (leadChanged || callEnded) refresh();
+        if (leadChanged || callEnded || newCall) refresh();
       } else if (message.event === "pbx") {
         $("pbx-alert").hidden = message.data.health !== "down";
       } else if (message.event === "session_replaced") {

@@ -206,6 +206,15 @@ def test_customer_first_into_a_queue(port: AmiAdapter, heard: Heard) -> None:
     assert (ended.status, ended.hung_up_by.value) == ("ANSWER", "customer")
 
 
+def test_a_predictive_call_taken_in_time_is_bridged(port: AmiAdapter, heard: Heard) -> None:
+    cid = call_uid()
+    call = CustomerFirstCall(cid, "5551230000", "support", "5550007", abandon_after_s=2)
+    port.originate_customer_first(replace(call, abandon_sound="dialer-abandoned"))
+    connected = heard.wait(lambda e: isinstance(e, QueueCallConnected) and e.call_uid == cid)
+    assert connected.extension == "1001"
+    assert heard.ended(cid).status == "ANSWER"
+
+
 def test_customer_first_busy(port: AmiAdapter, heard: Heard) -> None:
     cid = call_uid()
     port.originate_customer_first(CustomerFirstCall(cid, "5551230001", "support", "5550007"))

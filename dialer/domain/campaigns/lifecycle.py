@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialer.domain.errors import DomainError
+from dialer.domain.campaigns.dialing_settings import (
+    apply_dialing,
+)
+from dialer.domain.campaigns.errors import CampaignError
 from dialer.domain.phones import NormalisedPhone, normalise_phone
 from dialer.models import (
     BlacklistNumber,
@@ -25,7 +28,10 @@ from dialer.models import (
     User,
 )
 from dialer.models.campaigns import (
+    DEFAULT_ABANDON_CAP_PCT,
+    DEFAULT_ABANDON_SOUND,
     DEFAULT_COUNTDOWN_S,
+    DEFAULT_DIAL_QUEUE,
     DEFAULT_RETRY_MINUTES,
     AmdAction,
     DialMode,
@@ -35,11 +41,6 @@ RETRY_OUTCOMES = tuple(DEFAULT_RETRY_MINUTES)  # BUSY, NOANSWER, FAIL, CANCEL, M
 MAX_ATTEMPTS = 20
 MAX_RING_NO_ANSWER_LIMIT = 10
 MAX_RETRY_MINUTES = 7 * 24 * 60
-DIAL_MODES = tuple(mode.value for mode in DialMode)
-AMD_ACTIONS = tuple(action.value for action in AmdAction)
-MAX_COUNTDOWN_S = 120
-# A sound file as Playback() names it (custom/abandoned): no extension, nothing a dialplan parses.
-_SOUND_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/")
 
 
 class Missing(enum.StrEnum):
@@ -48,14 +49,6 @@ class Missing(enum.StrEnum):
     CALLER_ID = "caller_id"
     SURVEY = "survey"
     LEADS = "leads"
-
-
-class CampaignError(DomainError):
-    """A campaign change refused: ``code`` for the page, the message for the command line."""
-
-    def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(code, message, **values)
-        self.values = values
 
 
 @dataclass
@@ -77,7 +70,9 @@ class CampaignSettings:
     progressive_countdown_s: int = DEFAULT_COUNTDOWN_S
     amd_enabled: bool = False
     amd_action: str = AmdAction.HANGUP
-    abandon_message: str = ""
+    abandon_sound: str = DEFAULT_ABANDON_SOUND
+    dial_queue: str = DEFAULT_DIAL_QUEUE
+    abandon_cap_pct: float = DEFAULT_ABANDON_CAP_PCT
     record_calls: bool = True  # its answered calls are recorded (MixMonitor)
 
     @classmethod
@@ -99,7 +94,9 @@ class CampaignSettings:
             progressive_countdown_s=campaign.progressive_countdown_s,
             amd_enabled=campaign.amd_enabled,
             amd_action=campaign.amd_action,
-            abandon_message=campaign.abandon_message,
+            abandon_sound=campaign.abandon_sound,
+            dial_queue=campaign.dial_queue,
+            abandon_cap_pct=campaign.abandon_cap_pct,
             record_calls=campaign.record_calls,
         )
 
@@ -180,49 +177,7 @@ def apply_settings(
         raise CampaignError("survey_unknown", f"no survey {settings.survey_id}")
     campaign.survey_id = settings.survey_id
     campaign.record_calls = bool(settings.record_calls)
-    _apply_dialing(campaign, settings)
-
-
-def _apply_dialing(campaign: Campaign, settings: CampaignSettings) -> None:
-    campaign.dial_mode = checked_dial_mode(settings.dial_mode)
-    if not 0 <= settings.progressive_countdown_s <= MAX_COUNTDOWN_S:
-        raise CampaignError(
-            "countdown_range",
-            f"the countdown is 0 to {MAX_COUNTDOWN_S} seconds",
-            max=MAX_COUNTDOWN_S,
-        )
-    campaign.progressive_countdown_s = settings.progressive_countdown_s
-    if settings.amd_action not in AMD_ACTIONS:
-        raise CampaignError(
-            "amd_action_unknown",
-            f"unknown answering-machine action {settings.amd_action!r}: use "
-            + " or ".join(AMD_ACTIONS),
-        )
-    campaign.amd_enabled = bool(settings.amd_enabled)
-    campaign.amd_action = settings.amd_action
-    campaign.abandon_message = _checked_sound(settings.abandon_message)
-
-
-def checked_dial_mode(mode: str) -> str:
-    """The dial mode, lower-cased; CampaignError naming the modes when it is not one."""
-    wanted = (mode or "").strip().lower()
-    if wanted not in DIAL_MODES:
-        raise CampaignError(
-            "dial_mode_unknown",
-            f"unknown dial mode {mode!r}: use " + ", ".join(DIAL_MODES),
-            modes=", ".join(DIAL_MODES),
-        )
-    return wanted
-
-
-def _checked_sound(name: str) -> str:
-    name = (name or "").strip()
-    if len(name) > 120 or not set(name) <= _SOUND_CHARACTERS:
-        raise CampaignError(
-            "sound_invalid",
-            "the abandon message is a sound file name: letters, digits, -, _ and / only",
-        )
-    return name
+    apply_dialing(session, campaign, settings)
 
 
 def _checked_zone(name: str) -> str:

@@ -141,6 +141,9 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     if call.hung_up_by is None:
         call.hung_up_by = str(event.hung_up_by)
     status = CallStatus(event.status)
+    if status == CallStatus.ANSWER and is_abandoned(call):
+        # A customer dialled for the queue who never reached an agent (predictive dialing).
+        return end_call(session, call, CallStatus.ABANDON, event.at, cause=event.cause)
     if status == CallStatus.ANSWER and hangs_up_on_machines(call):
         # A machine answered and the dialplan hung up on it: retried by the campaign's rule.
         status = CallStatus.MACHINE
@@ -157,6 +160,13 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
         cause_text=event.cause_text,
         is_customer_dialled=event.customer_dialled,
     )
+
+
+def is_abandoned(call: Call) -> bool:
+    """A customer-first call answered by the customer that the queue bridged to no phone."""
+    is_customer_first = call.direction == Direction.OUTBOUND and call.queue is not None
+    is_bridged = call.agent_id is not None or call.extension is not None
+    return is_customer_first and call.answered_at is not None and not is_bridged
 
 
 def end_call(

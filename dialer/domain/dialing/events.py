@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dialer.domain.dialing import calls, inbound
 from dialer.domain.notices import Notice
+from dialer.domain.pacing import bridging
 from dialer.domain.people import agents
 from dialer.telephony.port import (
     CallAmdResult,
@@ -45,7 +46,8 @@ HANDLERS: dict[type[PortEvent], Handler] = {
     # Inbound queue calls (I1-I5).
     QueueCallJoined: inbound.apply_queue_event,
     QueueCallOffered: inbound.apply_queue_event,
-    QueueCallConnected: inbound.apply_queue_event,
+    # Our own customer-first calls (predictive) become the agent's call when bridged.
+    QueueCallConnected: bridging.apply_queue_event,
     QueueCallRingNoAnswer: inbound.apply_queue_event,
     QueueCallCompleted: inbound.apply_queue_event,
     QueueCallAbandoned: inbound.apply_queue_event,

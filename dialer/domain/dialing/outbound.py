@@ -189,7 +189,9 @@ def _assigned_campaign(session: Session, user_id: int, campaign_id: int) -> Camp
     return campaign
 
 
-def claim_statement(campaign: Campaign, user_id: int, now: datetime) -> tuple[Any, dict[str, Any]]:
+def claim_statement(
+    campaign: Campaign, user_id: int | None, now: datetime
+) -> tuple[Any, dict[str, Any]]:
     """One UPDATE that claims the next dialable lead and returns it (or nothing), with its values.
 
     Due retries come first (oldest first), then new leads in list order. On

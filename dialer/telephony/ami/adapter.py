@@ -112,6 +112,7 @@ class AmiAdapter:
             customer_template=self.settings.customer_channel,
             context=self.settings.queue_context,
             max_timeout_s=self.settings.originate_timeout_s,
+            predictive_context=self.settings.predictive_context,
         )
         self._originate(headers)
 

@@ -19,8 +19,10 @@ _EXTENSION = re.compile(r"[A-Za-z0-9_+*#.-]{1,40}")
 _QUEUE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}\.(wav|gsm|ogg)")
+# A sound as Playback() names it: no extension, an optional folder, never "..".
+_SOUND = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_/-]{0,119}")
 _DIAL_SEPARATORS = ("&", ",", "|")
-_RESERVED_VARS = {CALL_ID_VAR, FLOW_VAR, "DIAL_TIMEOUT", AMD_VAR}
+_RESERVED_VARS = {CALL_ID_VAR, FLOW_VAR, "DIAL_TIMEOUT", AMD_VAR, "ABANDON_AFTER", "ABANDON_SOUND"}
 _AMD_ACTIONS = frozenset({"hangup", "agent"})
 
 
@@ -48,6 +50,11 @@ def check_queue(queue: str) -> str:
 def check_filename(filename: str) -> str:
     """A recording's bare file name: no directory, no ',' (MixMonitor splits its arguments)."""
     return _checked("recording file name", filename, _FILENAME)
+
+
+def check_sound(sound: str) -> str:
+    """A sound file as Playback() names it: letters, digits, '_-/', no extension."""
+    return _checked("sound name", sound, _SOUND)
 
 
 def check_dial_string(channel: str) -> str:
@@ -109,10 +116,27 @@ def agent_first_originate(
 
 
 def customer_first_originate(
-    call: CustomerFirstCall, *, seq: int, customer_template: str, context: str, max_timeout_s: int
+    call: CustomerFirstCall,
+    *,
+    seq: int,
+    customer_template: str,
+    context: str,
+    max_timeout_s: int,
+    predictive_context: str = "dialer-predictive",
 ) -> dict[str, str | list[str]]:
-    """Originate that rings the customer, then queues them in ``call.queue``."""
+    """Originate that rings the customer, then queues them in ``call.queue``.
+
+    A call with ``abandon_after_s`` runs ``predictive_context`` instead, which
+    gives up on the queue after that many seconds and plays the abandon sound.
+    """
     number = check_number(call.number)
+    abandon: list[str] = []
+    if call.abandon_after_s > 0:
+        context = predictive_context
+        abandon = [
+            f"ABANDON_AFTER={int(call.abandon_after_s)}",
+            f"ABANDON_SOUND={check_sound(call.abandon_sound)}",
+        ]
     return _originate(
         call_action_id(call.call_uid, Flow.CUSTOMER_FIRST, seq),
         channel=check_dial_string(customer_template.format(number=number)),
@@ -123,6 +147,7 @@ def customer_first_originate(
         variables=[
             f"{CALL_ID_VAR}={call.call_uid}",
             f"{FLOW_VAR}={Flow.CUSTOMER_FIRST.value}",
+            *abandon,
             *variable_headers(call.variables),
         ],
     )

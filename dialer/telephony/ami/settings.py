@@ -24,6 +24,7 @@ class AmiSettings:
     customer_channel: str = "PJSIP/{number}@trunk"
     outbound_context: str = "from-internal"
     queue_context: str = "dialer-queue"
+    predictive_context: str = "dialer-predictive"  # a queue that gives up after ABANDON_AFTER
     originate_timeout_s: int = 30  # upper bound for any call's ring time
     ping_interval_s: float = 10.0
     connect_timeout_s: float = 5.0
@@ -50,6 +51,7 @@ def settings_from_config(config: Mapping[str, Any]) -> AmiSettings:
         customer_channel=str(config["AMI_CUSTOMER_CHANNEL"]),
         outbound_context=str(config["AMI_OUTBOUND_CONTEXT"]),
         queue_context=str(config["AMI_QUEUE_CONTEXT"]),
+        predictive_context=str(config["AMI_PREDICTIVE_CONTEXT"]),
         originate_timeout_s=int(config["AMI_ORIGINATE_TIMEOUT"]),
         ping_interval_s=float(config["AMI_PING_INTERVAL"]),
         connect_timeout_s=float(config["AMI_CONNECT_TIMEOUT"]),

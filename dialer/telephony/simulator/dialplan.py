@@ -26,6 +26,8 @@ Script = Callable[[Channel], Awaitable[None]]
 LONG_WAIT = 3600.0
 MACHINE_SUFFIX = "77"  # the simulated answering machines' numbers end so
 AMD_CONTEXT = "dialer-amd"
+# How long the simulator "plays" a sound file (Playback): the abandon message.
+PLAYBACK_S = 3.0
 # Answer() returns on the first media frame: ~20 ms when the other half of the
 # Local pair carries audio (ringback, queue ringing), its 500 ms limit when it
 # carries none (an agent's silent leg, an originated Wait). As recorded.
@@ -123,6 +125,11 @@ class Dialplan:
             ],
             "dialer-queue": [("support", self._queue_entry), ("sales", self._queue_entry)],
             "dialer-queue-run": [("_[a-z].", self._queue_run)],
+            "dialer-predictive": [
+                ("support", self._predictive_entry),
+                ("sales", self._predictive_entry),
+            ],
+            "dialer-predictive-run": [("_[a-z].", self._predictive_run)],
             "inbound": [("_X.", self._inbound)],
         }
 
@@ -339,6 +346,30 @@ class Dialplan:
         queue = chan.exten
         self.step(chan, 1, "NoOp", f"dialer-queue: customer {callerid_num(chan)} -> queue {queue}")
         await self._queue_and_hang_up(chan, 2, queue)
+
+    async def _predictive_entry(self, chan: Channel) -> None:
+        await self.goto(chan, 1, "dialer-predictive-run", chan.exten)
+
+    async def _predictive_run(self, chan: Channel) -> None:
+        queue = chan.exten
+        who = callerid_num(chan)
+        self.step(chan, 1, "NoOp", f"dialer-predictive: customer {who} -> queue {queue}")
+        after = chan.get_var("ABANDON_AFTER") or "2"
+        self.step(chan, 2, "Queue", f"{queue},r,,,{after}")
+        assert self.queue_app is not None
+        status = await self.queue_app(chan, queue, _seconds(after, 2.0))
+        self.step(chan, 3, "NoOp", f"QUEUESTATUS={status}")
+        if status == "TIMEOUT" and not chan.dead:
+            condition = '$["${QUEUESTATUS}" = "TIMEOUT"]'
+            self.step(chan, 4, "GotoIf", f"{condition}?abandoned")
+            sound = chan.get_var("ABANDON_SOUND") or ""
+            self.step(chan, 6, "Playback", sound)
+            await self.wait(PLAYBACK_S)
+            self.step(chan, 7, "Hangup")
+        else:
+            self.step(chan, 4, "GotoIf", "0?abandoned")
+            self.step(chan, 5, "Hangup")
+        self.hangup(chan)
 
     async def _inbound(self, chan: Channel) -> None:
         self.step(chan, 1, "NoOp", f"inbound: DID {chan.exten} from {callerid_all(chan)}")

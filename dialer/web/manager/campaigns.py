@@ -19,14 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms.fields.choices import SelectChoice
 
 from dialer.access import MANAGERS, roles
 from dialer.domain import audit
 from dialer.domain.campaigns.lifecycle import (
     CampaignError,
     CampaignSettings,
-    agent_accounts,
     allowed_transitions,
     apply_settings,
     assign_agents,
@@ -38,7 +36,6 @@ from dialer.domain.campaigns.lifecycle import (
     start_campaign,
     stop_campaign,
 )
-from dialer.domain.campaigns.surveys import current_surveys
 from dialer.domain.leads import imports as lead_imports
 from dialer.domain.leads import progress as run_progress
 from dialer.domain.leads.columns import MappingError
@@ -46,13 +43,12 @@ from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, active_job, enqueue_import, read_progress
 from dialer.models import Campaign, ImportStatus, LeadImport
-from dialer.models.campaigns import DEFAULT_COUNTDOWN_S, DEFAULT_RETRY_MINUTES
 from dialer.web import refusals
 from dialer.web.auth.forms import ConfirmForm
 from dialer.web.limits import accepts_upload
 from dialer.web.manager import messages, uploads
+from dialer.web.manager.campaign_form import campaign_form, settings_of
 from dialer.web.manager.forms import (
-    RETRY_FIELDS,
     CampaignForm,
     MappingForm,
     UploadForm,
@@ -90,7 +86,7 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*MANAGERS)
 def new() -> Any:
-    form = _campaign_form(CampaignSettings(name="", timezone=current_app.config["DIALER_TIMEZONE"]))
+    form = campaign_form(CampaignSettings(name="", timezone=current_app.config["DIALER_TIMEZONE"]))
     if form.validate_on_submit():
         saved = _save(form, None)
         if saved is not None:
@@ -127,7 +123,7 @@ def detail(campaign_id: int) -> str:
 @roles(*MANAGERS)
 def edit(campaign_id: int) -> Any:
     campaign = _campaign(campaign_id)
-    form = _campaign_form(CampaignSettings.of(campaign), [a.user_id for a in campaign.agents])
+    form = campaign_form(CampaignSettings.of(campaign), [a.user_id for a in campaign.agents])
     if form.validate_on_submit() and _save(form, campaign) is not None:
         flash(_("Campaign saved."), "success")
         return redirect(url_for(".detail", campaign_id=campaign.id))
@@ -146,7 +142,7 @@ def _save(form: CampaignForm, campaign: Campaign | None) -> Campaign | None:
                 timezone=form.timezone.data,
                 created_by_id=current_user.id,
             )
-        apply_settings(db.session, campaign, _settings(form), _region())
+        apply_settings(db.session, campaign, settings_of(form), _region())
         assign_agents(db.session, campaign, form.agents.data or [])
     except CampaignError as error:
         db.session.rollback()
@@ -349,72 +345,6 @@ def _import(campaign_id: int, import_id: int) -> LeadImport:
     if lead_import.campaign_id != campaign_id:
         abort(404)
     return lead_import
-
-
-def _campaign_form(settings: CampaignSettings, agent_ids: list[int] | None = None) -> CampaignForm:
-    retries = settings.retry_minutes
-    form = CampaignForm(
-        data={
-            "name": settings.name,
-            "description": settings.description,
-            "caller_id": settings.caller_id or "",
-            "survey_id": settings.survey_id or 0,
-            "timezone": settings.timezone,
-            "call_days": list(settings.call_days),
-            "call_start": settings.call_start,
-            "call_end": settings.call_end,
-            "max_attempts": settings.max_attempts,
-            "ring_no_answer_limit": settings.ring_no_answer_limit,
-            "agents": agent_ids or [],
-            "dial_mode": settings.dial_mode,
-            "progressive_countdown_s": settings.progressive_countdown_s,
-            "amd_enabled": settings.amd_enabled,
-            "amd_action": settings.amd_action,
-            "abandon_message": settings.abandon_message,
-            "record_calls": settings.record_calls,
-            **{
-                field: retries.get(outcome, DEFAULT_RETRY_MINUTES.get(outcome, 0))
-                for outcome, field in RETRY_FIELDS.items()
-            },
-        }
-    )
-    form.survey_id.choices = [SelectChoice(0, _("— none —"))] + [
-        SelectChoice(s.id, f"{s.name} (v{s.version})") for s in current_surveys(db.session)
-    ]
-    form.agents.choices = [
-        SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in agent_accounts(db.session)
-    ]
-    return form
-
-
-def _settings(form: CampaignForm) -> CampaignSettings:
-    return CampaignSettings(
-        name=form.name.data or "",
-        caller_id=form.caller_id.data or None,
-        description=form.description.data or "",
-        timezone=(form.timezone.data or "").strip(),
-        call_days="".join(form.call_days.data or []),
-        call_start=form.call_start.data,
-        call_end=form.call_end.data,
-        max_attempts=form.max_attempts.data,
-        ring_no_answer_limit=form.ring_no_answer_limit.data,
-        retry_minutes={
-            o: getattr(form, f).data
-            for o, f in RETRY_FIELDS.items()
-            if getattr(form, f).data is not None
-        },
-        survey_id=form.survey_id.data or None,
-        dial_mode=form.dial_mode.data or "",
-        progressive_countdown_s=_or_default(form.progressive_countdown_s.data, DEFAULT_COUNTDOWN_S),
-        amd_enabled=bool(form.amd_enabled.data),
-        amd_action=form.amd_action.data or "",
-        abandon_message=form.abandon_message.data or "",
-        record_calls=bool(form.record_calls.data),
-    )
-
-
-def _or_default(value: int | None, default: int) -> int:
-    return default if value is None else value
 
 
 def _job_active(lead_import: LeadImport) -> bool:

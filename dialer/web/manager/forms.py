@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
+    FloatField,
     FormField,
     IntegerField,
     SelectField,
@@ -18,9 +19,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from dialer.domain.campaigns.dialing_settings import (
+    MAX_ABANDON_CAP_PCT,
+    MAX_COUNTDOWN_S,
+    MIN_ABANDON_CAP_PCT,
+)
 from dialer.domain.campaigns.lifecycle import (
     MAX_ATTEMPTS,
-    MAX_COUNTDOWN_S,
     MAX_RETRY_MINUTES,
     MAX_RING_NO_ANSWER_LIMIT,
 )
@@ -120,7 +125,20 @@ class CampaignForm(Form):
     )
     amd_enabled = BooleanField(_l("Detect answering machines"))
     amd_action = SelectField(_l("When a machine answers"), choices=amd_action_choices())
-    abandon_message = StringField(
+    dial_queue = SelectField(
+        _l("Queue answered customers wait in"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Predictive: the PBX queue whose members take the calls."),
+    )
+    abandon_cap_pct = FloatField(
+        _l("Abandoned calls allowed (percent of answered calls)"),
+        validators=[Optional(), NumberRange(MIN_ABANDON_CAP_PCT, MAX_ABANDON_CAP_PCT)],
+        description=_l(
+            "Predictive: over the day and over 30 days; at the cap, one line per agent."
+        ),
+    )
+    abandon_sound = StringField(
         _l("Message for an abandoned call (sound file)"),
         validators=[Length(max=120)],
         description=_l("Predictive: played to a customer no agent could take, e.g. custom/sorry."),

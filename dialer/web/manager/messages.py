@@ -86,6 +86,10 @@ def campaign_error(error: CampaignError) -> str:
         "dial_mode_unknown": _("Pick preview, progressive or predictive dialing."),
         "countdown_range": _("The countdown must be between 0 and %(max)s seconds.", max=120),
         "amd_action_unknown": _("Pick what happens when an answering machine picks up."),
+        "dial_queue_unknown": _("Pick an enabled queue for the answered customers to wait in."),
+        "abandon_cap_range": _(
+            "The abandon cap must be between %(low)s and %(high)s percent.", low=0.1, high=10
+        ),
         "sound_invalid": _(
             "The abandon message is a sound file name: letters, digits, -, _ and / only."
         ),

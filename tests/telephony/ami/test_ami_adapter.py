@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from dialer.telephony.port import (
     PortEvent,
     TelephonyConfigError,
     TelephonyError,
+    UnsafeValueError,
 )
 from tests.telephony.ami.scripted import ScriptedAmi, message, scripted_settings
 
@@ -100,6 +102,34 @@ def test_customer_first_originate_queues_the_customer(
     assert b"Context: dialer-queue\r\nExten: sales\r\n" in sent
     assert b"Timeout: 45000\r\n" in sent  # capped by AMI_ORIGINATE_TIMEOUT
     assert b"ActionID: dialer-9-q1\r\n" in sent and b"Variable: DIALER_FLOW=q\r\n" in sent
+
+
+def test_a_predictive_call_gives_up_on_the_queue_and_plays_the_campaigns_sound(
+    server: ScriptedAmi, port: AmiAdapter
+) -> None:
+    port.originate_customer_first(
+        CustomerFirstCall(
+            call_uid="p1",
+            number="5551230007",
+            queue="support",
+            caller_id="5550007",
+            abandon_after_s=2,
+            abandon_sound="custom/xin-loi",
+        )
+    )
+    sent = last_action(server, "Originate")
+    assert b"Context: dialer-predictive\r\nExten: support\r\n" in sent
+    assert b"Variable: ABANDON_AFTER=2\r\nVariable: ABANDON_SOUND=custom/xin-loi\r\n" in sent
+
+
+@pytest.mark.parametrize("sound", ["../../etc/passwd", "sorry,beep", "a b", "", "x.wav"])
+def test_a_sound_name_that_is_not_a_plain_sound_is_refused(
+    server: ScriptedAmi, port: AmiAdapter, sound: str
+) -> None:
+    call = CustomerFirstCall("p2", "5551230007", "support", "5550007", abandon_after_s=2)
+    with pytest.raises(UnsafeValueError, match="sound name"):
+        port.originate_customer_first(replace(call, abandon_sound=sound))
+    assert server.count("Originate") == 0
 
 
 def test_an_originate_the_pbx_refuses_raises(server: ScriptedAmi, port: AmiAdapter) -> None:

@@ -73,7 +73,7 @@ def test_the_form_sets_the_dial_mode_countdown_and_answering_machine_action(app,
         progressive_countdown_s="8",
         amd_enabled="y",
         amd_action="agent",
-        abandon_message="custom/xin-loi",
+        abandon_sound="custom/xin-loi",
         retry_machine="240",
     )
     assert client.post("/campaigns/new", data=form).status_code == 302
@@ -81,7 +81,7 @@ def test_the_form_sets_the_dial_mode_countdown_and_answering_machine_action(app,
         campaign = db.session.scalar(select(Campaign))
         assert (campaign.dial_mode, campaign.progressive_countdown_s) == ("progressive", 8)
         assert (campaign.amd_enabled, campaign.amd_action) == (True, "agent")
-        assert campaign.abandon_message == "custom/xin-loi"
+        assert campaign.abandon_sound == "custom/xin-loi"
         assert campaign.retry_minutes["MACHINE"] == 240
         campaign_id = campaign.id
     page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
@@ -95,7 +95,7 @@ def test_bad_dialing_settings_are_explained_and_nothing_is_saved(app, client):
     for bad, said in (
         ({"dial_mode": "robot"}, "Not a valid choice"),
         ({"progressive_countdown_s": "999"}, "Number must be between 0 and 120"),
-        ({"abandon_message": "../../etc/passwd"}, "letters, digits, -, _ and / only"),
+        ({"abandon_sound": "../../etc/passwd"}, "letters, digits, -, _ and / only"),
     ):
         response = client.post("/campaigns/new", data=campaign_form(token, **bad))
         assert response.status_code == 200
