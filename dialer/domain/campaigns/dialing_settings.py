@@ -44,7 +44,11 @@ def apply_dialing(session: Session, campaign: Campaign, settings: CampaignSettin
     campaign.amd_enabled = bool(settings.amd_enabled)
     campaign.amd_action = settings.amd_action
     campaign.abandon_sound = _checked_sound(settings.abandon_sound) or DEFAULT_ABANDON_SOUND
-    campaign.dial_queue = _checked_queue(session, settings.dial_queue)
+    # The queue matters only to a predictive campaign: it must then be one the PBX has.
+    if campaign.dial_mode == DialMode.PREDICTIVE:
+        campaign.dial_queue = _checked_queue(session, settings.dial_queue)
+    elif settings.dial_queue:
+        campaign.dial_queue = settings.dial_queue.strip()[:64]
     cap = float(settings.abandon_cap_pct)
     if not MIN_ABANDON_CAP_PCT <= cap <= MAX_ABANDON_CAP_PCT:
         raise CampaignError(

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from dialer.extensions import db
-from dialer.models import Campaign, ImportStatus, Lead, LeadImport
+from dialer.models import Campaign, ImportStatus, Lead, LeadImport, Queue
 from tests.factories.campaigns import blacklist, make_draft_campaign, make_yes_no_survey
 from tests.factories.leads import queued_import, run_worker_burst
 from tests.factories.people import make_user
@@ -102,6 +102,40 @@ def test_bad_dialing_settings_are_explained_and_nothing_is_saved(app, client):
         assert said in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Campaign)) is None
+
+
+def test_a_predictive_campaign_names_its_queue_and_abandon_cap_on_the_form(app, client):
+    signed_in_manager(app, client)
+    with app.app_context():
+        db.session.add_all([Queue(name="sales"), Queue(name="old", is_enabled=False)])
+        db.session.commit()
+    token = csrf_token(client, "/campaigns/new")
+    page = client.get("/campaigns/new").get_data(as_text=True)
+    assert '<option value="sales">' in page and '<option value="old">' not in page
+    for bad, said in (
+        ({"dial_queue": "old"}, "Pick an enabled queue for the answered customers to wait in."),
+        ({"dial_queue": "sales", "abandon_cap_pct": "25"}, "Number must be between 0.1 and 10"),
+    ):
+        response = client.post(
+            "/campaigns/new", data=campaign_form(token, dial_mode="predictive", **bad)
+        )
+        assert said in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Campaign)) is None
+    form = campaign_form(
+        token,
+        dial_mode="predictive",
+        dial_queue="sales",
+        abandon_cap_pct="2.5",
+        abandon_sound="custom/xin-loi",
+    )
+    assert client.post("/campaigns/new", data=form).status_code == 302
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert (campaign.dial_queue, campaign.abandon_cap_pct) == ("sales", 2.5)
+        campaign_id = campaign.id
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "queue sales, at most 2.5% of answered calls abandoned, message custom/xin-loi" in page
 
 
 def test_a_bad_caller_id_or_backwards_hours_are_explained_and_nothing_is_saved(app, client):
