@@ -15,8 +15,6 @@ processes never sweep at once. See docs/architecture.md.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from datetime import datetime
 
@@ -31,6 +29,8 @@ from dialer.extensions import db, redis_hub
 from dialer.jobs import exports as export_jobs
 from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
+from dialer.processes import leases
+from dialer.processes.leases import holder_name
 
 log = logging.getLogger(__name__)
 
@@ -38,33 +38,15 @@ LEASE_KEY = "dialer:housekeeping:lease"
 # The lease outlives this many missed ticks: a busy holder keeps it, a dead one loses it soon.
 LEASE_TICKS = 3
 
-# Renew the lease when we hold it, else take it when nobody does: one atomic step.
-_TAKE_TURN = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0
-"""
-_GIVE_UP = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-
-
-def holder_name(role: str) -> str:
-    """Who holds the lease, as an operator reads it: host, process id, role."""
-    return f"{socket.gethostname()}:{os.getpid()}:{role}"
-
 
 def take_turn(client: Redis, holder: str, lease_s: float) -> bool:
-    """True when ``holder`` holds the lease for the next ``lease_s`` seconds."""
-    return bool(client.eval(_TAKE_TURN, 1, LEASE_KEY, holder, int(lease_s * 1000)))
+    """True when ``holder`` holds the housekeeping lease for the next ``lease_s`` seconds."""
+    return leases.take_turn(client, LEASE_KEY, holder, lease_s)
 
 
 def give_up(client: Redis, holder: str) -> None:
-    """Let the lease go now (a process stopping cleanly), if ``holder`` has it."""
-    client.eval(_GIVE_UP, 1, LEASE_KEY, holder)
+    """Let the housekeeping lease go now (a process stopping cleanly), if ``holder`` has it."""
+    leases.give_up(client, LEASE_KEY, holder)
 
 
 def sweep(app: Flask, now: datetime) -> list[Notice]:

@@ -30,7 +30,8 @@ from dialer.domain.notices import Notice
 from dialer.domain.pacing import decision, figures, placing
 from dialer.extensions import db, redis_hub
 from dialer.models import Campaign, utcnow
-from dialer.processes.housekeeping import holder_name
+from dialer.processes import leases
+from dialer.processes.leases import holder_name
 from dialer.telephony.port import TelephonyError
 from dialer.telephony.provider import port_for
 
@@ -40,17 +41,6 @@ LEASE_KEY = "dialer:pacing:lease:{campaign_id}"
 TRUNK_SLOT_KEY = "dialer:pacing:trunk-slot"
 LEASE_TICKS = 3
 
-_TAKE_TURN = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0
-"""
-_GIVE_UP = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
 # Book the next free send slot on the trunk: max(now, the last slot + spacing), in ms.
 _BOOK_SLOT = """
 local now = tonumber(ARGV[1])
@@ -69,19 +59,17 @@ def lease_key(campaign_id: int) -> str:
 
 def take_turn(client: Redis, campaign_id: int, holder: str, lease_s: float) -> bool:
     """True when ``holder`` holds the campaign's lease for the next ``lease_s`` seconds."""
-    key = lease_key(campaign_id)
-    return bool(client.eval(_TAKE_TURN, 1, key, holder, int(lease_s * 1000)))
+    return leases.take_turn(client, lease_key(campaign_id), holder, lease_s)
 
 
 def holds(client: Redis, campaign_id: int, holder: str) -> bool:
     """True while ``holder`` still holds the campaign's lease (checked before each Originate)."""
-    value = client.get(lease_key(campaign_id))
-    return value is not None and value.decode() == holder
+    return leases.holds(client, lease_key(campaign_id), holder)
 
 
 def give_up(client: Redis, campaign_id: int, holder: str) -> None:
     """Let the campaign's lease go now, if ``holder`` has it."""
-    client.eval(_GIVE_UP, 1, lease_key(campaign_id), holder)
+    leases.give_up(client, lease_key(campaign_id), holder)
 
 
 def wait_for_trunk_slot(client: Redis, cps: float) -> None:
