@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.reports import calls as call_reports
 from dialer.domain.reports import dashboard, paging, results
-from dialer.domain.reports import filters as report_filters
 from dialer.extensions import db
 from dialer.models import CallStatus, Direction
-from dialer.timefmt import local_zone
+from dialer.web import report_args
 from dialer.web.api.openapi_terms import (
     BOOLEAN,
     INTEGER,
@@ -127,7 +126,13 @@ def campaign_results(campaign_id: int) -> Response:
     """One page of the campaign's completed surveys; a bad filter is a 400 naming it."""
     campaign = dashboard.find_campaign(db.session, campaign_id)
     columns = results.question_columns(db.session, campaign)
-    page = results.results_page(db.session, campaign, _filters(), columns, **_cursors())
+    page = results.results_page(
+        db.session,
+        campaign,
+        report_args.filters_from(request.args),
+        columns,
+        **report_args.cursors(),
+    )
     body = {
         "campaign_id": campaign.id,
         "columns": [{"text": column.text, "kind": column.kind} for column in columns],
@@ -143,34 +148,11 @@ def campaign_results(campaign_id: int) -> Response:
 def calls() -> Response:
     """One page of the calls matching the filters."""
     args = request.args
-    chosen = _filters(
-        campaign=args.get("campaign"), direction=args.get("direction"), number=args.get("number")
-    )
-    page = call_reports.search_calls(db.session, chosen, **_cursors())
+    chosen = report_args.filters_from(args, with_calls=True)
+    page = call_reports.search_calls(db.session, chosen, **report_args.cursors())
     body = {"rows": [_call_json(row) for row in page.rows], **_edges(page)}
     db.session.rollback()  # read only
     return jsonify(body)
-
-
-def _filters(**extra: Any) -> report_filters.Filters:
-    args = request.args
-    return report_filters.parse_filters(
-        db.session,
-        local_zone(),
-        date_from=args.get("from"),
-        date_to=args.get("to"),
-        agent=args.get("agent"),
-        status=args.get("status"),
-        region=current_app.config["DIALER_DEFAULT_REGION"],
-        **extra,
-    )
-
-
-def _cursors() -> dict[str, paging.Cursor | None]:
-    return {
-        "after": paging.Cursor.parse(request.args.get("after")),
-        "before": paging.Cursor.parse(request.args.get("before")),
-    }
 
 
 def _edges(page: paging.Page[Any]) -> dict[str, str | None]:

@@ -25,12 +25,11 @@ from flask_login import current_user
 from dialer.access import MANAGERS, roles
 from dialer.domain.errors import DomainError
 from dialer.domain.exports import campaign as exports
-from dialer.domain.reports import filters as report_filters
 from dialer.extensions import db, redis_hub
 from dialer.jobs import exports as export_jobs
 from dialer.models import Campaign, utcnow
 from dialer.timefmt import local_zone
-from dialer.web import refusals
+from dialer.web import refusals, report_args
 from dialer.web.auth.forms import ConfirmForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -51,7 +50,7 @@ def campaign_export(campaign_id: int) -> Any:
         abort(400)
     back = url_for("results.campaign_results", campaign_id=campaign.id)
     try:
-        chosen = _filters()
+        chosen = report_args.filters_from(request.form)
     except DomainError as error:
         flash(refusals.describe(error)[1], "error")
         return redirect(back)
@@ -164,19 +163,6 @@ def labels() -> dict[str, str]:
         "no": _("no"),
     }
     return {key: str(value) for key, value in words.items()}
-
-
-def _filters() -> report_filters.Filters:
-    form = request.form
-    return report_filters.parse_filters(
-        db.session,
-        local_zone(),
-        date_from=form.get("from"),
-        date_to=form.get("to"),
-        agent=form.get("agent"),
-        status=form.get("status"),
-        region=current_app.config["DIALER_DEFAULT_REGION"],
-    )
 
 
 def _folder() -> Path:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from dialer.access import SUPERVISORS, roles
 from dialer.domain.errors import DomainError
 from dialer.domain.reports import calls as call_reports
 from dialer.domain.reports import filters as report_filters
-from dialer.domain.reports import paging, results
+from dialer.domain.reports import results
 from dialer.extensions import db
 from dialer.models import CallStatus, Campaign, Direction
-from dialer.timefmt import local_zone
-from dialer.web import refusals
+from dialer.web import refusals, report_args
 from dialer.web.auth.forms import ConfirmForm
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -31,9 +30,14 @@ def campaign_results(campaign_id: int) -> Any:
     columns = results.question_columns(db.session, campaign)
     page, problem = None, None
     try:
-        chosen = _filters()
+        chosen = report_args.filters_from(request.args)
         page = results.results_page(
-            db.session, campaign, chosen, columns, **_cursors(), yes_no=(_("yes"), _("no"))
+            db.session,
+            campaign,
+            chosen,
+            columns,
+            **report_args.cursors(),
+            yes_no=(_("yes"), _("no")),
         )
     except DomainError as error:
         problem = refusals.describe(error)[1]
@@ -45,8 +49,8 @@ def campaign_results(campaign_id: int) -> Any:
 def call_search() -> Any:
     page, problem = None, None
     try:
-        chosen = _filters(with_calls=True)
-        page = call_reports.search_calls(db.session, chosen, **_cursors())
+        chosen = report_args.filters_from(request.args, with_calls=True)
+        page = call_reports.search_calls(db.session, chosen, **report_args.cursors())
     except DomainError as error:
         problem = refusals.describe(error)[1]
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
@@ -66,34 +70,6 @@ def call(call_id: int) -> str:
     if detail is None:
         abort(404)
     return render_template("results/call.html", detail=detail, call=detail.call)
-
-
-def _filters(*, with_calls: bool = False) -> report_filters.Filters:
-    args = request.args
-    extra: dict[str, Any] = {}
-    if with_calls:
-        extra = {
-            "campaign": args.get("campaign"),
-            "direction": args.get("direction"),
-            "number": args.get("number"),
-        }
-    return report_filters.parse_filters(
-        db.session,
-        local_zone(),
-        date_from=args.get("from"),
-        date_to=args.get("to"),
-        agent=args.get("agent"),
-        status=args.get("status"),
-        region=current_app.config["DIALER_DEFAULT_REGION"],
-        **extra,
-    )
-
-
-def _cursors() -> dict[str, paging.Cursor | None]:
-    return {
-        "after": paging.Cursor.parse(request.args.get("after")),
-        "before": paging.Cursor.parse(request.args.get("before")),
-    }
 
 
 def _render(template: str, problem: str | None, **values: Any) -> tuple[str, int]:
