@@ -23,6 +23,7 @@ from dialer.domain.campaigns import answers as survey_answers
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing import wrapup
 from dialer.domain.dialing.outbound import Claimed
+from dialer.domain.notices import Notice
 from dialer.domain.people import accounts, agents, snapshots
 from dialer.domain.people import tokens as api_tokens
 from dialer.domain.people.agents import AgentError
@@ -207,11 +208,7 @@ def next_lead() -> Response:
 def start_call() -> tuple[Response, int]:
     """Call the held lead (``lead_id``) or a typed number (``number``), agent's phone first."""
     body = json_body()
-    if pbx_status.down_since(redis_hub.client) is not None:
-        # Refused before anything is written: the lead keeps its attempts.
-        raise ApiError(
-            503, "pbx_unreachable", _("The PBX cannot be reached: no call can be placed now.")
-        )
+    refuse_while_pbx_down()
     lead_id = int_field(body, "lead_id", required=False)
     number = None if lead_id is not None else str(body.get("number") or "")
     call, notices = dialing.start_call(
@@ -222,11 +219,24 @@ def start_call() -> tuple[Response, int]:
         number=number,
         region=current_app.config["DIALER_DEFAULT_REGION"],
     )
+    return send_call(call, notices)
+
+
+def refuse_while_pbx_down() -> None:
+    """503 ``pbx_unreachable`` before anything is written: the lead keeps its attempts."""
+    if pbx_status.down_since(redis_hub.client) is not None:
+        raise ApiError(
+            503, "pbx_unreachable", _("The PBX cannot be reached: no call can be placed now.")
+        )
+
+
+def send_call(call: Call, notices: list[Notice]) -> tuple[Response, int]:
+    """Commit the new call and queue its Originate; the answer for the desktop (201)."""
     live.commit_then_publish(notices)
     try:
         call_jobs.enqueue_originate(call.id)
     except RedisError:
-        # Redis went away between the check above and here: the call ends FAIL, undialled.
+        # Redis went away since the call was written: the call ends FAIL, undialled.
         live.commit_then_publish(
             dialing.fail_originate(db.session, call.id, utcnow(), "not dialled")
         )

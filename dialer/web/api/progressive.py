@@ -10,22 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
-from dialer import live, pbx_status
 from dialer.access import roles
-from dialer.domain.dialing import outbound, progressive
+from dialer.domain.dialing import progressive
 from dialer.domain.dialing.progressive import Armed
-from dialer.domain.people import snapshots
-from dialer.extensions import db, redis_hub
-from dialer.jobs import calls as call_jobs
+from dialer.extensions import db
 from dialer.models import Campaign, Role, utcnow
 from dialer.web.api import common
-from dialer.web.api.agent import agent_state
-from dialer.web.api.common import ApiError, int_field, json_body
+from dialer.web.api.agent import agent_state, refuse_while_pbx_down, send_call
+from dialer.web.api.common import int_field, json_body
 from dialer.web.api.messages import refusal_message
 from dialer.web.api.openapi_terms import ID, NULLABLE_TIME, STRING, TIME, obj, operation, ref
 from dialer.web.api.payloads import lead_card
@@ -139,10 +134,7 @@ def stop() -> Response:
 def dial() -> tuple[Response, int]:
     """Call the armed lead, agent's phone first, once the countdown is over."""
     lead_id = int_field(json_body(), "lead_id")
-    if pbx_status.down_since(redis_hub.client) is not None:
-        raise ApiError(
-            503, "pbx_unreachable", _("The PBX cannot be reached: no call can be placed now.")
-        )
+    refuse_while_pbx_down()
     call, notices = progressive.dial_armed_call(
         db.session,
         current_user.id,
@@ -150,14 +142,4 @@ def dial() -> tuple[Response, int]:
         utcnow(),
         region=current_app.config["DIALER_DEFAULT_REGION"],
     )
-    live.commit_then_publish(notices)
-    try:
-        call_jobs.enqueue_originate(call.id)
-    except RedisError:
-        live.commit_then_publish(
-            outbound.fail_originate(db.session, call.id, utcnow(), "not dialled")
-        )
-        raise ApiError(
-            503, "queue_unavailable", _("The dialer cannot place calls right now.")
-        ) from None
-    return jsonify(call=snapshots.call_view(call), agent=agent_state()), 201
+    return send_call(call, notices)
