@@ -19,13 +19,8 @@ from dialer.domain.campaigns.lifecycle import (
     find_campaign,
 )
 from dialer.domain.leads.columns import MappingError, parse_map_options
-from dialer.domain.leads.imports import (
-    confirm_mapping,
-    create_import,
-    rejection_counts,
-    run_import,
-    write_rejection_report,
-)
+from dialer.domain.leads.imports import confirm_mapping, create_import, run_import
+from dialer.domain.leads.rejections import rejection_counts, write_rejection_report
 from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.domain.reports import counters
 from dialer.extensions import db

@@ -11,7 +11,7 @@ from flask import current_app
 from rq.job import Job
 
 from dialer import live
-from dialer.domain.dialing import calls
+from dialer.domain.dialing import lost_calls
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.people import agents
 from dialer.extensions import db, redis_hub
@@ -94,7 +94,7 @@ def hangup(call_id: int) -> str:
         return "already over"
     if port_for(current_app.config).hangup(call.call_uid):
         return "hung up"
-    live.commit_then_publish(calls.end_unreachable_call(db.session, call_id, utcnow()))
+    live.commit_then_publish(lost_calls.end_unreachable_call(db.session, call_id, utcnow()))
     return "nothing to hang up"
 
 

@@ -22,7 +22,7 @@ from flask import Flask
 from redis import Redis
 
 from dialer import live, pbx_status
-from dialer.domain.dialing import calls, pbx_link
+from dialer.domain.dialing import lost_calls, pbx_link
 from dialer.domain.notices import Notice
 from dialer.domain.people import absence, agents, tokens
 from dialer.extensions import db, redis_hub
@@ -64,7 +64,7 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
             notices += pbx_link.end_calls_lost_with_pbx(
                 db.session, pbx_down_since, now, grace_s=grace_s
             )
-        notices += calls.close_stale_calls(db.session, now, stale_after_s=stale_s)
+        notices += lost_calls.close_stale_calls(db.session, now, stale_after_s=stale_s)
         absence.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
         return notices

@@ -18,7 +18,7 @@ from datetime import datetime
 from flask import Flask
 
 from dialer import live, pbx_status
-from dialer.domain.dialing import calls, inbound, pbx_link
+from dialer.domain.dialing import calls, inbound, lost_calls, pbx_link
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.notices import Notice
 from dialer.domain.people import membership
@@ -54,7 +54,7 @@ def reconcile(
     grace_s = calls.ORIGINATE_GRACE_S
     notices = live.in_transaction(
         app,
-        lambda: calls.reconcile_calls(
+        lambda: lost_calls.reconcile_calls(
             db.session, live_ids, now, grace_s=grace_s, last_seen=last_seen
         ),
     )
@@ -65,7 +65,7 @@ def reconcile(
     # the PBX: hang it up, or its lead, already due again, could be dialled a second time.
     with app.app_context():
         try:
-            over = calls.ended_call_uids(db.session, live_ids)
+            over = lost_calls.ended_call_uids(db.session, live_ids)
         finally:
             db.session.remove()
     for call_uid in sorted(over):

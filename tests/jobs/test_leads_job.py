@@ -13,7 +13,7 @@ import psutil
 from sqlalchemy import func, select
 
 from bench.gen_leads import generate
-from dialer.domain.leads.imports import rejections
+from dialer.domain.leads.rejections import rejections
 from dialer.extensions import db, redis_hub
 from dialer.jobs.leads import QUEUE, enqueue_import, read_progress
 from dialer.models import ImportStatus, Lead, LeadImport

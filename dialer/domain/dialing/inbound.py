@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.domain.contacts.directory import contact_json, find_contact, number_key
+from dialer.domain.contacts.directory import find_contact, number_key
+from dialer.domain.dialing import caller_card
 from dialer.domain.notices import Notice
 from dialer.domain.people import agents, snapshots
 from dialer.domain.phones import DEFAULT_REGION
@@ -30,8 +31,6 @@ from dialer.models import (
     CallStatus,
     Direction,
     Extension,
-    Lead,
-    LeadStatus,
 )
 from dialer.telephony.port import (
     Party,
@@ -89,7 +88,9 @@ def _offered(session: Session, event: QueueCallOffered, region: str) -> list[Not
         Notice(
             agent.user_id,
             "inbound_offer",
-            caller_json(call, event.caller_name, _lead_name(session, call)),
+            caller_card.caller_json(
+                call, event.caller_name, caller_card.lead_name_of(session, call)
+            ),
         )
     ]
     return notices + _take(session, agent, call, AgentState.RINGING, event.at)
@@ -112,8 +113,8 @@ def _connected(session: Session, event: QueueCallConnected, region: str) -> list
     call.agent_id = agent.user_id if agent else None
     notices = _release(session, call, others, event.at, reason="answered_elsewhere")
     if agent is not None:
-        lead_name = _lead_name(session, call)
-        data = caller_json(call, event.caller_name, lead_name) | {
+        lead_name = caller_card.lead_name_of(session, call)
+        data = caller_card.caller_json(call, event.caller_name, lead_name) | {
             "answered_at": event.at.isoformat()
         }
         notices.append(Notice(agent.user_id, "inbound_connected", data))
@@ -269,43 +270,6 @@ def _free(session: Session, agent: AgentSession, at: datetime) -> list[Notice]:
     if agent.state in agents.ON_A_CALL:
         agents.set_state(agent, AgentState.READY, at)
     return [snapshots.agent_notice(session, agent, at)]
-
-
-def caller_json(call: Call, caller_name: str = "", lead_name: str = "") -> dict[str, Any]:
-    """What the agent's screen shows of the caller: number, name, VIP flag, contact.
-
-    The name is the saved contact's, else that of a campaign's lead with this number,
-    else the one the PBX presented.
-    """
-    contact = call.contact
-    name = contact.name if contact and contact.name else lead_name
-    return {
-        "call_id": call.id,
-        "direction": call.direction,
-        "number": call.customer_number,
-        "queue": call.queue or "",
-        "name": name or _presented_name(caller_name),
-        "is_vip": call.is_vip,
-        "contact": contact_json(contact),
-    }
-
-
-def _lead_name(session: Session, call: Call) -> str:
-    """The name of the newest campaign lead with the caller's number, if any."""
-    if not call.customer_number:
-        return ""
-    lead = session.scalar(
-        select(Lead)
-        .where(Lead.phone == call.customer_number, Lead.status != LeadStatus.REMOVED)
-        .order_by(Lead.id.desc())
-        .limit(1)
-    )
-    return lead.full_name if lead is not None else ""
-
-
-def _presented_name(caller_name: str) -> str:
-    # PBXs often put the number itself in the caller name: that is no name.
-    return caller_name if any(ch.isalpha() for ch in caller_name) else ""
 
 
 def _ended_json(call: Call, status: str | None, reason: str = "") -> dict[str, Any]:

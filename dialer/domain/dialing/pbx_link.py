@@ -4,7 +4,7 @@ While the AMI link is down no event arrives, so a call's end would never be
 heard. Once the link has been down for the grace period the calls we believe
 up are ended as of the moment the link went down (marked estimated); agents
 are then free to go on. Calls that ended while the link was down and that the
-PBX no longer lists when it comes back are closed by ``calls.reconcile_calls``.
+PBX no longer lists when it comes back are closed by ``lost_calls.reconcile_calls``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.domain.dialing.calls import end_lost_call
+from dialer.domain.dialing.lost_calls import end_lost_call
 from dialer.domain.notices import Notice
 from dialer.models import AgentSession, Call, CallState, Direction
 

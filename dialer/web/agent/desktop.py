@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from dialer import pbx_status
 from dialer.access import roles
-from dialer.domain.dialing import outbound as dialing
+from dialer.domain.dialing import campaign_choice
 from dialer.domain.people import accounts, agents, snapshots
 from dialer.extensions import db, redis_hub
 from dialer.jobs import calls as call_jobs
@@ -61,9 +61,10 @@ def desktop() -> str | Response:
             "agent": state,
             "reasons": [reason_card(r) for r in agents.pausable_reasons(db.session)],
             "campaigns": [
-                campaign_card(c) for c in dialing.working_campaigns(db.session, current_user.id)
+                campaign_card(c)
+                for c in campaign_choice.working_campaigns(db.session, current_user.id)
             ],
-            "chosen_campaign_id": dialing.chosen_campaign_id(db.session, current_user.id),
+            "chosen_campaign_id": campaign_choice.chosen_campaign_id(db.session, current_user.id),
             "locale": str(get_locale()),
             "text": desk_text(),
             "queue_max": QUEUE_LABEL_MAX,

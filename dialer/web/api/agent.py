@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 from dialer import live, pbx_status
 from dialer.access import ALL_STAFF, public, roles
 from dialer.domain.campaigns import answers as survey_answers
+from dialer.domain.dialing import campaign_choice, wrapup
 from dialer.domain.dialing import outbound as dialing
-from dialer.domain.dialing import wrapup
 from dialer.domain.dialing.outbound import Claimed
 from dialer.domain.notices import Notice
 from dialer.domain.people import accounts, agents, snapshots
@@ -167,7 +167,7 @@ def heartbeat() -> tuple[str, int]:
 def choose_campaign() -> tuple[str, int]:
     """The campaign picked on the desktop, remembered across sign-outs (Get Lead does it too)."""
     campaign_id = int_field(json_body(), "campaign_id")
-    dialing.remember_campaign(db.session, current_user.id, campaign_id, utcnow())
+    campaign_choice.remember_campaign(db.session, current_user.id, campaign_id, utcnow())
     db.session.commit()
     return "", 204
 
@@ -180,7 +180,7 @@ def choose_campaign() -> tuple[str, int]:
 def get_campaigns() -> Response:
     """The running campaigns the agent may work."""
     return jsonify(
-        [campaign_card(c) for c in dialing.working_campaigns(db.session, current_user.id)]
+        [campaign_card(c) for c in campaign_choice.working_campaigns(db.session, current_user.id)]
     )
 
 
@@ -191,7 +191,7 @@ def next_lead() -> Response:
     campaign_id = int_field(json_body(), "campaign_id")
     now = utcnow()
     got = dialing.claim_next_lead(db.session, current_user.id, campaign_id, now)
-    dialing.remember_campaign(db.session, current_user.id, campaign_id, now)
+    campaign_choice.remember_campaign(db.session, current_user.id, campaign_id, now)
     if isinstance(got, Claimed):
         body = {"lead": lead_card(got.lead), "reason": None}  # drawn before commit expires it
     else:

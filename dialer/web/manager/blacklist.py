@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from dialer.access import MANAGERS, roles
 from dialer.domain import audit
 from dialer.domain.campaigns import blacklist as numbers
-from dialer.domain.leads.imports import reason_label
+from dialer.domain.leads.rejections import reason_label
 from dialer.domain.leads.terms import UnreadableFile
 from dialer.extensions import db
 from dialer.models import utcnow

@@ -38,6 +38,7 @@ from dialer.domain.campaigns.lifecycle import (
 )
 from dialer.domain.leads import imports as lead_imports
 from dialer.domain.leads import progress as run_progress
+from dialer.domain.leads import rejections as lead_rejections
 from dialer.domain.leads.columns import MappingError
 from dialer.domain.leads.terms import Detected, UnreadableFile
 from dialer.extensions import db, redis_hub
@@ -285,10 +286,12 @@ def import_page(campaign_id: int, import_id: int) -> str:
         campaign=lead_import.campaign,
         progress=_progress(lead_import),
         finished=finished,
-        counts=lead_imports.rejection_counts(db.session, import_id) if finished else {},
-        rejections=lead_imports.rejections(db.session, import_id, REPORT_ROWS) if finished else [],
-        reason_label=lambda reason: lead_imports.reason_label(reason, _),
-        detail_text=lambda detail: lead_imports.detail_text(detail, _),
+        counts=lead_rejections.rejection_counts(db.session, import_id) if finished else {},
+        rejections=lead_rejections.rejections(db.session, import_id, REPORT_ROWS)
+        if finished
+        else [],
+        reason_label=lambda reason: lead_rejections.reason_label(reason, _),
+        detail_text=lambda detail: lead_rejections.detail_text(detail, _),
         action=ConfirmForm(),
         can_retry=run_progress.can_retry(lead_import, job_active=_job_active(lead_import)),
         interrupted=lead_imports.was_interrupted(lead_import),
@@ -307,7 +310,7 @@ def rejection_report(campaign_id: int, import_id: int) -> Response:
     lead_import = _import(campaign_id, import_id)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8 (Vietnamese intact)
-    lead_imports.write_rejection_report(db.session, lead_import.id, buffer, _)
+    lead_rejections.write_rejection_report(db.session, lead_import.id, buffer, _)
     name = f"import-{lead_import.id}-rejections.csv"
     return Response(
         buffer.getvalue(),

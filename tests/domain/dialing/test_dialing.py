@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from dialer.domain.dialing import calls, compliance
+from dialer.domain.dialing import calls, compliance, lost_calls
 from dialer.domain.dialing import outbound as dialing
 from dialer.domain.dialing.compliance import Refusal
 from dialer.domain.dialing.events import apply_port_event
@@ -318,7 +318,7 @@ def test_after_a_reconnect_calls_the_pbx_lost_are_closed(ctx) -> None:
     claim(other.id, campaign.id)
     live, _ = _start(other.id, live_lead.id)
     later = MORNING + timedelta(minutes=2)
-    calls.reconcile_calls(db.session, {live.call_uid}, later)
+    lost_calls.reconcile_calls(db.session, {live.call_uid}, later)
     assert (lost.state, lost.status, lost.talk_s) == (CallState.ENDED, CallStatus.ANSWER, 120)
     assert live.state == CallState.ORIGINATING
     assert agent_session.state == AgentState.READY  # no survey on this campaign
@@ -332,7 +332,7 @@ def test_a_call_lost_with_the_pbx_while_the_agent_phone_rang_still_costs_an_atte
     call, _ = _start(user.id, lead.id)
     apply_port_event(db.session, CallRinging(at=MORNING, call_uid=call.call_uid, leg=Leg.AGENT))
     # The link goes; unseen, the agent answers and the customer is dialled. Then the grace ends.
-    calls.end_lost_call(
+    lost_calls.end_lost_call(
         db.session, call.id, MORNING, MORNING + timedelta(seconds=30), detail="PBX unreachable"
     )
     assert (call.status, call.agent_leg, call.ended_estimated) == (CallStatus.FAIL, None, True)
@@ -346,9 +346,10 @@ def test_calls_that_never_heard_from_the_pbx_are_closed(ctx) -> None:
     user, agent_session = make_agent(db.session)
     call, _ = dialing.start_call(db.session, user.id, MORNING, number="0912345678")
     assert (
-        calls.close_stale_calls(db.session, MORNING + timedelta(seconds=30), stale_after_s=60) == []
+        lost_calls.close_stale_calls(db.session, MORNING + timedelta(seconds=30), stale_after_s=60)
+        == []
     )
-    calls.close_stale_calls(db.session, MORNING + timedelta(seconds=61), stale_after_s=60)
+    lost_calls.close_stale_calls(db.session, MORNING + timedelta(seconds=61), stale_after_s=60)
     assert (call.status, call.hangup_cause_text) == (CallStatus.FAIL, "not dialled")
     assert agent_session.state == AgentState.READY
 
@@ -365,5 +366,5 @@ def test_reconciliation_leaves_inbound_queue_calls_to_the_inbound_module(ctx) ->
     )
     db.session.add(inbound)
     db.session.flush()
-    assert calls.reconcile_calls(db.session, set(), MORNING + timedelta(minutes=5)) == []
+    assert lost_calls.reconcile_calls(db.session, set(), MORNING + timedelta(minutes=5)) == []
     assert inbound.state == CallState.CONNECTED

@@ -8,13 +8,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from dialer.domain.leads.imports import (
-    rejections,
-    run_import,
-    was_interrupted,
-    write_rejection_report,
-)
+from dialer.domain.leads.imports import run_import, was_interrupted
 from dialer.domain.leads.progress import can_retry, page_progress, progress_of, retry_import
+from dialer.domain.leads.rejections import rejections, write_rejection_report
 from dialer.extensions import db
 from dialer.models import ImportStatus, Lead, LeadImport
 from tests.factories.campaigns import blacklist, make_draft_campaign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from dialer.domain.dialing.outbound import chosen_campaign_id
+from dialer.domain.dialing.campaign_choice import chosen_campaign_id
 from dialer.extensions import db, redis_hub
 from dialer.jobs.calls import QUEUE, enqueue_originate, originate_job_id
 from dialer.models import ApiToken, Call, CampaignStatus, Lead, SurveyResponse

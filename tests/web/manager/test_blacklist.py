@@ -8,7 +8,8 @@ import re
 from sqlalchemy import select
 
 from dialer.domain.campaigns.blacklist import is_number_blacklisted
-from dialer.domain.leads.imports import rejections, run_import
+from dialer.domain.leads.imports import run_import
+from dialer.domain.leads.rejections import rejections
 from dialer.extensions import db
 from dialer.models import BlacklistNumber, Campaign
 from tests.factories.campaigns import make_draft_campaign
