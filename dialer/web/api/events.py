@@ -6,13 +6,22 @@ keep-alive marks the agent's screen alive, so a background tab whose timers the
 browser throttles is not taken for an empty chair. The browser's EventSource
 reconnects by itself after a blip (``retry``), and the page then re-reads the
 agent's state so nothing missed during the gap stays missed.
+
+An open stream costs no server thread in production: gunicorn runs the app with
+gevent workers (README, docs/architecture.md), so a stream waiting on Redis is a
+parked greenlet. The stream watches its client's socket and ends within
+``CLIENT_CHECK_S`` of the client going, before it would touch the database again:
+a stream whose browser left never records one more heartbeat.
 """
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_login import current_user
@@ -28,6 +37,43 @@ from dialer.models import Role, utcnow
 bp = Blueprint("events", __name__, url_prefix="/api")
 
 RECONNECT_MS = 1000
+CLIENT_CHECK_S = 1.0
+# The peer closed its side, hung up or the socket is broken: nothing more will be read.
+_GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
+
+
+def _real_poll() -> Any:
+    """``select.poll`` as the OS gives it, also under gevent's monkey-patching.
+
+    The check below never blocks (a zero timeout), so the plain system call is
+    right; gevent's replacement only knows readable and writable, not hung up.
+    """
+    try:
+        from gevent.monkey import get_original
+    except ImportError:
+        return select.poll()
+    return get_original("select", "poll")()
+
+
+def client_socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The connection to the browser, when the server tells us (gunicorn, werkzeug)."""
+    found = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    return found if callable(getattr(found, "fileno", None)) else None
+
+
+def client_gone(sock: socket.socket | None) -> bool:
+    """Whether the client closed or lost its connection (never blocks, never reads)."""
+    if sock is None:
+        return False
+    try:
+        fileno = sock.fileno()
+        if fileno < 0:
+            return True
+        poller = _real_poll()
+        poller.register(fileno, select.POLLIN | _GONE)
+        return any(mask & _GONE for _, mask in poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def keepalive_seconds(app: Flask) -> float:
@@ -49,7 +95,9 @@ def _frame(message: dict) -> str:
     return f"data: {json.dumps(message, default=str)}\n\n"
 
 
-def _stream(app: Flask, user_id: int, is_agent: bool, channel: str) -> Iterator[str]:
+def _stream(
+    app: Flask, user_id: int, is_agent: bool, channel: str, client: socket.socket | None
+) -> Iterator[str]:
     keepalive = keepalive_seconds(app)
     yield f"retry: {RECONNECT_MS}\n\n"
     if is_agent and not _is_screen_alive(app, user_id):
@@ -61,7 +109,7 @@ def _stream(app: Flask, user_id: int, is_agent: bool, channel: str) -> Iterator[
     pubsub.subscribe(channel)
     try:
         yield _frame({"event": "hello", "data": {}})
-        yield from _relay(app, pubsub, user_id, is_agent, keepalive)
+        yield from _relay(app, pubsub, user_id, is_agent, keepalive, client)
     except RedisError:
         return  # Redis went away: the browser reconnects in a second and catches up
     finally:
@@ -69,17 +117,30 @@ def _stream(app: Flask, user_id: int, is_agent: bool, channel: str) -> Iterator[
 
 
 def _relay(
-    app: Flask, pubsub: PubSub, user_id: int, is_agent: bool, keepalive: float
+    app: Flask,
+    pubsub: PubSub,
+    user_id: int,
+    is_agent: bool,
+    keepalive: float,
+    client: socket.socket | None,
 ) -> Iterator[str]:
-    """Forward each message; speak at least every ``keepalive`` s, which is the heartbeat."""
+    """Forward each message; speak at least every ``keepalive`` s, which is the heartbeat.
+
+    Between messages it looks at the client's socket every ``CLIENT_CHECK_S``: a
+    browser that left ends the stream there, so its last keep-alive is not a
+    heartbeat for a screen that is gone (nor a database connection taken for it).
+    """
+    wait = min(keepalive, CLIENT_CHECK_S)
     spoke = time.monotonic()
     while True:
-        raw = pubsub.get_message(timeout=keepalive)
+        raw = pubsub.get_message(timeout=wait)
         if raw is not None and raw["type"] == "message":
             message = json.loads(raw["data"])
             yield _frame(message)
             if message.get("event") == "forced_logout":
                 return
+        if client_gone(client):
+            return
         if time.monotonic() - spoke >= keepalive:
             if is_agent and not _is_screen_alive(app, user_id):
                 yield _frame({"event": "signed_out", "data": {}})
@@ -107,7 +168,12 @@ def stream() -> Response:
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     is_agent = current_user.role == Role.AGENT
-    body = _stream(app, current_user.id, is_agent, _channel(is_agent))
+    user_id, channel = current_user.id, _channel(is_agent)
+    client = client_socket(request.environ)
+    # The stream outlives this view by hours: give back the pooled database connection
+    # the sign-in check took now, not when the stream ends (each heartbeat takes its own).
+    db.session.remove()
+    body = _stream(app, user_id, is_agent, channel, client)
     return Response(
         body,
         mimetype="text/event-stream",
