@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_login import current_user
 from redis.client import PubSub
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from dialer import live
 from dialer.access import ALL_STAFF, roles
@@ -82,11 +83,20 @@ def keepalive_seconds(app: Flask) -> float:
 
 
 def _is_screen_alive(app: Flask, user_id: int) -> bool:
+    """Record the heartbeat; False when the agent has signed out.
+
+    A heartbeat that cannot be written now (the database busy or away) is skipped,
+    not the end of the stream: the next keep-alive tries again, and a screen that
+    stays unrecorded for the whole timeout is paused as disconnected, as it should.
+    """
     with app.app_context():
         try:
             alive = agents.record_heartbeat(db.session, user_id, utcnow())
             db.session.commit()
             return alive
+        except SQLAlchemyError as exc:
+            app.logger.warning("heartbeat of user %s not recorded: %s", user_id, exc)
+            return True
         finally:
             db.session.remove()
 
@@ -135,9 +145,10 @@ def _relay(
     while True:
         raw = pubsub.get_message(timeout=wait)
         if raw is not None and raw["type"] == "message":
-            message = json.loads(raw["data"])
-            yield _frame(message)
-            if message.get("event") == "forced_logout":
+            # Forwarded as published (one line of JSON), not parsed and written again.
+            text = raw["data"].decode()
+            yield f"data: {text}\n\n"
+            if "forced_logout" in text and json.loads(text).get("event") == "forced_logout":
                 return
         if client_gone(client):
             return
