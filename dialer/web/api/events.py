@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -82,23 +83,92 @@ def keepalive_seconds(app: Flask) -> float:
     return max(0.2, min(10.0, app.config["DIALER_HEARTBEAT_TIMEOUT_S"] / 3))
 
 
-def _is_screen_alive(app: Flask, user_id: int) -> bool:
-    """Record the heartbeat; False when the agent has signed out.
+class _Batch:
+    """The heartbeats asked for while the previous write was in flight."""
 
-    A heartbeat that cannot be written now (the database busy or away) is skipped,
-    not the end of the stream: the next keep-alive tries again, and a screen that
-    stays unrecorded for the whole timeout is paused as disconnected, as it should.
+    def __init__(self) -> None:
+        self.user_ids: set[int] = set()
+        self.done = threading.Event()
+        self.alive: set[int] | None = None  # None: the write failed, nobody is known gone
+
+
+class Heartbeats:
+    """One process's stream heartbeats, written together: one UPDATE for all that are due.
+
+    Each stream's keep-alive asks for its agent's heartbeat. The first to ask
+    writes it; those asking while that write is in flight join the next batch,
+    which the same caller writes straight after. A web process holding a
+    thousand streams writes a few statements a second, not a hundred, and takes
+    one pooled connection for it, not one per stream. Works the same for
+    threads (the development server) and greenlets (gunicorn's gevent worker).
     """
-    with app.app_context():
-        try:
-            alive = agents.record_heartbeat(db.session, user_id, utcnow())
-            db.session.commit()
-            return alive
-        except SQLAlchemyError as exc:
-            app.logger.warning("heartbeat of user %s not recorded: %s", user_id, exc)
+
+    WAIT_S = 30.0
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._open = _Batch()
+        self._writing = False
+
+    def beat(self, user_id: int) -> bool:
+        """Record the heartbeat; False when the agent has signed out.
+
+        A heartbeat that cannot be written now (the database busy or away) counts
+        as alive, not as the end of the stream: the next keep-alive tries again,
+        and a screen left unrecorded for the whole timeout is paused as disconnected.
+        """
+        with self._lock:
+            mine = self._open
+            mine.user_ids.add(user_id)
+            leads = not self._writing
+            self._writing = True
+        if leads:
+            self._write_until_empty()
+        elif not mine.done.wait(self.WAIT_S):
             return True
-        finally:
-            db.session.remove()
+        return mine.alive is None or user_id in mine.alive
+
+    def _write_until_empty(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    batch = self._open
+                    if not batch.user_ids:
+                        self._writing = False
+                        return
+                    self._open = _Batch()
+                try:
+                    batch.alive = self._write(batch.user_ids)
+                finally:
+                    batch.done.set()
+        except BaseException:
+            with self._lock:
+                self._writing = False
+            raise
+
+    def _write(self, user_ids: set[int]) -> set[int] | None:
+        with self.app.app_context():
+            try:
+                alive = agents.record_heartbeats(db.session, user_ids, utcnow())
+                db.session.commit()
+                return alive
+            except SQLAlchemyError as exc:
+                self.app.logger.warning("%d heartbeats not recorded: %s", len(user_ids), exc)
+                return None
+            finally:
+                db.session.remove()
+
+
+def _heartbeats(app: Flask) -> Heartbeats:
+    found = app.extensions.get("dialer.heartbeats")
+    if found is None:
+        found = app.extensions.setdefault("dialer.heartbeats", Heartbeats(app))
+    return found
+
+
+def _is_screen_alive(app: Flask, user_id: int) -> bool:
+    return _heartbeats(app).beat(user_id)
 
 
 def _frame(message: dict) -> str:
