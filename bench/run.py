@@ -14,6 +14,8 @@ BENCHMARKS = [
     "bench.history_bench",
     "bench.export_bench",
     "bench.dashboard_bench",
+    "bench.stream_bench",
+    "bench.desk_load_bench",
 ]
 
 

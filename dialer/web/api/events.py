@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -50,11 +51,10 @@ def _real_poll() -> Any:
     The check below never blocks (a zero timeout), so the plain system call is
     right; gevent's replacement only knows readable and writable, not hung up.
     """
-    try:
-        from gevent.monkey import get_original
-    except ImportError:
+    monkey = sys.modules.get("gevent.monkey")  # loaded only where gevent patched the process
+    if monkey is None:
         return select.poll()
-    return get_original("select", "poll")()
+    return monkey.get_original("select", "poll")()
 
 
 def client_socket(environ: dict[str, Any]) -> socket.socket | None:
