@@ -173,6 +173,18 @@ def build(app: Any, agents: int, leads: int) -> Floor:
     return floor
 
 
+def sign_in_now(floor: Floor) -> None:
+    """The floor signs in now, not when it was built: the sweep would pause every agent
+    whose screen had been silent while the processes started."""
+    import psycopg
+
+    with psycopg.connect(floor.database_url) as connection:
+        connection.execute(
+            "UPDATE agent_sessions SET last_heartbeat_at = now(), state = 'ready',"
+            " state_since = now(), pause_reason_id = NULL WHERE logout_at IS NULL"
+        )
+
+
 # ------------------------------------------------------------ processes
 
 
@@ -657,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         with running(env, args, out) as processes:
+            sign_in_now(floor)
             before = {name: cpu_seconds(pid) for name, pid in processes.pids.items()}
             own_before = time.process_time()
             results = Results()
