@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from dialer.web import limits
@@ -46,3 +47,24 @@ def http_error(error: HTTPException) -> Any:
         response.status_code = code
         return response
     return render_template("errors/error.html", code=code, message=message), code
+
+
+@bp.app_errorhandler(PoolTimeout)
+def busy(error: PoolTimeout) -> Any:
+    """No database connection came free in time (the process is overloaded): 503, not 500."""
+    current_app.logger.warning(
+        "%s %s: no database connection free: %s", request.method, request.path, error
+    )
+    # Who is asking cannot be read without a connection either: answer in the session's
+    # or the browser's language rather than the account's.
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    message = _("The server is busy. Try again in a moment.")
+    if request.path.startswith("/api/"):
+        response = jsonify(code="busy", message=message)
+        response.status_code = 503
+    else:
+        response = current_app.make_response(
+            (render_template("errors/error.html", code=503, message=message), 503)
+        )
+    response.headers["Retry-After"] = "2"
+    return response
