@@ -425,7 +425,7 @@ class Desk:
                 call = data.get("call")
                 if call is not None:
                     self._call_frame(received, call)
-                elif self.pending is not None and data.get("state") != "wrapup":
+                elif self.pending is not None and data.get("state") in ("ready", "paused"):
                     # Back to Ready with no call on the bar: the pending call has ended.
                     self._call_frame(
                         received, {"id": self.pending, "state": "ended", "is_up": False}
@@ -433,12 +433,29 @@ class Desk:
             elif event == "signed_out":
                 self.results.errors["signed out"] += 1
 
+    async def _survey(self, call_id: int) -> None:
+        status, body = await self.api.call(
+            "PUT",
+            f"/api/calls/{call_id}/survey",
+            {"answers": self.floor.answers},
+            {"Idempotency-Key": f"survey-{call_id}"},
+        )
+        if status == 201:
+            self.results.surveys += 1
+        elif status != 200:  # 200: the same key again, already saved
+            self.results.errors[f"survey {status} {body and body.get('code')}"] += 1
+
     async def _recover(self, refusal: Any) -> None:
         """Get Lead refused: as a person would, look at the bar and press Ready if paused."""
         status, body = await self.api.call("GET", "/api/agent")
         state = (body or {}).get("state")
         code = (refusal or {}).get("code")
-        if state == "paused":
+        call = (body or {}).get("call") or {}
+        if state == "wrapup" and call.get("id") is not None:
+            # The end reached this desk before the call's outcome did: its survey is owed.
+            self.results.errors["survey owed when the next lead was asked for"] += 1
+            await self._survey(call["id"])
+        elif state == "paused":
             reason = ((body or {}).get("pause_reason") or {}).get("code")
             self.results.errors[f"agent paused ({reason}), pressed Ready"] += 1
             await self.api.call("POST", "/api/agent/ready")
@@ -492,16 +509,7 @@ class Desk:
             if ended["status"] == "ANSWER":
                 self.results.answered_calls += 1
                 await asyncio.sleep(SURVEY_THINK_S * self.speed)
-                status, body = await self.api.call(
-                    "PUT",
-                    f"/api/calls/{call_id}/survey",
-                    {"answers": self.floor.answers},
-                    {"Idempotency-Key": f"survey-{call_id}"},
-                )
-                if status != 201:
-                    self.results.errors[f"survey {status} {body and body.get('code')}"] += 1
-                else:
-                    self.results.surveys += 1
+                await self._survey(call_id)
             else:
                 await asyncio.sleep(NEXT_THINK_S * self.speed)
 
