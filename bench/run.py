@@ -15,6 +15,8 @@ BENCHMARKS = [
     "bench.export_bench",
     "bench.dashboard_bench",
     "bench.pacing_bench",
+    "bench.stream_bench",
+    "bench.desk_load_bench",
 ]
 
 

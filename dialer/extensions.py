@@ -39,6 +39,9 @@ babel = Babel()
 QUEUE_NAMES = ("calls", "default", "imports", "exports", "crm")
 
 
+MAX_REDIS_CONNECTIONS = 10_000
+
+
 class RedisHub:
     """One Redis connection per process, opened on first use.
 
@@ -72,9 +75,17 @@ class RedisHub:
 
     @property
     def client(self) -> Redis:
-        """The shared connection (binary-safe: RQ needs bytes)."""
+        """The shared connection pool (binary-safe: RQ needs bytes).
+
+        Each open live stream holds one connection of it (its pub/sub subscription)
+        for as long as the desktop is open, so the pool is not capped at redis-py's
+        default of 100: a web process serves many hundreds of desktops, and Redis'
+        own ``maxclients`` (10,000 by default) is the limit that matters.
+        """
         if self._client is None:
-            self._client = Redis.from_url(self.url, health_check_interval=30)
+            self._client = Redis.from_url(
+                self.url, health_check_interval=30, max_connections=MAX_REDIS_CONNECTIONS
+            )
         return self._client
 
     def require(self) -> Redis:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from typing import Any
 
@@ -60,21 +61,30 @@ def init_migrations(app: Flask, directory: str) -> None:
 
 
 def head_revision(app: Flask) -> str | None:
-    """The newest migration revision in the code."""
+    """The newest migration revision in the code (read once per process: it is the code's)."""
+    return _head_of(app.extensions["migrate"].directory)
+
+
+@functools.cache
+def _head_of(directory: str) -> str | None:
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
 
     alembic_config = AlembicConfig()
-    alembic_config.set_main_option("script_location", app.extensions["migrate"].directory)
+    alembic_config.set_main_option("script_location", directory)
     return ScriptDirectory.from_config(alembic_config).get_current_head()
 
 
 def current_revision() -> str | None:
-    """The revision the database is at (None for an empty database)."""
+    """The revision the database is at (None for an empty database).
+
+    Read on the session's own connection, not a second one from the pool: a request
+    already holds one (its sign-in check), and a burst of first requests larger than
+    the pool would otherwise each hold one and wait for another until they time out.
+    """
     from alembic.runtime.migration import MigrationContext
 
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MigrationContext.configure(db.session.connection()).get_current_revision()
 
 
 def schema_problem(app: Flask) -> str | None:
@@ -82,6 +92,7 @@ def schema_problem(app: Flask) -> str | None:
     try:
         current = current_revision()
     except OperationalError as exc:
+        db.session.rollback()
         return f"cannot reach the database ({exc.orig}); check DATABASE_URL"
     if current != head_revision(app):
         return SCHEMA_BEHIND

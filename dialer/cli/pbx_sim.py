@@ -29,7 +29,7 @@ import secrets
 import signal
 import socket
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -76,6 +76,21 @@ def pbx_sim() -> None:
     show_default=True,
     help="Start the queues with the reference members, or empty (agents join by QueueAdd).",
 )
+@click.option(
+    "--answer-faults",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="Share of callee answers dropped (rings until the caller gives up) or delayed"
+    " (half each), e.g. 0.05.",
+)
+@click.option(
+    "--trace",
+    "trace_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write each action received and event sent, with its time, as JSON lines to this file.",
+)
 def serve(
     host: str,
     port: int,
@@ -83,6 +98,8 @@ def serve(
     username: str | None,
     secret: str | None,
     static_members: bool,
+    answer_faults: float,
+    trace_path: str | None,
 ) -> None:
     """Serve AMI until interrupted."""
     # Imported here: the simulator loads only when this command runs, not with every app.
@@ -96,6 +113,7 @@ def serve(
         click.echo(f"No AMI_SECRET configured: this run accepts secret {secret!r}.")
 
     recordings = config.get("DIALER_RECORDINGS_DIR")
+    trace = _open_trace(trace_path) if trace_path else None
     server = AmiServer(
         host,
         port,
@@ -104,6 +122,8 @@ def serve(
         speed,
         static_queue_members=static_members,
         recordings_dir=recordings,
+        answer_faults=answer_faults,
+        trace=trace,
     )
     try:
         asyncio.run(_serve_forever(server))
@@ -111,6 +131,17 @@ def serve(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from exc
+    finally:
+        if trace is not None:
+            trace.close()
+
+
+def _open_trace(path: str) -> TextIO:
+    """The trace file, appended to line by line; a clear message when it cannot be written."""
+    try:
+        return open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed by serve
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the trace to {path}: {exc.strerror}") from exc
 
 
 async def _serve_forever(server: AmiServer) -> None:

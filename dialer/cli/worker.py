@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from dialer.extensions import QUEUE_NAMES, redis_hub
+from dialer.extensions import QUEUE_NAMES, db, redis_hub
 
 
 @click.command("worker")
@@ -31,6 +31,9 @@ def worker_command(burst: bool, queues: tuple[str, ...], no_fork: bool) -> None:
     from dialer.schema import schema_problem
 
     problem = schema_problem(current_app)
+    # End the check's transaction: left open, it would sit idle for the worker's whole
+    # life, holding back PostgreSQL's vacuum horizon.
+    db.session.remove()
     if problem:
         raise click.ClickException(problem)
     bind_app(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from dialer.extensions import db
@@ -73,13 +74,29 @@ def redis_unavailable(error: RedisError) -> Any:
     current_app.logger.warning(
         "Redis unavailable on %s %s: %s", request.method, request.path, error
     )
-    message = unavailable_message()
+    return _unavailable("service_unavailable", unavailable_message(), RETRY_AFTER_S)
+
+
+@bp.app_errorhandler(PoolTimeout)
+def busy(error: PoolTimeout) -> Any:
+    """No database connection came free in time (the process is overloaded): 503, not 500."""
+    current_app.logger.warning(
+        "%s %s: no database connection free: %s", request.method, request.path, error
+    )
+    # Who is asking cannot be read without a connection either: answer in the session's
+    # or the browser's language rather than the account's.
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    return _unavailable("busy", _("The server is busy. Try again in a moment."), 2)
+
+
+def _unavailable(code: str, message: str, retry_after_s: int) -> Any:
+    """503 with a plain message: ``{code, message}`` for the API, the error page otherwise."""
     if request.path.startswith("/api/"):
-        response = jsonify(code="service_unavailable", message=message)
+        response = jsonify(code=code, message=message)
         response.status_code = 503
     else:
         response = current_app.make_response(
             (render_template("errors/error.html", code=503, message=message), 503)
         )
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers["Retry-After"] = str(retry_after_s)
     return response

@@ -9,6 +9,7 @@ order everywhere: agent session, then lead, then call.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -98,6 +99,21 @@ def record_heartbeat(session: Session, user_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_heartbeats(session: Session, user_ids: Iterable[int], now: datetime) -> set[int]:
+    """Note many screens alive in one statement; the users among them still signed in."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return set()
+    rows = session.execute(
+        update(AgentSession)
+        .where(AgentSession.user_id.in_(wanted), AgentSession.logout_at.is_(None))
+        .values(last_heartbeat_at=now)
+        .returning(AgentSession.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(rows.scalars())
 
 
 # ----------------------------------------------------------------- pauses

@@ -8,6 +8,7 @@ CDRs read the same as on a real Asterisk running that file.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 
 from dialer.telephony.simulator.channels import UNKNOWN, Channel
@@ -38,6 +39,9 @@ ANSWER_NO_MEDIA_WAIT = 0.5
 # speeds 20 ms shrinks below our own event handling, so the channel also lets the
 # work already in flight run first: ordering by causality, not by the clock.
 SETTLE_TURNS = 50
+# An answer fault (``answer_faults``): the callee's answer is lost (it rings on until the
+# caller gives up, as digit 2 does) or comes this many dialplan seconds late.
+ANSWER_DELAY_S = 8.0
 
 
 def pattern_matches(pattern: str, exten: str) -> bool:
@@ -105,9 +109,15 @@ def callerid_all(chan: Channel) -> str:
 class Dialplan:
     """Runs channels through the reference contexts."""
 
-    def __init__(self, engine: Engine, devices: Devices) -> None:
+    def __init__(
+        self, engine: Engine, devices: Devices, *, answer_faults: float = 0.0, seed: int = 0
+    ) -> None:
+        if not 0.0 <= answer_faults <= 1.0:
+            raise ValueError("answer_faults is a fraction between 0 and 1")
         self.engine = engine
         self.devices = devices
+        self.answer_faults = answer_faults
+        self._faults = random.Random(seed)  # noqa: S311 - a reproducible fault pattern
         self.dial_app: DialApp | None = None
         self.queue_app: QueueRun | None = None
         self.contexts: dict[str, list[tuple[str, Script]]] = {
@@ -285,7 +295,7 @@ class Dialplan:
             ring = {"0": 2, "4": 1, "6": 20, "2": 600}[digit]
             self.step(chan, 2, "Wait", str(ring))
             await self.wait(ring)
-            if digit == "2":
+            if digit == "2" or not await self._answer_survives(chan, 3, ringing=True):
                 self.step(chan, 3, "Hangup", "19")
                 self.hangup(chan, 19)
                 return
@@ -297,6 +307,10 @@ class Dialplan:
             self.step(chan, 5, "Hangup", "" if digit == "4" else "16")
             self.hangup(chan, 0 if digit == "4" else 16)
         elif digit in "79":
+            if not await self._answer_survives(chan, 1, ringing=False):
+                self.step(chan, 1, "Hangup", "19")
+                self.hangup(chan, 19)
+                return
             self.step(chan, 1, "Answer")
             await self.answer_app(chan)
             talk = 30 if digit == "7" else 1
@@ -314,6 +328,23 @@ class Dialplan:
             cause = 1 if digit == "5" else 21
             self.step(chan, 1, "Hangup", str(cause))
             self.hangup(chan, cause)
+
+    async def _answer_survives(self, chan: Channel, priority: int, *, ringing: bool) -> bool:
+        """An injected fault before the callee answers; False when the answer is dropped.
+
+        With probability ``answer_faults`` the answer is dropped (the phone rings on
+        until the caller's Dial timeout, then no answer) or, as often, delayed by
+        ``ANSWER_DELAY_S``. Both show in the channel's dialplan steps like any ring.
+        """
+        if not self.answer_faults or self._faults.random() >= self.answer_faults:
+            return True
+        if not ringing:
+            self.engine.indicate(chan, "ringing")
+        dropped = self._faults.random() < 0.5
+        ring = LONG_WAIT if dropped else ANSWER_DELAY_S
+        self.step(chan, priority, "Wait", f"{ring:g}")
+        await self.wait(ring)
+        return not dropped
 
     async def _bridge(self, chan: Channel) -> None:
         number = chan.exten

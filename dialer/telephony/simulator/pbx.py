@@ -82,6 +82,7 @@ class PbxSimulator:
         restart_pause: float | None = None,
         channel_vars: tuple[str, ...] = (),
         recordings_dir: str | None = None,
+        answer_faults: float = 0.0,
     ) -> None:
         pause = restart_pause if restart_pause is not None else max(0.75 * speed, 0.05)
         self.server = AmiServer(
@@ -95,6 +96,7 @@ class PbxSimulator:
             restart_pause=pause,
             channel_vars=channel_vars,
             recordings_dir=recordings_dir,
+            answer_faults=answer_faults,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import secrets
 import socket
 import struct
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TextIO
 
 from dialer.telephony.simulator.actions import Actions
 from dialer.telephony.simulator.calls import Calls
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 MAX_UNREAD_OUTPUT = 64 << 20  # a client that stops reading is dropped, like Asterisk's writetimeout
 ALL_CLASSES = None
+# What a trace line keeps of an event: enough to follow one call through the PBX.
+_TRACED_HEADERS = frozenset(
+    {"Event", "Uniqueid", "Linkedid", "ActionID", "Channel", "DialStatus", "Response"}
+)
 
 
 def parse_event_mask(text: str) -> set[str] | None:
@@ -196,6 +201,7 @@ class Session:
         elif not self.authenticated and action != "logoff":
             self.write(error(req.action_id, "Permission denied"))
         else:
+            self.server.trace_action(req)
             await self.server.actions.handle(self, req)
 
     def _challenge(self, req: Request) -> None:
@@ -260,11 +266,15 @@ class AmiServer:
         restart_pause: float = 1.0,
         channel_vars: tuple[str, ...] = (),
         recordings_dir: str | None = None,
+        answer_faults: float = 0.0,
+        trace: TextIO | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         if not secret:
             raise ValueError("an AMI secret is required")
+        if not 0.0 <= answer_faults <= 1.0:
+            raise ValueError("answer_faults is a fraction between 0 and 1")
         self.host, self.port = host, port
         self.username, self.secret = username, secret
         self.speed = speed
@@ -273,6 +283,8 @@ class AmiServer:
         self.restart_pause = restart_pause
         self.channel_vars = channel_vars  # like manager.conf `channelvars`
         self.recordings_dir = recordings_dir  # where MixMonitor writes (None: it refuses)
+        self.answer_faults = answer_faults  # share of callee answers dropped or delayed
+        self.trace = trace  # one JSON line per action received and event sent, timed
         self.silent = False
         self.sessions: set[Session] = set()
         self._listener: asyncio.Server | None = None
@@ -282,7 +294,7 @@ class AmiServer:
         """Build the PBX and start listening (port 0 picks a free port)."""
         self.engine = Engine(self.speed, self._publish, self._wants, self.channel_vars)
         self.devices = Devices(self.engine, hints=self.hints)
-        self.dialplan = Dialplan(self.engine, self.devices)
+        self.dialplan = Dialplan(self.engine, self.devices, answer_faults=self.answer_faults)
         self.calls = Calls(self.engine, self.dialplan)
         self.queues = Queues(
             self.engine, self.devices, self.dialplan, static_members=self.static_queue_members
@@ -311,7 +323,24 @@ class AmiServer:
         self.sessions.add(session)
         await session.run()
 
+    def trace_action(self, req: Request) -> None:
+        """Note an action as it arrives (its name and ActionID), when tracing."""
+        if self.trace is not None:
+            line = {"t": time.time(), "action": req.action, "ActionID": req.action_id}
+            self.trace.write(json.dumps(line) + "\n")
+
+    def _trace_event(self, data: bytes) -> None:
+        assert self.trace is not None
+        line: dict[str, object] = {"t": time.time()}
+        for raw in data.decode("utf-8", "replace").split("\r\n"):
+            name, _sep, value = raw.partition(": ")
+            if name in _TRACED_HEADERS and name not in line:
+                line[name] = value
+        self.trace.write(json.dumps(line) + "\n")
+
     def _publish(self, cls: str, data: bytes) -> None:
+        if self.trace is not None:
+            self._trace_event(data)
         for session in list(self.sessions):
             if session.wants(cls):
                 session.send_event(data)

@@ -97,6 +97,20 @@ def test_silence_past_the_timeout_pauses_with_reason_disconnected(ctx) -> None:
     assert agents.pause_silent_agents(db.session, MORNING + timedelta(seconds=50), 30) == []
 
 
+def test_heartbeats_written_together_keep_their_agents_and_name_who_left(ctx) -> None:
+    first, _ = make_agent(db.session, "first", "1001")
+    second, _ = make_agent(db.session, "second", "1002")
+    gone, gone_session = make_agent(db.session, "gone", "1003")
+    gone_session.logout_at = MORNING
+    db.session.flush()
+    beat_at = MORNING + timedelta(seconds=25)
+    alive = agents.record_heartbeats(db.session, [first.id, second.id, gone.id, first.id], beat_at)
+    assert alive == {first.id, second.id}
+    assert agents.record_heartbeats(db.session, [], beat_at) == set()
+    notices = agents.pause_silent_agents(db.session, MORNING + timedelta(seconds=31), 30)
+    assert notices == []  # both beat 6 s ago: neither is taken for an empty chair
+
+
 def test_an_unregistered_extension_blocks_the_agent_until_it_returns(ctx) -> None:
     user, agent_session = make_agent(db.session)
     down = ExtensionStateChanged(at=MORNING, extension="1001", state=ExtensionState.UNAVAILABLE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -274,3 +275,34 @@ def test_hundreds_of_pipelined_originates_each_get_their_outcome(ami: AmiRecorde
     assert ami.wait_until(all_answered, timeout=30)
     reasons = {m.get("Reason") for m in ami.events("OriginateResponse")}
     assert reasons == {"5"}  # every number ends in 1: busy
+
+
+def test_answer_faults_drop_or_delay_the_customers_answer(tmp_path) -> None:
+    """--answer-faults 1: every answer is lost (no answer at the Dial timeout) or comes late."""
+    trace = (tmp_path / "trace.jsonl").open("w", encoding="utf-8")
+    with (
+        PbxSimulator(username=USER, secret=SECRET, speed=SPEED, answer_faults=1.0) as faulty,
+        AmiRecorder(faulty.port) as ami,
+    ):
+        faulty.server.trace = trace
+        ami.login(USER, SECRET)
+        outcomes = []
+        for index in range(12):
+            action_id = agent_first(ami, f"10{index:02d}", "5551230009", Variable="DIAL_TIMEOUT=20")
+            agent_leg = originate_response(ami, action_id)
+            dial_end = ami.event("DialEnd", Channel=agent_leg.get("Channel"))
+            outcomes.append(dial_end.get("DialStatus"))
+    trace.close()
+    # Digit 9 answers at once when nothing is injected; here each answer is dropped
+    # (NOANSWER after the 20 s Dial timeout) or delayed (ANSWER, 8 s late), never on time.
+    assert set(outcomes) == {"NOANSWER", "ANSWER"}
+    lines = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
+    originates = [line for line in lines if line.get("action") == "Originate"]
+    assert len(originates) == 12 and all(line["ActionID"] for line in originates)
+    waits = [line for line in lines if line.get("Event") == "Newexten"]
+    assert waits and all(line["t"] >= originates[0]["t"] for line in waits)
+
+
+def test_answer_faults_must_be_a_fraction() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        PbxSimulator(username=USER, secret=SECRET, answer_faults=1.5).start()

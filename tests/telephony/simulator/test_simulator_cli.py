@@ -172,3 +172,15 @@ def test_serve_can_start_with_queues_empty_as_a_call_centre_configures_them(
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+def test_serve_refuses_bad_fault_shares_and_unwritable_traces_plainly(tmp_path: Path) -> None:
+    base = ["serve", "--port", "0", "--secret", SECRET]
+    share = CliRunner().invoke(pbx_sim, [*base, "--answer-faults", "1.5"])
+    assert share.exit_code == 2
+    assert "1.5 is not in the range 0.0<=x<=1.0" in share.output
+    unwritable = tmp_path / "no-such-folder" / "trace.jsonl"
+    trace = CliRunner().invoke(pbx_sim, [*base, "--trace", str(unwritable)])
+    assert trace.exit_code == 1
+    assert f"cannot write the trace to {unwritable}: No such file or directory" in trace.output
+    assert "Traceback" not in trace.output
