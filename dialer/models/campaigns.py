@@ -40,7 +40,14 @@ DEFAULT_DIAL_QUEUE = "support"
 DEFAULT_ABANDON_CAP_PCT = 3.0
 DEFAULT_ABANDON_SOUND = "dialer-abandoned"
 
-DEFAULT_RETRY_MINUTES = {"BUSY": 15, "NOANSWER": 60, "FAIL": 120, "CANCEL": 30, "MACHINE": 120}
+DEFAULT_RETRY_MINUTES = {
+    "BUSY": 15,
+    "NOANSWER": 60,
+    "FAIL": 120,
+    "CANCEL": 30,
+    "MACHINE": 120,
+    "ABANDON": 60,
+}
 
 
 class Campaign(CreatedAtMixin, db.Model):

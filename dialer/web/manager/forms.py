@@ -117,6 +117,10 @@ class CampaignForm(Form):
         _l("Retry after MACHINE (minutes)"),
         validators=[Optional(), NumberRange(min=0, max=MAX_RETRY_MINUTES)],
     )
+    retry_abandon = IntegerField(
+        _l("Retry after ABANDON (minutes)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_RETRY_MINUTES)],
+    )
     dial_mode = SelectField(_l("Dial mode"), choices=dial_mode_choices())
     progressive_countdown_s = IntegerField(
         _l("Countdown before the next call (seconds)"),
@@ -155,6 +159,7 @@ RETRY_FIELDS = {
     CallStatus.FAIL: "retry_fail",
     CallStatus.CANCEL: "retry_cancel",
     CallStatus.MACHINE: "retry_machine",
+    CallStatus.ABANDON: "retry_abandon",
 }
 
 

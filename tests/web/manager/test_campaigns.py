@@ -59,6 +59,7 @@ def test_a_manager_creates_a_campaign_with_an_e164_caller_id_and_its_agents(app,
             "FAIL": 90,
             "CANCEL": 5,
             "MACHINE": 120,
+            "ABANDON": 60,
         }
         assert campaign.status == "draft"
         assert campaign.dial_mode == "preview" and campaign.progressive_countdown_s == 5
