@@ -3,17 +3,13 @@ the predictive dialer's queue, abandon cap and the message an abandoned customer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.domain.campaigns.errors import CampaignError
+from dialer.domain.campaigns.settings import CampaignSettings
 from dialer.models import Campaign, Queue
 from dialer.models.campaigns import DEFAULT_ABANDON_SOUND, AmdAction, DialMode
-
-if TYPE_CHECKING:
-    from dialer.domain.campaigns.lifecycle import CampaignSettings
 
 DIAL_MODES = tuple(mode.value for mode in DialMode)
 AMD_ACTIONS = tuple(action.value for action in AmdAction)
