@@ -70,7 +70,7 @@ def test_every_process_the_readme_names_has_a_unit_that_restarts_it() -> None:
 def test_the_units_run_the_commands_the_readme_gives() -> None:
     section = _production_section()
     web = _unit("dialer-web.service")["Service.ExecStart"][0]
-    assert "gunicorn --worker-class gthread" in web and web.endswith("app:app")
+    assert "gunicorn --worker-class gevent" in web and web.endswith("app:app")
     worker = _unit("dialer-worker@.service")["Service.ExecStart"][0]
     assert worker.endswith("flask --app app worker --queue %i $WORKER_ARGS")
     listener = _unit("dialer-listener@.service")["Service.ExecStart"][0]
