@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import secrets
 import socket
@@ -22,34 +21,21 @@ from dialer.telephony.simulator.engine import SOFT_SHUTDOWN, Engine
 from dialer.telephony.simulator.parts import Pbx
 from dialer.telephony.simulator.queue_app import QueueApp
 from dialer.telephony.simulator.queues import Queues
+from dialer.telephony.simulator.trace import Trace
 from dialer.telephony.simulator.wire import (
+    ALL_CLASSES,
     GREETING,
+    MAX_UNREAD_OUTPUT,
     FrameReader,
     Request,
     encode,
     error,
     list_complete,
+    parse_event_mask,
     success,
 )
 
 log = logging.getLogger(__name__)
-
-MAX_UNREAD_OUTPUT = 64 << 20  # a client that stops reading is dropped, like Asterisk's writetimeout
-ALL_CLASSES = None
-# What a trace line keeps of an event: enough to follow one call through the PBX.
-_TRACED_HEADERS = frozenset(
-    {"Event", "Uniqueid", "Linkedid", "ActionID", "Channel", "DialStatus", "Response"}
-)
-
-
-def parse_event_mask(text: str) -> set[str] | None:
-    """Events: on/off or a class list ('call,agent'); None means every class."""
-    value = text.strip().lower()
-    if value in ("on", "yes", "true", "all", "1") or not value:
-        return ALL_CLASSES
-    if value in ("off", "no", "false", "0", "none"):
-        return set()
-    return {part.strip() for part in value.split(",") if part.strip()}
 
 
 class Session:
@@ -284,7 +270,7 @@ class AmiServer:
         self.channel_vars = channel_vars  # like manager.conf `channelvars`
         self.recordings_dir = recordings_dir  # where MixMonitor writes (None: it refuses)
         self.answer_faults = answer_faults  # share of callee answers dropped or delayed
-        self.trace = trace  # one JSON line per action received and event sent, timed
+        self.trace = Trace(trace) if trace is not None else None
         self.silent = False
         self.sessions: set[Session] = set()
         self._listener: asyncio.Server | None = None
@@ -326,21 +312,11 @@ class AmiServer:
     def trace_action(self, req: Request) -> None:
         """Note an action as it arrives (its name and ActionID), when tracing."""
         if self.trace is not None:
-            line = {"t": time.time(), "action": req.action, "ActionID": req.action_id}
-            self.trace.write(json.dumps(line) + "\n")
-
-    def _trace_event(self, data: bytes) -> None:
-        assert self.trace is not None
-        line: dict[str, object] = {"t": time.time()}
-        for raw in data.decode("utf-8", "replace").split("\r\n"):
-            name, _sep, value = raw.partition(": ")
-            if name in _TRACED_HEADERS and name not in line:
-                line[name] = value
-        self.trace.write(json.dumps(line) + "\n")
+            self.trace.action(req)
 
     def _publish(self, cls: str, data: bytes) -> None:
         if self.trace is not None:
-            self._trace_event(data)
+            self.trace.event(data)
         for session in list(self.sessions):
             if session.wants(cls):
                 session.send_event(data)

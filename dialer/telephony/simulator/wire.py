@@ -187,3 +187,22 @@ def list_complete(event: str, action_id: str, items: int, *extra: tuple[str, str
     headers += [("EventList", "Complete"), ("ListItems", str(items))]
     headers.extend(extra)
     return encode(headers)
+
+
+# An event mask that lets every class through.
+ALL_CLASSES = None
+
+
+def parse_event_mask(text: str) -> set[str] | None:
+    """Events: on/off or a class list ('call,agent'); None means every class."""
+    value = text.strip().lower()
+    if value in ("on", "yes", "true", "all", "1") or not value:
+        return ALL_CLASSES
+    if value in ("off", "no", "false", "0", "none"):
+        return set()
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+# A client that stops reading is dropped past this much unread output, like Asterisk's
+# writetimeout.
+MAX_UNREAD_OUTPUT = 64 << 20

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from dialer.telephony.simulator.pbx import PbxSimulator
+from dialer.telephony.simulator.trace import Trace
 from tests.telephony.transcripts import AmiRecorder, Message
 
 USER, SECRET, SPEED = "dialer", "sim-test-secret", 0.01
@@ -284,7 +285,7 @@ def test_answer_faults_drop_or_delay_the_customers_answer(tmp_path) -> None:
         PbxSimulator(username=USER, secret=SECRET, speed=SPEED, answer_faults=1.0) as faulty,
         AmiRecorder(faulty.port) as ami,
     ):
-        faulty.server.trace = trace
+        faulty.server.trace = Trace(trace)
         ami.login(USER, SECRET)
         outcomes = []
         for index in range(12):
