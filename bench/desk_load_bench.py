@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -380,7 +381,7 @@ class Desk:
     async def _read_stream(self, reader: asyncio.StreamReader, headers: dict[str, str]) -> None:
         buffer = b""
         chunked = headers.get("transfer-encoding", "").lower() == "chunked"
-        try:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while True:
                 if chunked:
                     size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
@@ -396,8 +397,6 @@ class Desk:
                 while b"\n\n" in buffer:
                     frame, buffer = buffer.split(b"\n\n", 1)
                     self._frame(received, frame)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
         if not self.stopping:
             self.results.errors["stream ended by the server"] += 1
 

@@ -53,8 +53,10 @@ async def _open(port: int, token: str) -> asyncio.StreamWriter:
 
 
 async def _drain(reader: asyncio.StreamReader) -> None:
-    while await reader.read(4096):
-        pass
+    """Read and drop what the stream sends, until it closes."""
+    data = b"x"
+    while data:
+        data = await reader.read(4096)
 
 
 async def measure(port: int, worker: int, floor: Floor, streams: int) -> None:

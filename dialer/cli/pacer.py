@@ -32,7 +32,6 @@ def pacer_command() -> None:
     pacer = Pacer(app, "pacer").start()
     click.echo(f"pacing as {pacer.holder}")
     try:
-        while not stopped.wait(0.5):
-            pass
+        stopped.wait()  # a signal handler sets it
     finally:
         pacer.stop()

@@ -67,7 +67,7 @@ class AmiWatch:
 
     def _read(self, sock: socket.socket) -> None:
         buffer = b""
-        try:
+        with contextlib.suppress(OSError):
             while True:
                 data = sock.recv(65536)
                 if not data:
@@ -76,8 +76,6 @@ class AmiWatch:
                 *blocks, buffer = buffer.split(b"\r\n\r\n")
                 for block in blocks:
                     self._on_block(block.decode("utf-8", "replace"))
-        except OSError:
-            pass
         self._end_all(time.monotonic())  # the PBX went: every call it had went with it
 
     def _on_block(self, block: str) -> None:

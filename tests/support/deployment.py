@@ -141,8 +141,9 @@ class Deployment:
 
     def stop(self) -> None:
         self._stopping.set()
-        with self._hands_on:
-            pass
+        # A fault under way ends first: wait for its hands to come off.
+        self._hands_on.acquire()
+        self._hands_on.release()
         for process in reversed(self.processes):
             process.stop()
         self.watch.stop()

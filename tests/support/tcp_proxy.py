@@ -31,7 +31,7 @@ class _Link:
             ).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, tap: Tap | None) -> None:
-        try:
+        with contextlib.suppress(OSError):
             while True:
                 data = source.recv(65536)
                 if not data:
@@ -41,8 +41,6 @@ class _Link:
                 if tap is not None:
                     tap(data)
                 sink.sendall(data)
-        except OSError:
-            pass
         if not self.is_frozen:
             self.close()
 
