@@ -32,10 +32,12 @@ def fast_pacing(app: Flask) -> Flask:
     return app
 
 
-def _predictive_desk(app: Flask, numbers: list[str], *, agents: int = 1) -> tuple[int, list[int]]:
+def _predictive_desk(
+    app: Flask, numbers: list[str], *, agents: int = 1, queues: tuple[str, ...] = ("support",)
+) -> tuple[int, list[int]]:
     with app.app_context():
         users = [
-            make_agent(db.session, f"agent{i}", f"100{i}", now=utcnow(), queues=("support",))[0]
+            make_agent(db.session, f"agent{i}", f"100{i}", now=utcnow(), queues=queues)[0]
             for i in range(1, agents + 1)
         ]
         campaign = make_campaign(
@@ -104,16 +106,18 @@ def listener_without_members(app: Flask, fast_pacing, pbx_without_members: objec
 def test_a_customer_no_agent_takes_in_two_seconds_hears_the_message_and_is_abandon(
     app, pbx_without_members: PbxSimulator, listener_without_members
 ) -> None:
-    ami = AmiRecorder(app.config["AMI_PORT"])
-    ami.login(app.config["AMI_USERNAME"], app.config["AMI_SECRET"])
-    # The agent is Ready on our side, but no phone is in the PBX queue: nobody can take the call.
-    campaign_id, _ = _predictive_desk(app, ["+84912345677"])
+    with AmiRecorder(app.config["AMI_PORT"]) as ami:
+        ami.login(app.config["AMI_USERNAME"], app.config["AMI_SECRET"])
+        # The agent is Ready on our side but a member of no queue, so the listener's
+        # membership sync puts no phone in the PBX queue: nobody can take the call.
+        campaign_id, _ = _predictive_desk(app, ["+84912345677"], queues=())
 
-    [call] = wait_until(lambda: _all_ended(app, campaign_id, 1), timeout=30, message="abandoned")
+        [call] = wait_until(
+            lambda: _all_ended(app, campaign_id, 1), timeout=30, message="abandoned"
+        )
 
-    assert (call.status, call.agent_id, call.extension) == ("ABANDON", None, None)
-    played = ami.event("Newexten", Application="Playback")
-    ami.close()
+        assert (call.status, call.agent_id, call.extension) == ("ABANDON", None, None)
+        played = ami.event("Newexten", Application="Playback")
     assert played.get("AppData") == "dialer-abandoned"  # the campaign's sound
     with app.app_context():
         lead = db.session.scalar(select(Lead))
