@@ -54,6 +54,9 @@ def enqueue_hangup(call_id: int) -> Job:
     )
 
 
+CHECK_ROUNDS = 3  # looks at the agent's phone before its state is taken as settled
+
+
 def enqueue_extension_check(agent_session_id: int) -> Job:
     """Queue a look at the agent's phone (registered or not) after login."""
     return redis_hub.queue(QUEUE).enqueue(
@@ -105,7 +108,17 @@ def check_extension(agent_session_id: int) -> str:
     if agent_session is None or agent_session.logout_at is not None:
         return "signed out"
     number = agent_session.extension.number
-    state = port_for(current_app.config).extension_state(number)
-    event = ExtensionStateChanged(at=utcnow(), extension=number, state=state)
-    live.commit_then_publish(agents.apply_extension_state(db.session, event))
+    port = port_for(current_app.config)
+    state = port.extension_state(number)
+    # The listener applies every change the PBX announces; this look is for a phone that was
+    # already away at sign-in (no change to announce). A change announced between the look
+    # and the write would be overwritten by the older answer: look again after writing, and
+    # write again until the PBX says what was written.
+    for _ in range(CHECK_ROUNDS):
+        event = ExtensionStateChanged(at=utcnow(), extension=number, state=state)
+        live.commit_then_publish(agents.apply_extension_state(db.session, event))
+        again = port.extension_state(number)
+        if again == state:
+            break
+        state = again
     return str(state)

@@ -407,11 +407,26 @@
     document.dispatchEvent(new CustomEvent("dialer:agent", { detail: agent }));
   }
 
+  // The bar's notices taken from the stream. A read of /api/agent that a notice overtook may
+  // hold the state from before it (the call still ringing after the push said connected):
+  // such a read is dropped and made again, so an older state never replaces a newer one.
+  // Still overtaken after a few reads (a very busy moment): the work on screen from the last
+  // read, the bar from the newest notice.
+  let pushed = 0;
+  let lastPush = {};
+  const REREADS = 4;
+
   async function refresh() {
-    try {
-      take(await api("GET", "/api/agent"));
-    } catch (_error) {
-      /* shown by api() when it matters */
+    for (let tries = 1; ; tries += 1) {
+      const seen = pushed;
+      let state;
+      try {
+        state = await api("GET", "/api/agent");
+      } catch (_error) {
+        return; /* shown by api() when it matters */
+      }
+      if (seen === pushed) return take(state);
+      if (tries === REREADS) return take(Object.assign({}, state, lastPush));
     }
   }
 
@@ -785,6 +800,8 @@
         // A call the dialer placed (predictive) arrives bridged, with a lead this screen has not
         // loaded: a new call brings its lead and survey.
         const newCall = message.data.call && (!agent.call || agent.call.id !== message.data.call.id);
+        pushed += 1;
+        lastPush = message.data;
         take(message.data);
         if (leadChanged || callEnded || newCall) refresh();
       } else if (message.event === "pbx") {

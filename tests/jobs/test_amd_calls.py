@@ -56,6 +56,14 @@ def test_a_machine_put_through_reaches_the_agent_marked_as_one(
 def test_a_person_answers_as_ever_with_detection_on(app, client, listener, calls_worker) -> None:
     headers, call_id, _lead_id = lead_call(app, client, AmdAction.HANGUP, "+84912345674")
     call_in_state(client, headers, call_id, "connected")
+
+    def heard() -> dict | None:
+        # The detector listens for a moment after the answer; hanging up sooner cuts it short,
+        # on a real Asterisk as here, and the call then has no verdict.
+        call = client.get(f"/api/calls/{call_id}", headers=headers).get_json()["call"]
+        return call if call["amd_status"] else None
+
+    assert wait_until(heard, timeout=10.0, message="the detector's verdict")["state"] == "connected"
     client.post(f"/api/calls/{call_id}/hangup", headers=headers)
     call = wait_until_ended(client, headers, call_id)
     assert (call["status"], call["amd_status"]) == ("ANSWER", "HUMAN")

@@ -3,6 +3,8 @@ an RQ worker: states and colours, pauses, Get Lead, the call, outcomes, survey, 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,6 +13,7 @@ from dialer.models import AgentActivity, AgentSession, Role, SurveyResponse
 from tests.factories.desk import make_desk
 from tests.factories.leads import make_lead
 from tests.factories.people import AGENT_PASSWORD, make_user
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -281,6 +284,45 @@ def test_an_unregistered_phone_blocks_calling_with_the_reason(
     pbx.set_registered("1001", True)
     wait_state(page, "ready")
     assert not page.get_by_test_id("alert").is_visible()
+
+
+def test_a_slow_reread_never_puts_back_a_state_older_than_the_last_push(
+    app, desk, live_server, page, pbx
+) -> None:
+    # The page re-reads its bar when its stream (re)connects. Hold that read's answer (Ready)
+    # until the phone has gone and the listener has recorded it (the push on its way): the
+    # answer arrives last, and the bar must still say what the push said.
+    held: list[str] = []
+
+    def hold_first_read(route) -> None:
+        if held:
+            return route.continue_()
+        answer = route.fetch()
+        held.append(answer.json()["state"])
+        pbx.set_registered("1001", False)
+        wait_until(
+            lambda: agent_state(app) == "unavailable" or None,
+            timeout=10.0,
+            message="the listener to record the phone gone",
+        )
+        time.sleep(0.5)  # the push reaches the page
+        route.fulfill(response=answer)
+
+    page.route("**/api/agent", hold_first_read)
+    sign_in(page, live_server)
+    wait_state(page, "unavailable")
+    page.wait_for_timeout(1000)  # any late answer has landed by now
+    assert held == ["ready"]
+    assert page.get_by_test_id("agent-bar").get_attribute("data-state") == "unavailable"
+
+
+def agent_state(app) -> str:
+    with app.app_context():
+        state = db.session.scalar(
+            select(AgentSession.state).where(AgentSession.logout_at.is_(None))
+        )
+        db.session.remove()
+        return str(state)
 
 
 def test_signing_in_on_an_unregistered_phone_shows_the_error_state(
