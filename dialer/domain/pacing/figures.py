@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from dialer.domain.dialing import compliance
 from dialer.models import (
@@ -24,6 +24,8 @@ from dialer.models import (
     CallStatus,
     Campaign,
     CampaignAgent,
+    CampaignStatus,
+    DialMode,
     Direction,
 )
 
@@ -142,7 +144,7 @@ def _agents(
     session: Session, campaign_id: int, now: datetime, avg_talk_s: float
 ) -> tuple[int, int, int]:
     """Agents of the campaign waiting for a call, about to be free, and talking."""
-    assigned = select(CampaignAgent.user_id).where(CampaignAgent.campaign_id == campaign_id)
+    assigned = _working_here(campaign_id)
     signed_in = and_(AgentSession.logout_at.is_(None), AgentSession.user_id.in_(assigned))
     ready = session.scalar(
         # A Ready agent's session may still point at their last call (ended): it is no matter.
@@ -159,3 +161,33 @@ def _agents(
         nearly_done = now - timedelta(seconds=avg_talk_s * 0.8)
         soon = sum(1 for (answered_at,) in talking if answered_at and answered_at <= nearly_done)
     return int(ready or 0), soon, len(talking)
+
+
+def _working_here(campaign_id: int) -> Select[tuple[int]]:
+    """The campaign's agents who work it rather than another predictive campaign.
+
+    An agent assigned to several running predictive campaigns is counted by one of
+    them, not by each (each would dial a line for the same person): the one picked
+    last on the desktop, else the oldest. A campaign in another mode takes no one.
+    """
+    mine, other = aliased(CampaignAgent), aliased(CampaignAgent)
+    picked_later = and_(
+        other.chosen_at.is_not(None),
+        or_(mine.chosen_at.is_(None), other.chosen_at > mine.chosen_at),
+    )
+    picked_alike = or_(
+        and_(other.chosen_at.is_(None), mine.chosen_at.is_(None)),
+        other.chosen_at == mine.chosen_at,
+    )
+    ranks_first = (
+        select(other.id)
+        .join(Campaign, Campaign.id == other.campaign_id)
+        .where(
+            other.user_id == mine.user_id,
+            other.campaign_id != mine.campaign_id,
+            Campaign.status == CampaignStatus.RUNNING,
+            Campaign.dial_mode == DialMode.PREDICTIVE,
+            or_(picked_later, and_(picked_alike, other.campaign_id < mine.campaign_id)),
+        )
+    )
+    return select(mine.user_id).where(mine.campaign_id == campaign_id, ~exists(ranks_first))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from dialer.domain.dialing import compliance
+from dialer.domain.dialing import campaign_choice, compliance
 from dialer.domain.dialing.events import apply_port_event
 from dialer.domain.pacing import decision, figures, placing
 from dialer.domain.people import agents
@@ -17,6 +17,7 @@ from dialer.models import (
     Call,
     CallState,
     CallStatus,
+    CampaignStatus,
     DialMode,
     Lead,
     LeadStatus,
@@ -241,3 +242,24 @@ def test_an_agent_who_paused_before_the_pbx_knew_takes_the_call_and_stays_paused
     assert (call.status, call.agent_id) == (CallStatus.ANSWER, user.id)
     assert agent_session.state == AgentState.PAUSED
     assert figures.measure(db.session, campaign, MORNING).ready_agents == 0
+
+
+def test_an_agent_on_two_predictive_campaigns_is_counted_by_one_the_one_picked_last(ctx) -> None:
+    user = make_agent(db.session, "agent1", "1001")[0]
+    first = _predictive(db.session, agents_=[user])
+    second = _predictive(db.session, name="Renewals", agents_=[user])
+    preview = make_campaign(db.session, "Callbacks", agents=[user])
+
+    def ready() -> tuple[int, int]:
+        return tuple(figures.measure(db.session, c, MORNING).ready_agents for c in (first, second))
+
+    assert ready() == (1, 0)  # never picked: the oldest campaign
+    campaign_choice.remember_campaign(db.session, user.id, second.id, MORNING)
+    assert ready() == (0, 1)
+    # Picking a preview campaign later takes nobody from the predictive ones.
+    campaign_choice.remember_campaign(db.session, user.id, preview.id, MORNING + timedelta(1))
+    assert ready() == (0, 1)
+    # The picked campaign paused: the agent is the other one's again.
+    second.status = CampaignStatus.PAUSED
+    db.session.flush()
+    assert figures.measure(db.session, first, MORNING).ready_agents == 1
