@@ -90,6 +90,8 @@ class CustomerFirstCall:
     variables: dict[str, str] = field(default_factory=dict)
     abandon_after_s: int = 0
     abandon_sound: str = ""
+    # Answering-machine detection before the queue, as for AgentFirstCall (None: none).
+    amd_action: str | None = None
 
 
 @dataclass(frozen=True)

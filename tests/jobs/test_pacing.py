@@ -14,8 +14,19 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from dialer.domain.pacing import figures
 from dialer.extensions import db
-from dialer.models import Call, CallState, CallStatus, DialMode, Lead, LeadStatus, utcnow
+from dialer.models import (
+    AmdAction,
+    Call,
+    CallState,
+    CallStatus,
+    Campaign,
+    DialMode,
+    Lead,
+    LeadStatus,
+    utcnow,
+)
 from dialer.telephony.simulator.pbx import PbxSimulator
 from tests.factories.campaigns import make_campaign
 from tests.factories.leads import make_lead
@@ -123,3 +134,40 @@ def test_a_customer_no_agent_takes_in_two_seconds_hears_the_message_and_is_aband
         lead = db.session.scalar(select(Lead))
         assert (lead.status, lead.attempts, lead.last_status) == (LeadStatus.RETRY, 1, "ABANDON")
         assert db.session.scalar(select(func.count(Call.id))) == 1  # not dialled again at once
+
+
+def _machine_detecting_desk(app: Flask, numbers: list[str]) -> int:
+    campaign_id, _ = _predictive_desk(app, numbers)
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        campaign.amd_enabled, campaign.amd_action = True, AmdAction.HANGUP
+        db.session.commit()
+    return campaign_id
+
+
+def test_a_machine_is_hung_up_on_before_the_queue_and_is_no_abandon(
+    app, fast_pacing, pbx, listener
+) -> None:
+    campaign_id = _machine_detecting_desk(app, ["+84912345677"])  # ...77: an answering machine
+
+    [call] = wait_until(lambda: _all_ended(app, campaign_id, 1), timeout=30, message="ended")
+
+    assert (call.status, call.amd_status, call.agent_id) == ("MACHINE", "MACHINE", None)
+    with app.app_context():
+        lead = db.session.scalar(select(Lead))
+        assert (lead.status, lead.last_status) == (LeadStatus.RETRY, "MACHINE")
+        measured = figures.measure(db.session, db.session.get(Campaign, campaign_id), utcnow())
+        assert (measured.today.answered, measured.today.abandoned) == (0, 0)
+
+
+def test_a_person_passes_the_machine_check_and_reaches_the_agent(
+    app, fast_pacing, pbx, listener
+) -> None:
+    campaign_id = _machine_detecting_desk(app, ["+84912345674"])
+
+    def bridged() -> Call | None:
+        calls = _calls(app, campaign_id)
+        return calls[0] if calls and calls[0].agent_id is not None else None
+
+    call = wait_until(bridged, timeout=30, message="the person put through to the agent")
+    assert call.amd_status == "HUMAN"

@@ -141,12 +141,13 @@ def on_ended(session: Session, event: CallEnded) -> list[Notice]:
     if call.hung_up_by is None:
         call.hung_up_by = str(event.hung_up_by)
     status = CallStatus(event.status)
-    if status == CallStatus.ANSWER and is_abandoned(call):
+    if status == CallStatus.ANSWER and hangs_up_on_machines(call):
+        # A machine answered and the dialplan hung up on it: retried by the campaign's rule
+        # (a predictive call hung up on before its queue is a machine, not an abandon).
+        status = CallStatus.MACHINE
+    elif status == CallStatus.ANSWER and is_abandoned(call):
         # A customer dialled for the queue who never reached an agent (predictive dialing).
         return end_call(session, call, CallStatus.ABANDON, event.at, cause=event.cause)
-    if status == CallStatus.ANSWER and hangs_up_on_machines(call):
-        # A machine answered and the dialplan hung up on it: retried by the campaign's rule.
-        status = CallStatus.MACHINE
     elif status == CallStatus.ANSWER and call.hung_up_by == Party.SYSTEM:
         # Neither party hung up (a PBX restart cut it): only a real conversation counts.
         talked = (event.at - call.answered_at).total_seconds() if call.answered_at else 0

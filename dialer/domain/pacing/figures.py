@@ -1,9 +1,10 @@
 """A predictive campaign measured from its calls and agents: what the pacing rule looks at.
 
 The abandon rate is abandoned calls over answered calls (a customer came on the
-line), counted over the campaign's day in its own time zone and over the rolling
-30 days. The answer rate and the handle time come from the recent window only,
-so the level follows the hour's luck, not the morning's.
+line; an answering machine hung up on is no answer), counted over the campaign's
+day in its own time zone and over the rolling 30 days. The answer rate and the
+handle time come from the recent window only, so the level follows the hour's
+luck, not the morning's.
 """
 
 from __future__ import annotations
@@ -98,11 +99,16 @@ def abandon_figures(session: Session, campaign_id: int, since: datetime) -> Aban
     """Answered and abandoned outbound calls of the campaign placed since ``since``."""
     answered, abandoned = session.execute(
         select(
-            func.count(Call.id).filter(Call.answered_at.is_not(None)),
+            func.count(Call.id).filter(_answered_by_a_person()),
             func.count(Call.id).filter(Call.status == CallStatus.ABANDON),
         ).where(_outbound_of(campaign_id), Call.created_at >= since)
     ).one()
     return AbandonFigures(int(answered), int(abandoned))
+
+
+def _answered_by_a_person() -> ColumnElement[bool]:
+    # A machine hung up on (status MACHINE) needed no agent and was no live call to abandon.
+    return and_(Call.answered_at.is_not(None), func.coalesce(Call.status, "") != CallStatus.MACHINE)
 
 
 def _outbound_of(campaign_id: int) -> ColumnElement[bool]:
@@ -129,7 +135,7 @@ def _recent(session: Session, campaign_id: int, now: datetime) -> tuple[int, int
     sample, answered, avg_talk = session.execute(
         select(
             func.count(Call.id),
-            func.count(Call.id).filter(Call.answered_at.is_not(None)),
+            func.count(Call.id).filter(_answered_by_a_person()),
             func.avg(Call.talk_s).filter(Call.status == CallStatus.ANSWER),
         ).where(
             _customer_first_of(campaign_id),

@@ -125,5 +125,6 @@ def prepare_originate(
         timeout_s=ring_timeout_s,
         abandon_after_s=ABANDON_AFTER_S,
         abandon_sound=campaign.abandon_sound,
+        amd_action=str(campaign.amd_action) if campaign.amd_enabled else None,
     )
     return request, []

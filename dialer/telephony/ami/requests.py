@@ -148,6 +148,7 @@ def customer_first_originate(
             f"{CALL_ID_VAR}={call.call_uid}",
             f"{FLOW_VAR}={Flow.CUSTOMER_FIRST.value}",
             *abandon,
+            *amd_headers(call.amd_action),
             *variable_headers(call.variables),
         ],
     )

@@ -86,6 +86,7 @@ class Calls:
         self.engine = engine
         self.dialplan = dialplan
         dialplan.dial_app = self.dial
+        dialplan.amd_app = lambda chan: amd.run_amd_step(dialplan, chan)
 
     # -------------------------------------------------------------- Originate
 

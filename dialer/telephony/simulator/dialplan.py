@@ -21,6 +21,7 @@ from dialer.telephony.simulator.patterns import callerid_all, callerid_num, patt
 DialApp = Callable[..., Awaitable[str]]
 """Dial(channel, number, context, timeout, gosub="") -> DIALSTATUS; gosub is the U() option."""
 QueueRun = Callable[[Channel, str, float], Awaitable[str]]
+AmdRun = Callable[[Channel], Awaitable[str]]  # [dialer-amd] on a channel: "" or "ABORT"
 """Queue(channel, queue, timeout) -> QUEUESTATUS."""
 
 Script = Callable[[Channel], Awaitable[None]]
@@ -59,6 +60,7 @@ class Dialplan:
         self._faults = random.Random(seed)  # noqa: S311 - a reproducible fault pattern
         self.dial_app: DialApp | None = None
         self.queue_app: QueueRun | None = None
+        self.amd_app: AmdRun | None = None
         self.contexts: dict[str, list[tuple[str, Script]]] = {
             "sim-agent": [
                 ("_1XXX", self._agent_auto_answer),
@@ -324,21 +326,35 @@ class Dialplan:
         queue = chan.exten
         who = callerid_num(chan)
         self.step(chan, 1, "NoOp", f"dialer-predictive: customer {who} -> queue {queue}")
+        detect = bool(chan.get_var("DIALER_AMD"))
+        self.step(chan, 2, "GotoIf", f"{int(not detect)}?queue")
+        if detect:
+            # The machine check before the queue: a machine hung up on never takes an agent.
+            self.step(chan, 3, "Gosub", "dialer-amd,s,1")
+            assert self.amd_app is not None
+            aborted = await self.amd_app(chan) == "ABORT"
+            if chan.dead:
+                return
+            self.step(chan, 4, "GotoIf", f"{int(aborted)}?machine")
+            if aborted:
+                self.step(chan, 11, "Hangup")
+                self.hangup(chan)
+                return
         after = chan.get_var("ABANDON_AFTER") or "2"
-        self.step(chan, 2, "Queue", f"{queue},r,,,{after}")
+        self.step(chan, 5, "Queue", f"{queue},r,,,{after}")
         assert self.queue_app is not None
         status = await self.queue_app(chan, queue, _seconds(after, 2.0))
-        self.step(chan, 3, "NoOp", f"QUEUESTATUS={status}")
+        self.step(chan, 6, "NoOp", f"QUEUESTATUS={status}")
         if status == "TIMEOUT" and not chan.dead:
             condition = '$["${QUEUESTATUS}" = "TIMEOUT"]'
-            self.step(chan, 4, "GotoIf", f"{condition}?abandoned")
+            self.step(chan, 7, "GotoIf", f"{condition}?abandoned")
             sound = chan.get_var("ABANDON_SOUND") or ""
-            self.step(chan, 6, "Playback", sound)
+            self.step(chan, 9, "Playback", sound)
             await self.wait(PLAYBACK_S)
-            self.step(chan, 7, "Hangup")
+            self.step(chan, 10, "Hangup")
         else:
-            self.step(chan, 4, "GotoIf", "0?abandoned")
-            self.step(chan, 5, "Hangup")
+            self.step(chan, 7, "GotoIf", "0?abandoned")
+            self.step(chan, 8, "Hangup")
         self.hangup(chan)
 
     async def _inbound(self, chan: Channel) -> None:

@@ -120,6 +120,23 @@ def test_a_predictive_call_gives_up_on_the_queue_and_plays_the_campaigns_sound(
     sent = last_action(server, "Originate")
     assert b"Context: dialer-predictive\r\nExten: support\r\n" in sent
     assert b"Variable: ABANDON_AFTER=2\r\nVariable: ABANDON_SOUND=custom/xin-loi\r\n" in sent
+    assert b"DIALER_AMD" not in sent  # no machine detection unless the campaign asks
+
+
+def test_a_predictive_call_of_a_campaign_that_detects_machines_asks_the_dialplan_to(
+    server: ScriptedAmi, port: AmiAdapter
+) -> None:
+    call = CustomerFirstCall(
+        "p3",
+        "5551230007",
+        "support",
+        "5550007",
+        abandon_after_s=2,
+        abandon_sound="dialer-abandoned",
+        amd_action="hangup",
+    )
+    port.originate_customer_first(call)
+    assert b"Variable: __DIALER_AMD=hangup\r\n" in last_action(server, "Originate")
 
 
 @pytest.mark.parametrize("sound", ["../../etc/passwd", "sorry,beep", "a b", "", "x.wav"])
