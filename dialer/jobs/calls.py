@@ -7,7 +7,10 @@ sent before the Originate leaves, so one call is dialled at most once.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import current_app
+from redis.exceptions import RedisError
 from rq.job import Job
 
 from dialer import live
@@ -47,11 +50,28 @@ def enqueue_originate(call_id: int) -> Job:
     )
 
 
-def enqueue_hangup(call_id: int) -> Job:
-    """Queue the hang-up of a call the agent ended from the screen."""
-    return redis_hub.queue(QUEUE).enqueue(
-        hangup, call_id, job_timeout=JOB_TIMEOUT_S, result_ttl=RESULT_TTL_S
-    )
+def _hangup_pending_key(call_id: int) -> str:
+    return f"dialer:hangup-pending-{call_id}"
+
+
+def enqueue_hangup(call_id: int) -> Job | None:
+    """Queue the hang-up of a call the agent ended from the screen; None when one is waiting.
+
+    Clicks while a hang-up waits for a worker add nothing (a worker that was down came back
+    to one job per call, not one per click); once that job starts, a click queues again.
+    """
+    pending = _hangup_pending_key(call_id)
+    if not redis_hub.client.set(pending, 1, nx=True, ex=JOB_TIMEOUT_S):
+        return None
+    try:
+        return redis_hub.queue(QUEUE).enqueue(
+            hangup, call_id, job_timeout=JOB_TIMEOUT_S, result_ttl=RESULT_TTL_S
+        )
+    except RedisError:
+        # Not queued: the next click must queue it (the key expires anyway, if Redis is away).
+        with suppress(RedisError):
+            redis_hub.client.delete(pending)
+        raise
 
 
 CHECK_ROUNDS = 3  # looks at the agent's phone before its state is taken as settled
@@ -92,6 +112,7 @@ def originate(call_id: int) -> str:
 @job
 def hangup(call_id: int) -> str:
     """Hang up the call at the PBX; a call the PBX no longer has is closed as it stands."""
+    redis_hub.client.delete(_hangup_pending_key(call_id))
     call = db.session.get(Call, call_id)
     if call is None or call.state == CallState.ENDED:
         return "already over"

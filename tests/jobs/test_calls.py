@@ -95,3 +95,25 @@ def test_a_number_blacklisted_before_the_job_runs_is_never_dialled(app, client, 
     assert pbx.channels() == []
     with app.app_context():
         assert redis_hub.queue(QUEUE).count == 0
+
+
+def test_clicks_on_hang_up_while_no_worker_runs_queue_one_hang_up(app, client, pbx) -> None:
+    from tests.support.pbx import CallsWorker, ListenerThread
+
+    make_desk(app)
+    headers = bearer(api_login(client)["token"])
+    listener, worker = ListenerThread(app).start(), CallsWorker(app).start()
+    try:
+        call_id = place(client, headers, "0912345674")  # ...4: answers and stays up
+        call_in_state(client, headers, call_id, "connected")
+        worker.stop()  # the workers are down: the agent clicks again and again
+        for _ in range(5):
+            assert client.post(f"/api/calls/{call_id}/hangup", headers=headers).status_code < 300
+        with app.app_context():
+            assert redis_hub.queue(QUEUE).count == 1
+        worker = CallsWorker(app).start()
+        call = wait_until_ended(client, headers, call_id)
+    finally:
+        worker.stop()
+        listener.stop()
+    assert (call["status"], call["hung_up_by"]) == ("ANSWER", "agent")
