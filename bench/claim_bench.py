@@ -24,7 +24,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,10 +38,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg2  # noqa: E402
+import psycopg  # noqa: E402
 import redis  # noqa: E402
 from rq import Worker  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.ports import free_port, wait_for_port  # noqa: E402
 from tests.backends import server_backend  # noqa: E402
 from tests.suites import server_backend_available  # noqa: E402
 from tests.telephony.ami.scripted import ScriptedAmi, parse  # noqa: E402
@@ -65,8 +66,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def pg(url: str) -> psycopg2.extensions.connection:
-    return psycopg2.connect(url)
+def pg(url: str) -> psycopg.Connection:
+    """A plain psycopg connection (the URL may name SQLAlchemy's driver)."""
+    return psycopg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 # ------------------------------------------------------------------ data
@@ -122,31 +126,13 @@ def build(app: object) -> tuple[int, list[str]]:
             f'{campaign_id},+8491{i:07d},091{i:07d},An,Nguyễn,"","{{}}",new,0,now\n'
             for i in range(LEADS)
         )
-        cursor.copy_expert(
+        with cursor.copy(
             "COPY leads (campaign_id, phone, phone_raw, first_name, last_name, email, custom,"
-            " status, attempts, created_at) FROM STDIN WITH (FORMAT csv)",
-            _Reader(rows),
-        )
+            " status, attempts, created_at) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(rows)
         cursor.execute("ANALYZE")
     return campaign_id, tokens
-
-
-class _Reader:
-    """A file-like view of a string for COPY."""
-
-    def __init__(self, text: str) -> None:
-        self._data = text.encode()
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._at + size
-        chunk = self._data[self._at : end]
-        self._at = end
-        return chunk
-
-    def readline(self, size: int = -1) -> bytes:
-        end = self._data.find(b"\n", self._at) + 1 or len(self._data)
-        return self.read(end - self._at)
 
 
 def reset_leads(url: str) -> None:
@@ -212,7 +198,7 @@ def _run_threads(target: Callable[[int], None], count: int) -> float:
 @contextmanager
 def gunicorn(env: dict[str, str]) -> Iterator[int]:
     """The web app under gunicorn (2 workers x 8 threads); yields its port."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -231,30 +217,11 @@ def gunicorn(env: dict[str, str]) -> Iterator[int]:
         start_new_session=True,
     )
     try:
-        _wait_for_port(port, process)
+        wait_for_port(port, process, "the web server")
         yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 class Client:
@@ -448,7 +415,13 @@ def call_to_originate(
         time.sleep(0.05)
     missing = [c for c in sent if uid_of[c] not in server.arrived]
     if missing:
-        raise RuntimeError(f"{len(missing)} Originates never arrived")
+        with pg(url) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, state, status, hangup_cause_text FROM calls WHERE id = ANY(%s)",
+                (missing,),
+            )
+            found = cursor.fetchall()
+        raise RuntimeError(f"{len(missing)} Originates never arrived: {found}")
     return [(server.arrived[uid_of[c]] - t) * 1000 for c, t in sent.items()]
 
 
@@ -473,8 +446,20 @@ def _run(url: str, redis_url: str, instance: str) -> int:
         "DIALER_INSTANCE_PATH": instance,
         "AMI_SECRET": AMI_SECRET,
         "PYTHONPATH": str(ROOT),
+        # The agents send no heartbeat between phases: none is paused as gone meanwhile.
+        "DIALER_HEARTBEAT_TIMEOUT_S": "3600",
     }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DIALER_INSTANCE_PATH")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "REDIS_URL",
+                "DIALER_INSTANCE_PATH",
+                "DIALER_HEARTBEAT_TIMEOUT_S",
+            )
+        }
+    )
     started = time.perf_counter()
     campaign_id, tokens = build(create_app())
     print(

@@ -33,7 +33,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,8 @@ from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ports import free_port, wait_for_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AMI_SECRET = "bench-secret"
@@ -67,25 +68,6 @@ def pct(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[3:6]} exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("a process did not start listening")
 
 
 # ------------------------------------------------------------------ data
@@ -202,7 +184,7 @@ def running(
 ) -> Iterator[Processes]:
     """The simulator, the listener, the calls worker(s) and gunicorn, each an OS process."""
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    ami_port, web_port = _free_port(), _free_port()
+    ami_port, web_port = free_port(), free_port()
     env = {**env, "AMI_HOST": "127.0.0.1", "AMI_PORT": str(ami_port), "AMI_SECRET": AMI_SECRET}
     trace = out / "pbx-trace.jsonl"
     started: dict[str, subprocess.Popen] = {}
@@ -220,14 +202,14 @@ def running(
         if not web_only:
             sim = [*flask, "pbx-sim", "serve", "--port", str(ami_port), "--speed", str(args.speed)]
             sim += ["--trace", str(trace), "--answer-faults", str(args.answer_faults)]
-            _wait_for_port(ami_port, start("pbx-sim", sim))
+            wait_for_port(ami_port, start("pbx-sim", sim), "the PBX simulator")
             start("ami-listener", [*flask, "ami-listener"])
             for k in range(args.calls_workers):
                 start(f"calls-worker-{k}", [*flask, "worker", "--queue", "calls", "--no-fork"])
         web = [sys.executable, "-m", "gunicorn", "--worker-class=gevent"]
         web += [f"--workers={args.web_workers}", "--worker-connections=2000"]
         web += ["--keep-alive=75", "--log-level=warning", f"--bind=127.0.0.1:{web_port}"]
-        _wait_for_port(web_port, start("web", [*web, "app:app"]))
+        wait_for_port(web_port, start("web", [*web, "app:app"]), "the web server")
         time.sleep(2.0)  # the listener logs in and the workers register
         yield Processes(web_port, trace, {name: p.pid for name, p in started.items()})
     finally:

@@ -4,38 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.support.processes import free_port, http_status
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _status(url: str) -> int | None:
-    """The HTTP status of ``url``, or None while nothing answers there."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-            return response.status
-    except OSError:
-        return None
-
-
 @pytest.mark.timeout(180)
 def test_demo_serves_the_product_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
-    port, ami_port = _free_port(), _free_port()
+    port, ami_port = free_port(), free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -64,7 +48,7 @@ def test_demo_serves_the_product_and_ctrl_c_stops_every_process(tmp_path: Path) 
     try:
         url = f"http://127.0.0.1:{port}/login"
         status = wait_until(
-            lambda: _status(url), timeout=120, message=f"{url} to answer", every=0.2
+            lambda: http_status(url), timeout=120, message=f"{url} to answer", every=0.2
         )
         assert status == 200
         family = psutil.Process(demo.pid).children(recursive=True)

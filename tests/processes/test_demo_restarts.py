@@ -8,12 +8,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.support.processes import free_port, http_status
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,20 +27,6 @@ CHILDREN = {
     "web": "flask --app app run",
     "worker": "worker --queue default",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-            return response.status
-    except OSError:
-        return None
 
 
 def _ami_pong(port: int) -> bool:
@@ -90,7 +76,7 @@ def _listener_connected(pid: int, ami_port: int) -> bool:
 
 @pytest.mark.timeout(240)
 def test_each_child_killed_is_restarted_and_the_product_answers_again(tmp_path: Path) -> None:
-    port, ami_port = _free_port(), _free_port()
+    port, ami_port = free_port(), free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -112,7 +98,7 @@ def test_each_child_killed_is_restarted_and_the_product_answers_again(tmp_path: 
     login = f"http://127.0.0.1:{port}/login"
     seen: list[psutil.Process] = []
     try:
-        wait_until(lambda: _status(login) == 200, timeout=150, message="the demo", every=0.2)
+        wait_until(lambda: http_status(login) == 200, timeout=150, message="the demo", every=0.2)
         wait_until(
             lambda: len(_children(supervisor)) == len(CHILDREN), timeout=30, message="children"
         )
@@ -152,7 +138,7 @@ def test_each_child_killed_is_restarted_and_the_product_answers_again(tmp_path: 
             print(f"\n{name}: killed -> restarted in {time.monotonic() - killed:.2f} s")
             seen.append(psutil.Process(new))
             wait_until(
-                lambda: _status(login) == 200 and _ami_pong(ami_port),
+                lambda: http_status(login) == 200 and _ami_pong(ami_port),
                 timeout=30,
                 message=f"the product to answer after {name} was killed",
                 every=0.2,

@@ -6,13 +6,13 @@ Fault tests kill and restart this one, never the Redis the rest of the suite sha
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 import redis
 
+from tests.support.processes import free_port
 from tests.support.waiting import wait_until
 
 
@@ -22,12 +22,6 @@ def redis_server_binary() -> str:
     if not Path(found).exists():
         pytest.skip("no redis-server on this machine (apt-get install redis-server)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RedisServer:

@@ -31,6 +31,7 @@ from dialer.extensions import db, redis_hub
 from dialer.models import AgentSession, User, utcnow
 from tests.factories.desk import make_desk
 from tests.factories.people import make_agent
+from tests.support.processes import free_port
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,16 +39,10 @@ STREAMS = 120  # more than redis-py's default pool of 100 connections
 MAX_THREADS = 8  # the worker's own few (gevent's hub, gunicorn's), not one per stream
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def gevent_web(app: Flask) -> Iterator[tuple[int, int]]:
     """``gunicorn -k gevent -w 1`` on the test's database and Redis; (port, worker pid)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DIALER_HEARTBEAT_TIMEOUT_S": "3", "PYTHONUNBUFFERED": "1"}
     argv = [sys.executable, "-m", "gunicorn", "--worker-class=gevent", "--workers=1"]
     argv += ["--worker-connections=500", "--log-level=warning", f"--bind=127.0.0.1:{port}"]
