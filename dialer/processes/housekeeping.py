@@ -31,6 +31,8 @@ from dialer.jobs import membership as membership_jobs
 from dialer.models import utcnow
 from dialer.processes import leases
 from dialer.processes.leases import holder_name
+from dialer.telephony.port import TelephonyError
+from dialer.telephony.provider import port_for
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
     grace_s = app.config["DIALER_PBX_DOWN_GRACE_S"]
     stale_s = app.config["DIALER_STALE_CALL_S"]
     pbx_down_since = pbx_status.down_since(redis_hub.client)
+    still_up = _hang_up_stale_calls_at_the_pbx(app, now, stale_s) if pbx_down_since is None else ()
 
     def work() -> list[Notice]:
         notices = agents.pause_silent_agents(db.session, now, timeout)
@@ -64,7 +67,9 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
             notices += pbx_link.end_calls_lost_with_pbx(
                 db.session, pbx_down_since, now, grace_s=grace_s
             )
-        notices += lost_calls.close_stale_calls(db.session, now, stale_after_s=stale_s)
+        notices += lost_calls.close_stale_calls(
+            db.session, now, stale_after_s=stale_s, still_up=still_up
+        )
         absence.release_orphan_claims(db.session)
         tokens.forget_expired(db.session, now)
         return notices
@@ -80,6 +85,34 @@ def sweep(app: Flask, now: datetime) -> list[Notice]:
         app.config["DIALER_EXPORT_RETENTION_H"],
     )
     return notices
+
+
+def _hang_up_stale_calls_at_the_pbx(app: Flask, now: datetime, stale_s: int) -> set[int]:
+    """Stale calls the PBX has after all (their events went unseen), hung up there first.
+
+    Closing such a call would give its lead back while the customer may still be on the
+    line, and the campaign could dial them again. Hung up, the PBX reports how each ended;
+    the ids of those calls, left open for that report (or for the next sweep).
+    """
+    with app.app_context():
+        try:
+            sent = lost_calls.stale_sent_calls(db.session, now, stale_after_s=stale_s)
+        finally:
+            db.session.remove()
+    if not sent:
+        return set()
+    still_up: set[int] = set()
+    try:
+        port = port_for(app.config)
+        live_uids = {channel.call_uid for channel in port.live_channels()} & sent.keys()
+        for call_uid in sorted(live_uids):
+            if port.hangup(call_uid):
+                log.warning("call %s was still up at the PBX unseen: hung up", sent[call_uid])
+                still_up.add(sent[call_uid])
+    except TelephonyError as error:
+        # The PBX cannot be asked from here: the calls are closed as before, as seen.
+        log.warning("stale calls not checked with the PBX: %s", error)
+    return still_up
 
 
 def sweep_interval(app: Flask) -> float:

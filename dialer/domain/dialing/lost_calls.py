@@ -5,9 +5,10 @@ rules (O4).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dialer.domain.dialing.calls import CUT_AFTER_ANSWER_S, ORIGINATE_GRACE_S, end_call, lock_call
@@ -93,20 +94,41 @@ def ended_call_uids(session: Session, call_uids: set[str]) -> set[str]:
     )
 
 
-def close_stale_calls(session: Session, now: datetime, *, stale_after_s: int) -> list[Notice]:
-    """Close calls that never heard from the PBX (never sent, or lost): the agent is freed."""
-    cutoff = now - timedelta(seconds=stale_after_s)
-    stale = session.scalars(
-        select(Call.id).where(
-            # A caller may wait in a queue for minutes: only our Originates can go stale.
-            Call.direction == Direction.OUTBOUND,
-            Call.state.in_([CallState.QUEUED, CallState.ORIGINATING]),
-            Call.ringing_at.is_(None),
-            Call.created_at < cutoff,
+def _stale(now: datetime, stale_after_s: int, states: list[CallState]) -> Select[tuple[int]]:
+    return select(Call.id).where(
+        # A caller may wait in a queue for minutes: only our Originates can go stale.
+        Call.direction == Direction.OUTBOUND,
+        Call.state.in_(states),
+        Call.ringing_at.is_(None),
+        Call.created_at < now - timedelta(seconds=stale_after_s),
+    )
+
+
+def stale_sent_calls(session: Session, now: datetime, *, stale_after_s: int) -> dict[str, int]:
+    """The stale calls whose Originate left (the PBX may have them unseen): id by call uid."""
+    rows = session.execute(
+        select(Call.call_uid, Call.id).where(
+            Call.id.in_(_stale(now, stale_after_s, [CallState.ORIGINATING]))
         )
+    )
+    return {call_uid: call_id for call_uid, call_id in rows}
+
+
+def close_stale_calls(
+    session: Session, now: datetime, *, stale_after_s: int, still_up: Collection[int] = ()
+) -> list[Notice]:
+    """Close calls that never heard from the PBX (never sent, or lost): the agent is freed.
+
+    ``still_up``: calls the PBX turned out to have (just hung up by the caller of this):
+    left for the PBX's own report of their end, or for the next sweep.
+    """
+    stale = session.scalars(
+        _stale(now, stale_after_s, [CallState.QUEUED, CallState.ORIGINATING])
     ).all()
     notices: list[Notice] = []
     for call_id in stale:
+        if call_id in still_up:
+            continue
         call = lock_call(session, call_id, now)
         if call is not None and call.state in (CallState.QUEUED, CallState.ORIGINATING):
             never_sent = call.state == CallState.QUEUED
