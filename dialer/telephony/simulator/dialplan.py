@@ -21,8 +21,9 @@ from dialer.telephony.simulator.patterns import callerid_all, callerid_num, patt
 DialApp = Callable[..., Awaitable[str]]
 """Dial(channel, number, context, timeout, gosub="") -> DIALSTATUS; gosub is the U() option."""
 QueueRun = Callable[[Channel, str, float], Awaitable[str]]
-AmdRun = Callable[[Channel], Awaitable[str]]  # [dialer-amd] on a channel: "" or "ABORT"
 """Queue(channel, queue, timeout) -> QUEUESTATUS."""
+AmdRun = Callable[[Channel], Awaitable[str]]
+"""[dialer-amd] on a channel -> GOSUB_RESULT ("" or "ABORT")."""
 
 Script = Callable[[Channel], Awaitable[None]]
 
